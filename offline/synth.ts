@@ -1,0 +1,79 @@
+// Runs the real `sls package` into a temporary folder and reads what it produced: the
+// CloudFormation template that `sls deploy` would submit and the deployment artefact.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export const PROJECT_ROOT = resolve(__dirname, '..');
+export const SLS_BIN = join(PROJECT_ROOT, 'node_modules', '.bin', 'sls');
+
+export interface SlsOptions {
+  stage?: string;
+  region?: string;
+  params?: Record<string, string>;
+}
+
+export interface CfnTemplate {
+  Resources: Record<string, { Type: string; Properties?: Record<string, unknown> } & Record<string, unknown>>;
+  Outputs?: Record<string, { Value: unknown; Description?: string }>;
+  [key: string]: unknown;
+}
+
+export interface Synthesis {
+  template: CfnTemplate;
+  /** The zip `sls deploy` would upload. */
+  artefactPath: string;
+  /** Folder holding both; remove it with `dispose()`. */
+  dir: string;
+  dispose(): Promise<void>;
+}
+
+export class SynthesisError extends Error {
+  override name = 'SynthesisError';
+}
+
+/** The command-line flags `sls` takes for these options, in a stable order. */
+export function slsArgs({ stage = 'local', region, params = {} }: SlsOptions): string[] {
+  const args = ['--stage', stage];
+  if (region) args.push('--region', region);
+  for (const [key, value] of Object.entries(params).sort(([a], [b]) => a.localeCompare(b))) {
+    args.push('--param', `${key}=${value}`);
+  }
+  return args;
+}
+
+/**
+ * A private esbuild work folder per run, so that concurrent runs (jest workers, `npm start`
+ * while tests run) never share one.
+ */
+export function isolatedBuildEnv(dir: string): NodeJS.ProcessEnv {
+  return { ...process.env, ESBUILD_WORK_FOLDER: relative(PROJECT_ROOT, join(dir, 'esbuild')) };
+}
+
+export async function synthesize(options: SlsOptions = {}): Promise<Synthesis> {
+  const dir = await mkdtemp(join(tmpdir(), 'xacct-synth-'));
+  const dispose = () => rm(dir, { recursive: true, force: true });
+  const out = join(dir, 'package');
+  try {
+    await run(SLS_BIN, ['package', ...slsArgs(options), '--package', out], {
+      cwd: PROJECT_ROOT,
+      env: isolatedBuildEnv(dir),
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } catch (error) {
+    await dispose();
+    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+    const detail = `${stdout}\n${stderr}`.trim().split('\n').slice(-12).join('\n');
+    throw new SynthesisError(`sls package ${slsArgs(options).join(' ')} failed:\n${detail}`, {
+      cause: error,
+    });
+  }
+  const template = JSON.parse(
+    await readFile(join(out, 'cloudformation-template-update-stack.json'), 'utf8'),
+  ) as CfnTemplate;
+  return { template, artefactPath: join(out, 'cross-account-lambda.zip'), dir, dispose };
+}
