@@ -1,0 +1,137 @@
+// The home stack as the real `sls package` synthesises it: what `sls deploy` would submit.
+import { stat } from 'node:fs/promises';
+import { type CfnTemplate, type Synthesis, synthesize } from '../../offline/synth';
+
+const FUNCTION = 'CrossAccountLambdaFunction';
+const ROLE = 'CrossAccountIamRoleLambdaExecution';
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+
+function statements(template: CfnTemplate): Statement[] {
+  const role = template.Resources[ROLE]?.Properties as {
+    Policies: { PolicyDocument: { Statement: Statement[] } }[];
+  };
+  return role.Policies.flatMap((p) => p.PolicyDocument.Statement);
+}
+
+const nonLogging = (template: CfnTemplate) =>
+  statements(template).filter((s) => ![s.Action].flat().every((a) => a.startsWith('logs:')));
+
+const roleArn = (account: string, role = 'cross-account-demo-target') => ({
+  'Fn::Sub': `arn:\${AWS::Partition}:iam::${account}:role/${role}`,
+});
+
+describe('home stack for stage local', () => {
+  let synth: Synthesis;
+  beforeAll(async () => {
+    synth = await synthesize({ stage: 'local' });
+  }, 120_000);
+  afterAll(() => synth?.dispose());
+
+  it('gives the function its own execution role and keeps the unused default role out', () => {
+    const fn = synth.template.Resources[FUNCTION]?.Properties;
+    expect(fn?.Role).toEqual({ 'Fn::GetAtt': [ROLE, 'Arn'] });
+    expect(synth.template.Resources.IamRoleLambdaExecution).toBeUndefined();
+  });
+
+  it('allows only sts:AssumeRole on the exact target role ARN beyond logging', () => {
+    expect(nonLogging(synth.template)).toEqual([
+      { Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [roleArn('222222222222')] },
+    ]);
+  });
+
+  it('limits logging to the function’s own log group', () => {
+    const logging = statements(synth.template).filter((s) => !nonLogging(synth.template).includes(s));
+    expect(JSON.stringify(logging.map((s) => s.Resource))).toContain(
+      'log-group:/aws/lambda/cross-account-lambda-local-crossAccount:',
+    );
+    expect(JSON.stringify(logging)).not.toMatch(/"\*"/);
+  });
+
+  it('names the execution role deterministically and exports the name and ARN', () => {
+    const name = (synth.template.Resources[ROLE]?.Properties as { RoleName: string }).RoleName;
+    expect(name).toBe('cross-account-lambda-local-us-east-1-exec');
+    expect(synth.template.Outputs?.ExecutionRoleName?.Value).toBe(name);
+    expect(synth.template.Outputs?.ExecutionRoleArn?.Value).toEqual({ 'Fn::GetAtt': [ROLE, 'Arn'] });
+  });
+
+  it('runs on nodejs24.x on arm64 with a timeout under Lambda’s limit', () => {
+    const fn = synth.template.Resources[FUNCTION]?.Properties;
+    expect(fn).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Timeout: 10 });
+  });
+
+  it('passes the validated parameters to the function as environment', () => {
+    const env = (synth.template.Resources[FUNCTION]?.Properties as { Environment: { Variables: object } })
+      .Environment.Variables;
+    expect(env).toEqual({
+      TARGET_ACCOUNT_IDS: '222222222222',
+      TARGET_ROLE_NAME: 'cross-account-demo-target',
+      TARGET_EXTERNAL_ID: '',
+      TARGET_BUCKET: 'cross-account-demo-{accountId}-{region}',
+      TARGET_REGION: 'us-east-1',
+      SESSION_DURATION_SECONDS: '900',
+      FANOUT_CONCURRENCY: '8',
+      TARGET_ORGANIZATION_ID: '',
+    });
+  });
+
+  it('ships a bundled artefact of at most 110 KB zipped', async () => {
+    const { size } = await stat(synth.artefactPath);
+    expect(size).toBeGreaterThan(10_000); // the SDK is in it, not left to the runtime
+    expect(size).toBeLessThanOrEqual(110 * 1024);
+  });
+});
+
+describe('home stack parameters', () => {
+  it('refuses a deploy that does not name the target account, naming the parameter', async () => {
+    await expect(synthesize({ stage: 'prod' })).rejects.toThrow(
+      /Parameter "targetAccountIds" is missing.*--param "targetAccountIds=/s,
+    );
+  }, 60_000);
+
+  it('refuses a malformed account id with the expected form', async () => {
+    await expect(
+      synthesize({ stage: 'prod', params: { targetAccountIds: '12345678901' } }),
+    ).rejects.toThrow(/12-digit AWS account ids, got "12345678901"/);
+  }, 60_000);
+
+  it('keeps the role name within 64 characters for a 20-character stage in the longest region', async () => {
+    const synth = await synthesize({
+      stage: 'abcdefghijklmnopqrst',
+      region: 'ap-southeast-2',
+      params: { targetAccountIds: '333333333333,444444444444', externalId: 'shared-id-123' },
+    });
+    try {
+      const name = (synth.template.Resources[ROLE]?.Properties as { RoleName: string }).RoleName;
+      expect(name.length).toBeLessThanOrEqual(64);
+      expect(nonLogging(synth.template)).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['sts:AssumeRole'],
+          Resource: [roleArn('333333333333'), roleArn('444444444444')],
+        },
+      ]);
+    } finally {
+      await synth.dispose();
+    }
+  }, 120_000);
+
+  it('in organization mode allows the role name in any account of that organization only', async () => {
+    const synth = await synthesize({
+      stage: 'org',
+      params: { targetAccountIds: '333333333333', organizationId: 'o-abc123def4' },
+    });
+    try {
+      expect(nonLogging(synth.template)).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['sts:AssumeRole'],
+          Resource: roleArn('*'),
+          Condition: { StringEquals: { 'aws:ResourceOrgID': 'o-abc123def4' } },
+        },
+      ]);
+    } finally {
+      await synth.dispose();
+    }
+  }, 120_000);
+});

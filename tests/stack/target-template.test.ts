@@ -1,0 +1,136 @@
+// resources/cross-account-role.yml: the role the function assumes, in the target account.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CelEngine, TemplateFile } from '@aws/cloudformation-validate';
+import { yamlParse } from 'yaml-cfn';
+
+const PATH = join(__dirname, '..', '..', 'resources', 'cross-account-role.yml');
+const template = yamlParse(readFileSync(PATH, 'utf8'));
+const role = template.Resources.CrossAccountRole.Properties;
+const [allow, externalIdStatement, organizationStatement] = role.AssumeRolePolicyDocument.Statement;
+
+const REQUIRED = { TrustedAccountId: '111111111111', ExecutionRoleName: 'exec-role' };
+
+describe('target template validity', () => {
+  const engine = new CelEngine();
+  afterAll(() => engine.free());
+
+  it.each([
+    ['with only the required parameters', REQUIRED],
+    [
+      'with every option set',
+      {
+        ...REQUIRED,
+        ExternalId: 'shared-id-123',
+        OrganizationId: 'o-abc123def4',
+        BucketName: 'existing-bucket',
+        PermissionsBoundaryPolicyName: 'boundaries/workload',
+        MaxSessionDuration: '7200',
+      },
+    ],
+  ])('passes AWS’s offline validator without errors or warnings %s', (_, parameterOverrides) => {
+    const report = engine.validateStandard(new TemplateFile(PATH), { parameterOverrides });
+    const problems = report.diagnostics.filter((d) => d.severity !== 'INFO' && d.severity !== 'DEBUG');
+    expect(problems).toEqual([]);
+  });
+
+  it('hard-codes no account id, so it deploys as a StackSet', () => {
+    const { Parameters, ...rest } = template;
+    expect(JSON.stringify(rest)).not.toMatch(/\d{12}/);
+    expect(Parameters.TrustedAccountId.AllowedPattern).toBe('^\\d{12}$');
+  });
+});
+
+describe('trust policy', () => {
+  it('names the trusted account as principal and the exact execution role as a condition', () => {
+    expect(allow).toEqual({
+      Sid: 'TrustOnlyTheFunctionExecutionRole',
+      Effect: 'Allow',
+      Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${TrustedAccountId}:root' } },
+      Action: 'sts:AssumeRole',
+      Condition: {
+        ArnEquals: {
+          'aws:PrincipalArn': {
+            'Fn::Sub': 'arn:${AWS::Partition}:iam::${TrustedAccountId}:role/${ExecutionRoleName}',
+          },
+        },
+      },
+    });
+  });
+
+  it('requires the external id, when one is set, by a whole statement chosen with Fn::If', () => {
+    const [condition, statement, otherwise] = externalIdStatement['Fn::If'];
+    expect(condition).toBe('HasExternalId');
+    expect(otherwise).toEqual({ Ref: 'AWS::NoValue' });
+    expect(statement).toMatchObject({
+      Effect: 'Deny',
+      Action: 'sts:AssumeRole',
+      Condition: { StringNotEquals: { 'sts:ExternalId': { Ref: 'ExternalId' } } },
+    });
+  });
+
+  it('requires the organization, when one is set, by a whole statement chosen with Fn::If', () => {
+    const [condition, statement, otherwise] = organizationStatement['Fn::If'];
+    expect(condition).toBe('HasOrganization');
+    expect(otherwise).toEqual({ Ref: 'AWS::NoValue' });
+    expect(statement).toMatchObject({
+      Effect: 'Deny',
+      Condition: { StringNotEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } } },
+    });
+  });
+
+  it('never puts a CloudFormation function inside an IAM Condition block', () => {
+    const conditions = JSON.stringify(
+      role.AssumeRolePolicyDocument.Statement.flatMap((s: Record<string, unknown>) =>
+        s['Fn::If'] ? (s['Fn::If'] as unknown[]).slice(1) : [s],
+      ).map((s: { Condition?: unknown }) => s.Condition ?? {}),
+    );
+    expect(conditions).not.toContain('Fn::If');
+  });
+});
+
+describe('permissions', () => {
+  const statements = role.Policies.flatMap(
+    (p: { PolicyDocument: { Statement: unknown[] } }) => p.PolicyDocument.Statement,
+  );
+  const bucket = { Bucket: { 'Fn::If': ['CreateDemoBucket', { Ref: 'DemoBucket' }, { Ref: 'BucketName' }] } };
+
+  it('lists one bucket and reads its objects, nothing else', () => {
+    expect(statements).toEqual([
+      {
+        Sid: 'ListTheBucket',
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: { 'Fn::Sub': ['arn:${AWS::Partition}:s3:::${Bucket}', bucket] },
+      },
+      {
+        Sid: 'ReadItsObjects',
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: { 'Fn::Sub': ['arn:${AWS::Partition}:s3:::${Bucket}/*', bucket] },
+      },
+    ]);
+  });
+
+  it('creates an encrypted, private, TLS-only demo bucket only when no bucket is given', () => {
+    const { DemoBucket, DemoBucketPolicy } = template.Resources;
+    expect(DemoBucket.Condition).toBe('CreateDemoBucket');
+    expect(DemoBucket.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(DemoBucket.Properties.BucketEncryption).toBeDefined();
+    expect(DemoBucketPolicy.Properties.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
+  });
+
+  it('outputs the role ARN and the bucket name', () => {
+    expect(Object.keys(template.Outputs)).toEqual(['RoleArn', 'BucketName']);
+  });
+});
