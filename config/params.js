@@ -1,4 +1,3 @@
-'use strict';
 // Serverless variable source for the home stack: `${file(./config/params.js):<name>}`.
 // Every deploy-time parameter is validated here, while variables resolve, so a bad or missing
 // `--param` stops `sls deploy` / `sls package` before anything is built or created, with a message
@@ -39,7 +38,11 @@ async function read(resolveVariable, name) {
 function integer(name, raw, min, max, example) {
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || n < min || n > max) {
-    throw new ParameterError(name, `must be an integer from ${min} to ${max}, got "${raw}"`, example);
+    throw new ParameterError(
+      name,
+      `must be an integer from ${min} to ${max}, got "${raw}"`,
+      example,
+    );
   }
   return n;
 }
@@ -90,14 +93,18 @@ async function load({ resolveVariable }) {
   if (externalId && !EXTERNAL_ID.test(externalId)) {
     throw new ParameterError(
       'externalId',
-      'must be empty or 2-1224 of letters, digits and +=,.@:/_- (the same value as the target stack\'s ExternalId)',
+      "must be empty or 2-1224 of letters, digits and +=,.@:/_- (the same value as the target stack's ExternalId)",
       'my-shared-secret-id',
     );
   }
 
   const targetRegion = (await read(resolveVariable, 'targetRegion')) || region;
   if (!REGION.test(targetRegion)) {
-    throw new ParameterError('targetRegion', `must be an AWS region id, got "${targetRegion}"`, 'eu-west-1');
+    throw new ParameterError(
+      'targetRegion',
+      `must be an AWS region id, got "${targetRegion}"`,
+      'eu-west-1',
+    );
   }
 
   const organizationId = await read(resolveVariable, 'organizationId');
@@ -126,10 +133,17 @@ async function load({ resolveVariable }) {
     accountIds: accountIds.join(','),
     roleName,
     externalId,
-    targetBucket: (await read(resolveVariable, 'targetBucket')) || 'cross-account-demo-{accountId}-{region}',
+    targetBucket:
+      (await read(resolveVariable, 'targetBucket')) || 'cross-account-demo-{accountId}-{region}',
     targetRegion,
     sessionDurationSeconds: String(
-      integer('sessionDurationSeconds', await read(resolveVariable, 'sessionDurationSeconds'), 900, 43200, '900'),
+      integer(
+        'sessionDurationSeconds',
+        await read(resolveVariable, 'sessionDurationSeconds'),
+        900,
+        3600,
+        '900',
+      ),
     ),
     fanoutConcurrency: String(
       integer('fanoutConcurrency', await read(resolveVariable, 'fanoutConcurrency'), 1, 50, '8'),

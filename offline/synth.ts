@@ -18,7 +18,10 @@ export interface SlsOptions {
 }
 
 export interface CfnTemplate {
-  Resources: Record<string, { Type: string; Properties?: Record<string, unknown> } & Record<string, unknown>>;
+  Resources: Record<
+    string,
+    { Type: string; Properties?: Record<string, unknown> } & Record<string, unknown>
+  >;
   Outputs?: Record<string, { Value: unknown; Description?: string }>;
   [key: string]: unknown;
 }

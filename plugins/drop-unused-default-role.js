@@ -1,4 +1,3 @@
-'use strict';
 // The framework always compiles a shared default role (IamRoleLambdaExecution). Every function here
 // has its own role from serverless-iam-roles-per-function, so the shared one would be an unused
 // role with log permissions. Drop it when nothing references it. Listed after that plugin in
@@ -22,7 +21,8 @@ class DropUnusedDefaultRole {
         const template = serverless.service.provider.compiledCloudFormationTemplate;
         const { [DEFAULT_ROLE]: role, ...others } = template.Resources;
         if (!role) return;
-        const inUse = references(others, DEFAULT_ROLE) || references(template.Outputs ?? {}, DEFAULT_ROLE);
+        const inUse =
+          references(others, DEFAULT_ROLE) || references(template.Outputs ?? {}, DEFAULT_ROLE);
         if (!inUse) delete template.Resources[DEFAULT_ROLE];
       },
     };

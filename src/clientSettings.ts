@@ -41,6 +41,9 @@ export function clientSettings(region: string): ClientSettings {
 }
 
 type AnyPluggable = NonNullable<FromTemporaryCredentialsOptions['clientPlugins']>[number];
+// The slice of the SDK's finalizeRequest middleware signature this middleware relies on.
+type AttemptArgs = { request: unknown; input: unknown };
+type AttemptHandler = (args: AttemptArgs) => Promise<{ output: unknown; response: unknown }>;
 
 const ATTEMPT_HEADER = 'amz-sdk-request';
 
@@ -53,7 +56,7 @@ export function retryLogging(logger: Logger, client: string): AnyPluggable {
   return {
     applyToStack(stack) {
       stack.addRelativeTo(
-        (next, context) => async (args) => {
+        (next: AttemptHandler, context: { commandName?: string }) => async (args: AttemptArgs) => {
           const attempt = attemptOf(args.request);
           const fields = { client, operation: context.commandName, ...attempt };
           if (attempt.attempt !== undefined && attempt.attempt > 1) {
@@ -85,7 +88,11 @@ function attemptOf(request: unknown): { attempt?: number; maxAttempts?: number }
 }
 
 function failureOf(error: unknown): Record<string, unknown> {
-  const shape = error as { name?: unknown; code?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  const shape = error as {
+    name?: unknown;
+    code?: unknown;
+    $metadata?: { httpStatusCode?: unknown };
+  };
   return {
     errorName: typeof shape?.name === 'string' ? shape.name : 'unknown',
     errorCode: typeof shape?.code === 'string' ? shape.code : undefined,

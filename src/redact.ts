@@ -111,7 +111,8 @@ export function quote(value: unknown, limit = ECHO_LIMIT): string {
 export function describeType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'number') return Number.isFinite(value) ? `the number ${value}` : 'a non-finite number';
+  if (typeof value === 'number')
+    return Number.isFinite(value) ? `the number ${value}` : 'a non-finite number';
   if (typeof value === 'string') return 'a string';
   if (typeof value === 'object') return 'an object';
   return `a ${typeof value}`;

@@ -30,7 +30,9 @@ describe('target template validity', () => {
     ],
   ])('passes AWS’s offline validator without errors or warnings %s', (_, parameterOverrides) => {
     const report = engine.validateStandard(new TemplateFile(PATH), { parameterOverrides });
-    const problems = report.diagnostics.filter((d) => d.severity !== 'INFO' && d.severity !== 'DEBUG');
+    const problems = report.diagnostics.filter(
+      (d) => d.severity !== 'INFO' && d.severity !== 'DEBUG',
+    );
     expect(problems).toEqual([]);
   });
 
@@ -93,7 +95,9 @@ describe('permissions', () => {
   const statements = role.Policies.flatMap(
     (p: { PolicyDocument: { Statement: unknown[] } }) => p.PolicyDocument.Statement,
   );
-  const bucket = { Bucket: { 'Fn::If': ['CreateDemoBucket', { Ref: 'DemoBucket' }, { Ref: 'BucketName' }] } };
+  const bucket = {
+    Bucket: { 'Fn::If': ['CreateDemoBucket', { Ref: 'DemoBucket' }, { Ref: 'BucketName' }] },
+  };
 
   it('lists one bucket and reads its objects, nothing else', () => {
     expect(statements).toEqual([

@@ -1,0 +1,278 @@
+import { partition } from '@aws-sdk/core/client';
+import { ConfigError } from './errors';
+import { LOG_LEVELS, type LogLevel } from './logger';
+import { quote } from './redact';
+
+export interface TargetSpec {
+  readonly account: string;
+  readonly roleArn: string;
+  readonly bucket: string;
+}
+
+export interface Config {
+  /** Region the function runs in; AssumeRole goes to this region's STS endpoint. */
+  readonly homeRegion: string;
+  readonly partition: string;
+  readonly functionName: string;
+  readonly accountIds: readonly string[];
+  readonly roleName: string;
+  readonly externalId: string | undefined;
+  readonly bucketTemplate: string;
+  readonly targetRegion: string;
+  readonly sessionDurationSeconds: number;
+  readonly fanoutConcurrency: number;
+  /** Set in organization mode; the runtime behaves the same, the policies differ. */
+  readonly organizationId: string | undefined;
+  readonly logLevel: LogLevel;
+  /** One entry per account, in the configured order. */
+  readonly targets: ReadonlyMap<string, TargetSpec>;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+const ACCOUNT_ID = /^\d{12}$/;
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+const EXTERNAL_ID = /^[\w+=,.@:/-]+$/;
+// Two to four letters, one or more words, a number: us-east-1, us-gov-west-1, eusc-de-east-1.
+const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
+const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
+const ARN = /^arn:([^:]*):([^:]*):([^:]*):([^:]*):(.*)$/;
+const PLACEHOLDER = /\{([^}]*)\}/g;
+const KNOWN_PLACEHOLDERS = new Set(['accountId', 'region']);
+
+// What each variable is called where the user sets it.
+const HINTS = {
+  TARGET_ACCOUNT_IDS: 'set --param targetAccountIds=222222222222[,333333333333...]',
+  TARGET_ROLE_NAME:
+    "set --param targetRoleName=<role name> (the target stack's RoleName, default cross-account-demo-target)",
+  TARGET_EXTERNAL_ID:
+    "set --param externalId=<the target stack's ExternalId>, or leave it empty when the target requires none",
+  TARGET_BUCKET:
+    'set --param targetBucket=<bucket name> (may contain {accountId} and {region}, default cross-account-demo-{accountId}-{region})',
+  TARGET_REGION: 'set --param targetRegion=<region id, for example eu-west-1>',
+  SESSION_DURATION_SECONDS:
+    'set --param sessionDurationSeconds=900 (at most 3600: assuming a role from Lambda is role chaining)',
+  FANOUT_CONCURRENCY: 'set --param fanoutConcurrency=<1..50> (default 8)',
+  TARGET_ORGANIZATION_ID:
+    'set --param organizationId=o-<10 to 32 lowercase letters or digits>, or leave it empty',
+  AWS_REGION:
+    'Lambda sets it; for sls invoke local or a script, export AWS_REGION=<region id, for example us-east-1>',
+  AWS_LAMBDA_LOG_LEVEL: `set it to one of ${LOG_LEVELS.join(', ')}`,
+} as const;
+
+type Variable = keyof typeof HINTS;
+
+function fail(variable: Variable, problem: string): never {
+  throw new ConfigError(variable, `${variable} ${problem}; ${HINTS[variable]}`);
+}
+
+/** Reads and validates the whole configuration; pure, so tests can feed it any environment. */
+export function loadConfig(env: Env): Config {
+  const homeRegion = region('AWS_REGION', required(env, 'AWS_REGION'));
+  const homePartition = partition(homeRegion).name;
+  const targetRegion = region('TARGET_REGION', optional(env, 'TARGET_REGION') ?? homeRegion);
+  const targetPartition = partition(targetRegion).name;
+  if (targetPartition !== homePartition) {
+    fail(
+      'TARGET_REGION',
+      `is ${quote(targetRegion)} in partition ${targetPartition}, but the function runs in ` +
+        `${homeRegion} (partition ${homePartition}); a role cannot be assumed across partitions`,
+    );
+  }
+  const accountIds = accountList(required(env, 'TARGET_ACCOUNT_IDS'));
+  const roleName = roleNameOf(required(env, 'TARGET_ROLE_NAME'), homePartition);
+  const bucketTemplate = bucketTemplateOf(required(env, 'TARGET_BUCKET'));
+  const targets = new Map<string, TargetSpec>();
+  for (const account of accountIds) {
+    targets.set(account, {
+      account,
+      roleArn: `arn:${homePartition}:iam::${account}:role/${roleName}`,
+      bucket: resolveBucket(bucketTemplate, account, targetRegion),
+    });
+  }
+  return {
+    homeRegion,
+    partition: homePartition,
+    functionName: optional(env, 'AWS_LAMBDA_FUNCTION_NAME') ?? 'crossAccount',
+    accountIds,
+    roleName,
+    externalId: externalIdOf(optional(env, 'TARGET_EXTERNAL_ID')),
+    bucketTemplate,
+    targetRegion,
+    sessionDurationSeconds: integer(env, 'SESSION_DURATION_SECONDS', 900, 900, 43200),
+    fanoutConcurrency: integer(env, 'FANOUT_CONCURRENCY', 8, 1, 50),
+    organizationId: organizationIdOf(optional(env, 'TARGET_ORGANIZATION_ID')),
+    logLevel: logLevelOf(env),
+    targets,
+  };
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function required(env: Env, variable: Variable): string {
+  return optional(env, variable) ?? fail(variable, 'is missing');
+}
+
+function region(variable: 'AWS_REGION' | 'TARGET_REGION', value: string): string {
+  if (!REGION.test(value)) {
+    fail(variable, `must be a region id such as us-east-1 or eu-central-1; got ${quote(value)}`);
+  }
+  return value;
+}
+
+function accountList(value: string): string[] {
+  const items = value.split(',').map((item) => item.trim());
+  const seen = new Set<string>();
+  for (const [index, item] of items.entries()) {
+    const position = `item ${index + 1}`;
+    if (!ACCOUNT_ID.test(item)) {
+      const detail = /^\d+$/.test(item) ? ` (${item.length} digits)` : '';
+      fail(
+        'TARGET_ACCOUNT_IDS',
+        `must be a comma-separated list of 12-digit AWS account ids; ${position} is ${quote(item)}${detail}`,
+      );
+    }
+    if (seen.has(item)) {
+      fail(
+        'TARGET_ACCOUNT_IDS',
+        `lists account ${item} twice (${position}); list each account once`,
+      );
+    }
+    seen.add(item);
+  }
+  return items;
+}
+
+function roleNameOf(value: string, expectedPartition: string): string {
+  if (value.startsWith('arn:')) {
+    fail(
+      'TARGET_ROLE_NAME',
+      `must be a role name, not an ARN; got ${describeArn(value, expectedPartition, 'iam', 'role/')}`,
+    );
+  }
+  if (!ROLE_NAME.test(value)) {
+    fail(
+      'TARGET_ROLE_NAME',
+      `must be an IAM role name of 1 to 64 characters from [A-Za-z0-9_+=,.@-] (no path); got ${quote(value)}`,
+    );
+  }
+  return value;
+}
+
+// Explains what a mistakenly given ARN is, so the message says which part to keep.
+function describeArn(
+  value: string,
+  expectedPartition: string,
+  service: string,
+  resourcePrefix: string,
+): string {
+  const match = ARN.exec(value);
+  if (!match) return `the malformed ARN ${quote(value)}`;
+  const [, arnPartition, arnService, , , resource = ''] = match;
+  const notes: string[] = [];
+  if (arnPartition !== expectedPartition) {
+    notes.push(
+      `its partition ${quote(arnPartition)} is not ${expectedPartition}, the partition of AWS_REGION`,
+    );
+  }
+  if (arnService !== service || !resource.startsWith(resourcePrefix)) {
+    notes.push(
+      `it is not an ${service} ${resourcePrefix.replace('/', '')} ARN (service ${quote(arnService)})`,
+    );
+  }
+  const name = resource.startsWith(resourcePrefix)
+    ? resource.slice(resourcePrefix.length).split('/').pop()
+    : undefined;
+  if (notes.length === 0 && name) notes.push(`use its name ${quote(name)}`);
+  return `${quote(value, 128)}: ${notes.join('; ')}`;
+}
+
+function bucketTemplateOf(value: string): string {
+  if (value.startsWith('arn:')) {
+    fail('TARGET_BUCKET', `must be a bucket name, not an ARN; got ${quote(value, 128)}`);
+  }
+  for (const [, placeholder] of value.matchAll(PLACEHOLDER)) {
+    if (!KNOWN_PLACEHOLDERS.has(placeholder ?? '')) {
+      fail(
+        'TARGET_BUCKET',
+        `may only contain the placeholders {accountId} and {region}; got ${quote(`{${placeholder}}`)} in ${quote(value, 128)}`,
+      );
+    }
+  }
+  return value;
+}
+
+function resolveBucket(template: string, account: string, targetRegion: string): string {
+  const bucket = template.replaceAll('{accountId}', account).replaceAll('{region}', targetRegion);
+  const problem = bucketNameProblem(bucket);
+  if (problem) {
+    fail(
+      'TARGET_BUCKET',
+      `must resolve to a valid S3 bucket name; ${quote(template, 128)} gives ${quote(bucket, 128)} for account ${account}, which ${problem}`,
+    );
+  }
+  return bucket;
+}
+
+// S3 general purpose bucket naming rules.
+function bucketNameProblem(name: string): string | undefined {
+  if (name.length < 3 || name.length > 63) return `has ${name.length} characters (3 to 63 allowed)`;
+  if (!/^[a-z0-9.-]+$/.test(name)) return 'contains characters other than a-z, 0-9, dot and hyphen';
+  if (!/^[a-z0-9].*[a-z0-9]$/.test(name)) return 'does not begin and end with a letter or digit';
+  if (name.includes('..')) return 'contains two adjacent dots';
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return 'is formatted as an IP address';
+  const prefix = ['xn--', 'sthree-', 'amzn-s3-demo-'].find((reserved) => name.startsWith(reserved));
+  if (prefix) return `starts with the reserved prefix ${prefix}`;
+  const suffix = ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3'].find((reserved) =>
+    name.endsWith(reserved),
+  );
+  if (suffix) return `ends with the reserved suffix ${suffix}`;
+  return undefined;
+}
+
+function externalIdOf(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  // The value is not echoed: it is not a secret, but it is the one shared token of the trust.
+  if (value.length < 2 || value.length > 1224) {
+    fail('TARGET_EXTERNAL_ID', `must be 2 to 1224 characters long; got ${value.length}`);
+  }
+  const illegal = [...value].findIndex((char) => !EXTERNAL_ID.test(char));
+  if (illegal >= 0) {
+    const code = value.codePointAt(illegal)?.toString(16).toUpperCase().padStart(4, '0');
+    fail(
+      'TARGET_EXTERNAL_ID',
+      `may only contain letters, digits and _+=,.@:/-; character ${illegal + 1} is U+${code}`,
+    );
+  }
+  return value;
+}
+
+function integer(env: Env, variable: Variable, fallback: number, min: number, max: number): number {
+  const value = optional(env, variable);
+  if (value === undefined) return fallback;
+  const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+    fail(variable, `must be an integer from ${min} to ${max}; got ${quote(value)}`);
+  }
+  return parsed;
+}
+
+function organizationIdOf(value: string | undefined): string | undefined {
+  if (value !== undefined && !ORGANIZATION_ID.test(value)) {
+    fail('TARGET_ORGANIZATION_ID', `must look like o-a1b2c3d4e5; got ${quote(value)}`);
+  }
+  return value;
+}
+
+function logLevelOf(env: Env): LogLevel {
+  // Lambda's advanced logging controls set AWS_LAMBDA_LOG_LEVEL, which also knows TRACE and FATAL.
+  const value = optional(env, 'AWS_LAMBDA_LOG_LEVEL')?.toUpperCase() ?? 'INFO';
+  const level = value === 'TRACE' ? 'DEBUG' : value === 'FATAL' ? 'ERROR' : value;
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    fail('AWS_LAMBDA_LOG_LEVEL', `must be a log level; got ${quote(value)}`);
+  }
+  return level as LogLevel;
+}

@@ -1,0 +1,125 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { STSClient } from '@aws-sdk/client-sts';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import {
+  doesIdentityRequireRefresh,
+  isIdentityExpired,
+  memoizeIdentityProvider,
+} from '@smithy/core';
+import { clientSettings, retryLogging } from './clientSettings';
+import type { Logger } from './logger';
+
+/** Everything needed to work in one target account, built once per role ARN per container. */
+export interface TargetSession {
+  readonly roleArn: string;
+  readonly sessionName: string;
+  /** Target-region clients; both sign with the one shared, cached credential. */
+  readonly sts: STSClient;
+  readonly s3: S3Client;
+  /**
+   * Makes sure a valid credential is cached, assuming the role only if there is none or it is
+   * about to expire. Resolves to nothing so callers never hold the secret.
+   */
+  ensureCredentials(): Promise<void>;
+  /** Drops the cached credential and assumes the role again; concurrent callers share one call. */
+  reassume(): Promise<void>;
+}
+
+export interface SessionOptions {
+  readonly homeRegion: string;
+  readonly targetRegion: string;
+  readonly externalId: string | undefined;
+  readonly sessionDurationSeconds: number;
+  readonly functionName: string;
+  readonly logger: Logger;
+}
+
+export interface TargetSessions {
+  /** The session for `roleArn`; `requestId` names the STS session if this call creates it. */
+  get(roleArn: string, requestId: string): TargetSession;
+  readonly size: number;
+}
+
+export function createTargetSessions(options: SessionOptions): TargetSessions {
+  const sessions = new Map<string, TargetSession>();
+  return {
+    get(roleArn, requestId) {
+      let session = sessions.get(roleArn);
+      if (!session) {
+        session = createSession(roleArn, requestId, options);
+        sessions.set(roleArn, session);
+      }
+      return session;
+    },
+    get size() {
+      return sessions.size;
+    },
+  };
+}
+
+function createSession(roleArn: string, requestId: string, options: SessionOptions): TargetSession {
+  const { logger } = options;
+  const sessionName = roleSessionName(options.functionName, requestId);
+  const assumeRole = fromTemporaryCredentials({
+    params: {
+      RoleArn: roleArn,
+      RoleSessionName: sessionName,
+      DurationSeconds: options.sessionDurationSeconds,
+      ...(options.externalId === undefined ? {} : { ExternalId: options.externalId }),
+    },
+    // Without an explicit region the nested client would inherit the calling client's (the
+    // target region); AssumeRole belongs to the function's own regional STS endpoint.
+    clientConfig: clientSettings(options.homeRegion),
+    clientPlugins: [retryLogging(logger, 'STS (AssumeRole)')],
+  });
+
+  const assumeAndLog: typeof assumeRole = async (properties) => {
+    logger.info('assuming role', { roleArn, sessionName });
+    const identity = await assumeRole(properties);
+    logger.info('assumed role', { roleArn, expiresAt: identity.expiration?.toISOString() });
+    return identity;
+  };
+
+  // The SDK's memoizer: refreshes EXPIRATION_MS before expiry and coalesces concurrent refreshes.
+  const memoized = memoizeIdentityProvider(
+    assumeAndLog,
+    isIdentityExpired,
+    doesIdentityRequireRefresh,
+  );
+  if (!memoized) throw new Error('memoizeIdentityProvider returned no provider');
+  // A client wraps its `credentials` in a private memoizer unless they are marked as memoized;
+  // two private caches would mean two AssumeRole calls and would miss reassume()'s refresh.
+  const credentials = Object.assign(memoized, { memoized: true });
+
+  const sts = new STSClient({ ...clientSettings(options.targetRegion), credentials });
+  sts.middlewareStack.use(retryLogging(logger, 'STS'));
+  const s3 = new S3Client({ ...clientSettings(options.targetRegion), credentials });
+  s3.middlewareStack.use(retryLogging(logger, 'S3'));
+
+  return {
+    roleArn,
+    sessionName,
+    sts,
+    s3,
+    async ensureCredentials() {
+      await credentials();
+    },
+    async reassume() {
+      await credentials({ forceRefresh: true });
+    },
+  };
+}
+
+const SESSION_NAME_MAX = 64;
+
+/**
+ * `<function name>-<request id>`, traceable from CloudTrail to the invocation's logs. STS allows
+ * [\w+=,.@-] and 64 characters; the function name is shortened first so the request id survives.
+ */
+export function roleSessionName(functionName: string, requestId: string): string {
+  const clean = (text: string) => text.replace(/[^\w+=,.@-]/g, '-');
+  const id = clean(requestId).slice(0, SESSION_NAME_MAX);
+  const room = SESSION_NAME_MAX - id.length - 1;
+  const name = room > 0 ? `${clean(functionName).slice(0, room)}-${id}` : id;
+  return name.padEnd(2, '-');
+}

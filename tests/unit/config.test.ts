@@ -1,0 +1,318 @@
+import { loadConfig } from '../../src/config';
+import { ConfigError } from '../../src/errors';
+import { TARGET_A, TARGET_B, validEnv } from './fixtures';
+
+function configError(overrides: Record<string, string | undefined>): ConfigError {
+  try {
+    loadConfig(validEnv(overrides));
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('loadConfig accepted the environment');
+}
+
+describe('loadConfig', () => {
+  it('turns a valid environment into a typed config with one target per account', () => {
+    const config = loadConfig(
+      validEnv({ TARGET_ACCOUNT_IDS: `${TARGET_A}, ${TARGET_B}`, TARGET_EXTERNAL_ID: 'ext-123' }),
+    );
+    expect(config).toMatchObject({
+      homeRegion: 'us-east-1',
+      partition: 'aws',
+      targetRegion: 'eu-west-1',
+      accountIds: [TARGET_A, TARGET_B],
+      roleName: 'cross-account-demo-target',
+      externalId: 'ext-123',
+      sessionDurationSeconds: 900,
+      fanoutConcurrency: 8,
+      organizationId: undefined,
+      logLevel: 'INFO',
+      functionName: 'cross-account-lambda-local-crossAccount',
+    });
+    expect([...config.targets.values()]).toEqual([
+      {
+        account: TARGET_A,
+        roleArn: `arn:aws:iam::${TARGET_A}:role/cross-account-demo-target`,
+        bucket: `cross-account-demo-${TARGET_A}-eu-west-1`,
+      },
+      {
+        account: TARGET_B,
+        roleArn: `arn:aws:iam::${TARGET_B}:role/cross-account-demo-target`,
+        bucket: `cross-account-demo-${TARGET_B}-eu-west-1`,
+      },
+    ]);
+  });
+
+  it('builds role ARNs in the partition of the function region', () => {
+    const config = loadConfig(
+      validEnv({ AWS_REGION: 'cn-north-1', TARGET_REGION: 'cn-northwest-1' }),
+    );
+    expect(config.targets.get(TARGET_A)?.roleArn).toBe(
+      `arn:aws-cn:iam::${TARGET_A}:role/cross-account-demo-target`,
+    );
+  });
+
+  it('applies the documented defaults when optional variables are unset or empty', () => {
+    const config = loadConfig(
+      validEnv({
+        TARGET_REGION: undefined,
+        SESSION_DURATION_SECONDS: '',
+        FANOUT_CONCURRENCY: undefined,
+        TARGET_EXTERNAL_ID: undefined,
+        AWS_LAMBDA_FUNCTION_NAME: undefined,
+      }),
+    );
+    expect(config).toMatchObject({
+      targetRegion: 'us-east-1',
+      sessionDurationSeconds: 900,
+      fanoutConcurrency: 8,
+      externalId: undefined,
+      functionName: 'crossAccount',
+    });
+  });
+
+  it('carries the organization id in organization mode and changes nothing else', () => {
+    const plain = loadConfig(validEnv());
+    const org = loadConfig(validEnv({ TARGET_ORGANIZATION_ID: 'o-a1b2c3d4e5' }));
+    expect(org.organizationId).toBe('o-a1b2c3d4e5');
+    expect({ ...org, organizationId: undefined }).toEqual(plain);
+  });
+
+  it('maps Lambda log levels onto the logger levels', () => {
+    expect(loadConfig(validEnv({ AWS_LAMBDA_LOG_LEVEL: 'trace' })).logLevel).toBe('DEBUG');
+    expect(loadConfig(validEnv({ AWS_LAMBDA_LOG_LEVEL: 'FATAL' })).logLevel).toBe('ERROR');
+    expect(loadConfig(validEnv({ AWS_LAMBDA_LOG_LEVEL: 'WARN' })).logLevel).toBe('WARN');
+  });
+
+  it('does not read process.env: the environment is a parameter', () => {
+    const before = process.env.TARGET_ACCOUNT_IDS;
+    process.env.TARGET_ACCOUNT_IDS = 'not-an-account';
+    try {
+      expect(loadConfig(validEnv()).accountIds).toEqual([TARGET_A]);
+    } finally {
+      process.env.TARGET_ACCOUNT_IDS = before;
+    }
+  });
+});
+
+// Each case breaks exactly one variable of an otherwise valid environment.
+const malformed: [string, Record<string, string | undefined>, RegExp][] = [
+  [
+    'a missing target account list',
+    { TARGET_ACCOUNT_IDS: undefined },
+    /TARGET_ACCOUNT_IDS is missing; set --param targetAccountIds=/,
+  ],
+  [
+    'an 11-digit account id',
+    { TARGET_ACCOUNT_IDS: '22222222222' },
+    /TARGET_ACCOUNT_IDS must be a comma-separated list of 12-digit AWS account ids; item 1 is "22222222222" \(11 digits\); set --param targetAccountIds=/,
+  ],
+  ['a 5-digit account id', { TARGET_ACCOUNT_IDS: '12345' }, /item 1 is "12345" \(5 digits\)/],
+  [
+    'an account id with letters',
+    { TARGET_ACCOUNT_IDS: `${TARGET_A},33333333333x` },
+    /item 2 is "33333333333x"/,
+  ],
+  ['an empty item in the account list', { TARGET_ACCOUNT_IDS: `${TARGET_A},` }, /item 2 is ""/],
+  [
+    'a duplicated account',
+    { TARGET_ACCOUNT_IDS: `${TARGET_A},${TARGET_A}` },
+    /TARGET_ACCOUNT_IDS lists account 222222222222 twice/,
+  ],
+  [
+    'a missing role name',
+    { TARGET_ROLE_NAME: '' },
+    /TARGET_ROLE_NAME is missing; set --param targetRoleName=/,
+  ],
+  [
+    'a role name with a path',
+    { TARGET_ROLE_NAME: 'team/role' },
+    /TARGET_ROLE_NAME must be an IAM role name of 1 to 64 characters .* \(no path\); got "team\/role"/,
+  ],
+  [
+    'a role name of 65 characters',
+    { TARGET_ROLE_NAME: 'r'.repeat(65) },
+    /TARGET_ROLE_NAME must be an IAM role name of 1 to 64/,
+  ],
+  [
+    'a role ARN instead of a name',
+    { TARGET_ROLE_NAME: 'arn:aws:iam::222222222222:role/reader' },
+    /TARGET_ROLE_NAME must be a role name, not an ARN; .*use its name "reader"/,
+  ],
+  [
+    'a role ARN of the wrong partition',
+    { TARGET_ROLE_NAME: 'arn:aws-cn:iam::222222222222:role/reader' },
+    /not an ARN; .*its partition "aws-cn" is not aws/,
+  ],
+  [
+    'an ARN of the wrong service',
+    { TARGET_ROLE_NAME: 'arn:aws:s3:::my-bucket' },
+    /not an ARN; .*it is not an iam role ARN \(service "s3"\)/,
+  ],
+  [
+    'an assumed-role ARN',
+    { TARGET_ROLE_NAME: 'arn:aws:sts::222222222222:assumed-role/reader/s' },
+    /it is not an iam role ARN \(service "sts"\)/,
+  ],
+  ['a malformed ARN', { TARGET_ROLE_NAME: 'arn:aws:iam' }, /the malformed ARN "arn:aws:iam"/],
+  [
+    'a one-character external id',
+    { TARGET_EXTERNAL_ID: 'x' },
+    /TARGET_EXTERNAL_ID must be 2 to 1224 characters long; got 1; set --param externalId=/,
+  ],
+  [
+    'an external id of 1225 characters',
+    { TARGET_EXTERNAL_ID: 'x'.repeat(1225) },
+    /TARGET_EXTERNAL_ID must be 2 to 1224 characters long; got 1225/,
+  ],
+  [
+    'an external id with a space',
+    { TARGET_EXTERNAL_ID: 'ab cd' },
+    /TARGET_EXTERNAL_ID may only contain letters, digits and _\+=,\.@:\/-; character 3 is U\+0020/,
+  ],
+  [
+    'an external id with a non-ASCII letter',
+    { TARGET_EXTERNAL_ID: 'abcé' },
+    /character 4 is U\+00E9/,
+  ],
+  [
+    'a missing bucket',
+    { TARGET_BUCKET: undefined },
+    /TARGET_BUCKET is missing; set --param targetBucket=/,
+  ],
+  [
+    'a bucket ARN',
+    { TARGET_BUCKET: 'arn:aws:s3:::demo-bucket' },
+    /TARGET_BUCKET must be a bucket name, not an ARN/,
+  ],
+  [
+    'an unknown placeholder',
+    { TARGET_BUCKET: 'demo-{stage}' },
+    /TARGET_BUCKET may only contain the placeholders \{accountId\} and \{region\}; got "\{stage\}"/,
+  ],
+  [
+    'upper-case letters in the bucket',
+    { TARGET_BUCKET: 'Demo-{accountId}' },
+    /TARGET_BUCKET must resolve to a valid S3 bucket name; .* contains characters other than/,
+  ],
+  [
+    'a bucket name too long once resolved',
+    { TARGET_BUCKET: `${'b'.repeat(42)}-{accountId}-{region}` },
+    /has 65 characters \(3 to 63 allowed\)/,
+  ],
+  [
+    'adjacent dots in the bucket',
+    { TARGET_BUCKET: 'demo..{accountId}' },
+    /contains two adjacent dots/,
+  ],
+  [
+    'a bucket formatted as an IP address',
+    { TARGET_BUCKET: '192.168.1.1' },
+    /is formatted as an IP address/,
+  ],
+  [
+    'a bucket with a reserved prefix',
+    { TARGET_BUCKET: 'xn--{accountId}' },
+    /starts with the reserved prefix xn--/,
+  ],
+  [
+    'a bucket with a reserved suffix',
+    { TARGET_BUCKET: 'demo-{accountId}-s3alias' },
+    /ends with the reserved suffix -s3alias/,
+  ],
+  [
+    'a bucket ending in a hyphen',
+    { TARGET_BUCKET: 'demo-{accountId}-' },
+    /does not begin and end with a letter or digit/,
+  ],
+  [
+    'a malformed target region',
+    { TARGET_REGION: 'europe' },
+    /TARGET_REGION must be a region id such as us-east-1 .*; got "europe"; set --param targetRegion=/,
+  ],
+  [
+    'a target region in another partition',
+    { TARGET_REGION: 'cn-north-1' },
+    /TARGET_REGION is "cn-north-1" in partition aws-cn, but the function runs in us-east-1 \(partition aws\); a role cannot be assumed across partitions/,
+  ],
+  [
+    'a GovCloud target for a commercial function',
+    { TARGET_REGION: 'us-gov-west-1' },
+    /partition aws-us-gov/,
+  ],
+  ['a missing function region', { AWS_REGION: undefined }, /AWS_REGION is missing; Lambda sets it/],
+  ['a malformed function region', { AWS_REGION: 'US_EAST_1' }, /AWS_REGION must be a region id/],
+  [
+    'a session duration below STS range',
+    { SESSION_DURATION_SECONDS: '899' },
+    /SESSION_DURATION_SECONDS must be an integer from 900 to 43200; got "899"; set --param sessionDurationSeconds=/,
+  ],
+  [
+    'a session duration above STS range',
+    { SESSION_DURATION_SECONDS: '43201' },
+    /SESSION_DURATION_SECONDS must be an integer from 900 to 43200; got "43201"/,
+  ],
+  [
+    'a fractional session duration',
+    { SESSION_DURATION_SECONDS: '900.5' },
+    /SESSION_DURATION_SECONDS must be an integer/,
+  ],
+  [
+    'a session duration in words',
+    { SESSION_DURATION_SECONDS: 'one hour' },
+    /SESSION_DURATION_SECONDS must be an integer/,
+  ],
+  [
+    'a concurrency of zero',
+    { FANOUT_CONCURRENCY: '0' },
+    /FANOUT_CONCURRENCY must be an integer from 1 to 50; got "0"; set --param fanoutConcurrency=/,
+  ],
+  [
+    'a concurrency of 51',
+    { FANOUT_CONCURRENCY: '51' },
+    /FANOUT_CONCURRENCY must be an integer from 1 to 50; got "51"/,
+  ],
+  ['a negative concurrency', { FANOUT_CONCURRENCY: '-3' }, /FANOUT_CONCURRENCY must be an integer/],
+  [
+    'an organization id without the o- prefix',
+    { TARGET_ORGANIZATION_ID: 'a1b2c3d4e5' },
+    /TARGET_ORGANIZATION_ID must look like o-a1b2c3d4e5; got "a1b2c3d4e5"; set --param organizationId=/,
+  ],
+  [
+    'an organization id that is too short',
+    { TARGET_ORGANIZATION_ID: 'o-abc' },
+    /TARGET_ORGANIZATION_ID must look like/,
+  ],
+  [
+    'an organization id with upper case',
+    { TARGET_ORGANIZATION_ID: 'o-A1B2C3D4E5' },
+    /TARGET_ORGANIZATION_ID must look like/,
+  ],
+  [
+    'an unknown log level',
+    { AWS_LAMBDA_LOG_LEVEL: 'LOUD' },
+    /AWS_LAMBDA_LOG_LEVEL must be a log level; got "LOUD"/,
+  ],
+];
+
+describe('loadConfig refuses a malformed environment, naming the variable and the fix', () => {
+  it.each(malformed)('refuses %s', (_case, overrides, message) => {
+    const error = configError(overrides);
+    expect(error.message).toMatch(message);
+    expect(error.variable).toBe(error.message.split(' ')[0]);
+    expect(error.code).toBe('ConfigError');
+  });
+
+  it('does not echo the external id it refuses', () => {
+    const error = configError({ TARGET_EXTERNAL_ID: 'shared-value with space' });
+    expect(error.message).not.toContain('shared-value');
+  });
+
+  it('escapes and shortens the values it echoes', () => {
+    const error = configError({ TARGET_REGION: `\u001b[31mred\n${'x'.repeat(200)}` });
+    expect(error.message).toContain('\\u001b[31mred\\n');
+    expect(error.message).not.toContain('\n');
+    expect(error.message).toContain('... (209 chars)');
+  });
+});

@@ -1,0 +1,173 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { STSClient } from '@aws-sdk/client-sts';
+import { loadConfig } from '../../src/config';
+import type { TargetSession } from '../../src/credentials';
+import { startDeadline } from '../../src/deadline';
+import type { TargetError } from '../../src/errors';
+import { createLogger } from '../../src/logger';
+import { inspectTarget } from '../../src/target';
+import { bucketOf, roleArn, TARGET_A, validEnv } from './fixtures';
+
+const config = loadConfig(validEnv());
+const target = { account: TARGET_A, roleArn: roleArn(TARGET_A), bucket: bucketOf(TARGET_A) };
+const identity = { Account: TARGET_A, Arn: `arn:aws:sts::${TARGET_A}:assumed-role/r/s` };
+
+const awsError = (name: string, httpStatusCode = 403) =>
+  Object.assign(new Error(`${name} from AWS`), { name, $metadata: { httpStatusCode } });
+
+interface Script {
+  assume?: () => Promise<void>;
+  sts?: (command: unknown) => Promise<unknown>;
+  s3?: (command: unknown) => Promise<unknown>;
+}
+
+/** A TargetSession whose AWS side is a script, to test what inspectTarget does with each answer. */
+function fakeSession(script: Script) {
+  const calls = { assume: 0, reassume: 0, sts: [] as unknown[], s3: [] as unknown[] };
+  const session = {
+    roleArn: target.roleArn,
+    sessionName: 'fn-req',
+    async ensureCredentials() {
+      calls.assume += 1;
+      await script.assume?.();
+    },
+    async reassume() {
+      calls.reassume += 1;
+    },
+    sts: {
+      send: async (command: unknown) => {
+        calls.sts.push(command);
+        return script.sts ? script.sts(command) : identity;
+      },
+    } as unknown as STSClient,
+    s3: {
+      send: async (command: unknown) => {
+        calls.s3.push(command);
+        return script.s3
+          ? script.s3(command)
+          : { Contents: [{ Key: 'k1' }, {}], IsTruncated: true };
+      },
+    } as unknown as S3Client,
+  } satisfies TargetSession;
+  return { session, calls };
+}
+
+function inspect(session: TargetSession, remainingMs = 9000) {
+  return inspectTarget(target, {
+    session,
+    request: { prefix: undefined, maxKeys: 5 },
+    deadline: startDeadline(remainingMs, 1000),
+    logger: createLogger({ sink: () => {} }),
+    config,
+  });
+}
+
+async function failure(promise: Promise<unknown>): Promise<TargetError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as TargetError;
+  }
+  throw new Error('inspectTarget succeeded');
+}
+
+describe('inspectTarget', () => {
+  it('returns the assumed role ARN, the keys and the truncation flag', async () => {
+    const { session } = fakeSession({});
+    expect(await inspect(session)).toEqual({
+      account: TARGET_A,
+      ok: true,
+      assumedRoleArn: identity.Arn,
+      bucket: target.bucket,
+      keys: ['k1'],
+      truncated: true,
+    });
+  });
+
+  it('attributes a denial while getting credentials to AssumeRole', async () => {
+    const { session, calls } = fakeSession({
+      assume: () => Promise.reject(awsError('AccessDenied')),
+    });
+    const error = await failure(inspect(session));
+    expect(error).toMatchObject({ code: 'AssumeRoleDenied', step: 'assume-role' });
+    expect(calls.sts).toHaveLength(0);
+  });
+
+  it('attributes a denial by S3 to the target role permissions', async () => {
+    const { session } = fakeSession({ s3: () => Promise.reject(awsError('AccessDenied')) });
+    expect(await failure(inspect(session))).toMatchObject({
+      code: 'TargetAccessDenied',
+      step: 'list-objects',
+    });
+  });
+
+  it('refuses credentials that belong to another account before listing anything', async () => {
+    const { session, calls } = fakeSession({
+      sts: async () => ({
+        Account: '999999999999',
+        Arn: 'arn:aws:sts::999999999999:assumed-role/r/s',
+      }),
+    });
+    const error = await failure(inspect(session));
+    expect(error).toMatchObject({ code: 'AccountMismatch', step: 'caller-identity' });
+    expect(error.message).toContain('GetCallerIdentity answered account 999999999999');
+    expect(calls.s3).toHaveLength(0);
+  });
+
+  it('assumes the role again exactly once when the session is rejected as expired', async () => {
+    let rejections = 1;
+    const { session, calls } = fakeSession({
+      sts: async () => {
+        if (rejections-- > 0) throw awsError('ExpiredToken', 400);
+        return identity;
+      },
+    });
+    expect((await inspect(session)).ok).toBe(true);
+    expect(calls.reassume).toBe(1);
+    expect(calls.sts).toHaveLength(2);
+  });
+
+  it('gives up after one re-assume instead of looping', async () => {
+    const { session, calls } = fakeSession({
+      s3: () => Promise.reject(awsError('ExpiredToken', 400)),
+    });
+    expect(await failure(inspect(session))).toMatchObject({
+      code: 'ExpiredToken',
+      step: 'list-objects',
+    });
+    expect(calls.reassume).toBe(1);
+    expect(calls.s3).toHaveLength(2);
+  });
+
+  it('does not re-assume for errors a new session cannot fix', async () => {
+    const { session, calls } = fakeSession({
+      s3: () => Promise.reject(awsError('NoSuchBucket', 404)),
+    });
+    await failure(inspect(session));
+    expect(calls.reassume).toBe(0);
+  });
+
+  it('stops waiting for a credential when the deadline passes, even though AssumeRole takes no signal', async () => {
+    const { session } = fakeSession({ assume: () => new Promise(() => {}) });
+    const error = await failure(inspect(session, 1050));
+    expect(error).toMatchObject({ code: 'Timeout', step: 'assume-role' });
+    expect(error.message).toContain('time budget (50 ms) ran out');
+  });
+
+  it('passes the deadline to every SDK call as its abort signal', async () => {
+    const signals: unknown[] = [];
+    const { session } = fakeSession({});
+    const send = (client: { send: unknown }) => {
+      const original = client.send as (command: unknown) => Promise<unknown>;
+      client.send = (command: unknown, options?: { abortSignal?: unknown }) => {
+        signals.push(options?.abortSignal);
+        return original(command);
+      };
+    };
+    send(session.sts);
+    send(session.s3);
+    await inspect(session);
+    expect(signals).toHaveLength(2);
+    for (const signal of signals) expect(signal).toBeInstanceOf(AbortSignal);
+  });
+});
