@@ -12,7 +12,7 @@ type Statement = {
   Condition?: unknown;
 };
 
-function properties<T>(template: CfnTemplate, logicalId: string): T {
+function properties<T = Record<string, unknown>>(template: CfnTemplate, logicalId: string): T {
   const resource = template.Resources[logicalId];
   if (!resource) throw new Error(`the template has no resource ${logicalId}`);
   return resource.Properties as T;
@@ -44,8 +44,8 @@ describe('home stack for stage local', () => {
   afterAll(() => synth?.dispose());
 
   it('gives the function its own execution role and keeps the unused default role out', () => {
-    const fn = properties(synth.template, FUNCTION);
-    expect(fn?.Role).toEqual({ 'Fn::GetAtt': [ROLE, 'Arn'] });
+    const fn = properties<{ Role: unknown }>(synth.template, FUNCTION);
+    expect(fn.Role).toEqual({ 'Fn::GetAtt': [ROLE, 'Arn'] });
     expect(synth.template.Resources.IamRoleLambdaExecution).toBeUndefined();
   });
 
