@@ -80,3 +80,15 @@ export async function synthesize(options: SlsOptions = {}): Promise<Synthesis> {
   ) as CfnTemplate;
   return { template, artefactPath: join(out, 'cross-account-lambda.zip'), dir, dispose };
 }
+
+/** The Lambda function's environment as the template sets it: what the handler will read. */
+export function functionEnvironment(
+  template: CfnTemplate,
+  logicalId = 'CrossAccountLambdaFunction',
+): Record<string, string> {
+  const fn = template.Resources[logicalId];
+  const variables = (fn?.Properties?.Environment as { Variables?: Record<string, string> })
+    ?.Variables;
+  if (!variables) throw new SynthesisError(`the template has no environment for ${logicalId}`);
+  return variables;
+}
