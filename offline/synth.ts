@@ -1,9 +1,11 @@
 // Runs the real `sls package` into a temporary folder and reads what it produced: the
 // CloudFormation template that `sls deploy` would submit and the deployment artefact.
 import { execFile } from 'node:child_process';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -57,7 +59,42 @@ export function isolatedBuildEnv(dir: string): NodeJS.ProcessEnv {
   return { ...process.env, ESBUILD_WORK_FOLDER: relative(PROJECT_ROOT, join(dir, 'esbuild')) };
 }
 
-export async function synthesize(options: SlsOptions = {}): Promise<Synthesis> {
+const LOCK = join(tmpdir(), 'cross-account-lambda-sls-package.lock');
+const STALE_LOCK_MS = 120_000;
+
+/**
+ * Runs `fn` while no other process of this project runs `sls package`: even with `--package`,
+ * serverless-esbuild passes the zip through <project>/.serverless, so two runs at once fail with
+ * ENOENT there. mkdir is atomic; a lock left by a killed process expires.
+ */
+export async function oneSlsPackageAtATime<T>(fn: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      try {
+        if (Date.now() - statSync(LOCK).mtimeMs > STALE_LOCK_MS)
+          rmSync(LOCK, { recursive: true, force: true });
+      } catch {
+        // Released between the two calls: try again.
+      }
+      await sleep(100);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
+export function synthesize(options: SlsOptions = {}): Promise<Synthesis> {
+  return oneSlsPackageAtATime(() => packageInto(options));
+}
+
+async function packageInto(options: SlsOptions): Promise<Synthesis> {
   const dir = await mkdtemp(join(tmpdir(), 'xacct-synth-'));
   const dispose = () => rm(dir, { recursive: true, force: true });
   const out = join(dir, 'package');

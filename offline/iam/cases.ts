@@ -1,0 +1,241 @@
+// What `npm run check` asks of the model: for every configured account, the function may do
+// exactly what the demo needs, and everything around it is denied. Cases are data (who asks for
+// what, and what must happen), so the report and --json can show them and tests can pick them.
+import { type Caller, functionSession, iamUser, roleSession } from './evaluate';
+import { functionBucket, functionTargetRoleArn, type PolicyModel } from './model';
+import type { NamedPolicy } from './policy';
+
+export type CaseRequest =
+  | { type: 'assume'; caller: Caller; roleArn: string; externalId?: string }
+  | { type: 'call'; caller: Caller; action: string; resource: string };
+
+/** What a case is about; the diagnosis looks for causes that fit it. */
+export type Concern =
+  | 'function-assume'
+  | 'function-call'
+  | 'external-id'
+  | 'other-principal'
+  | 'organization'
+  | 'other-role'
+  | 'unconfigured-account'
+  | 'outside-grant';
+
+export interface CheckCase {
+  /** Stable id, e.g. `222222222222/function-assumes-role`. */
+  id: string;
+  /** The target account the case is about. */
+  account: string;
+  title: string;
+  expected: 'allowed' | 'denied';
+  concern: Concern;
+  request: CaseRequest;
+}
+
+/** A key the demo reads, to ask about objects of a bucket. */
+export const SAMPLE_KEY = 'demo/hello.txt';
+const SPARE_ACCOUNTS = [
+  '999999999999',
+  '444444444444',
+  '555555555555',
+  '666666666666',
+  '777777777777',
+  '888888888888',
+];
+
+/** A broadly privileged principal: whatever stops it, it is not its own identity policy. */
+export const ASSUME_ANY_ROLE: NamedPolicy = {
+  name: 'AssumeAnyRole',
+  document: {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }],
+  },
+};
+
+/** Account ids that are neither home nor configured, for "someone else" cases. */
+export function spareAccounts(model: Pick<PolicyModel, 'homeAccountId' | 'configuredTargets'>): {
+  outsider: string;
+  unconfigured: string;
+  orgMember: string;
+} {
+  const free = SPARE_ACCOUNTS.filter(
+    (id) => id !== model.homeAccountId && !model.configuredTargets.includes(id),
+  );
+  const [outsider = '', unconfigured = '', orgMember = ''] = free;
+  return { outsider, unconfigured, orgMember };
+}
+
+export function buildCases(model: PolicyModel): CheckCase[] {
+  const cases: CheckCase[] = [];
+  const fn = functionSession(model);
+  const externalId = model.externalId || undefined;
+  const withExternalId = externalId === undefined ? {} : { externalId };
+  const { outsider } = spareAccounts(model);
+
+  for (const account of model.configuredTargets) {
+    const roleArn = functionTargetRoleArn(model, account);
+    const bucket = functionBucket(model, account);
+    const bucketArn = `arn:${model.partition}:s3:::${bucket}`;
+    const otherBucketArn = `arn:${model.partition}:s3:::not-the-demo-bucket-${account}`;
+    const asTarget = roleSession(account, model.targetRoleName, model.deployedFunctionName);
+    const add = (id: string, c: Omit<CheckCase, 'id' | 'account'>) =>
+      cases.push({ id: `${account}/${id}`, account, ...c });
+    const assume = (
+      caller: Caller,
+      extra: { externalId?: string } = withExternalId,
+    ): CaseRequest => ({
+      type: 'assume',
+      caller,
+      roleArn,
+      ...extra,
+    });
+    const call = (action: string, resource: string): CaseRequest => ({
+      type: 'call',
+      caller: asTarget,
+      action,
+      resource,
+    });
+
+    add('function-assumes-role', {
+      title: `function assumes ${model.targetRoleName}${externalId ? ' with the external id' : ' (no external id set: none required)'}`,
+      expected: 'allowed',
+      concern: 'function-assume',
+      request: assume(fn),
+    });
+    add('list-bucket', {
+      title: 'as the role: s3:ListBucket on the bucket',
+      expected: 'allowed',
+      concern: 'function-call',
+      request: call('s3:ListBucket', bucketArn),
+    });
+    add('get-object', {
+      title: 'as the role: s3:GetObject on an object in it',
+      expected: 'allowed',
+      concern: 'function-call',
+      request: call('s3:GetObject', `${bucketArn}/${SAMPLE_KEY}`),
+    });
+    add('get-caller-identity', {
+      title: 'as the role: sts:GetCallerIdentity',
+      expected: 'allowed',
+      concern: 'function-call',
+      request: call('sts:GetCallerIdentity', '*'),
+    });
+    if (externalId) {
+      add('no-external-id', {
+        title: 'function assumes it without the external id',
+        expected: 'denied',
+        concern: 'external-id',
+        request: assume(fn, {}),
+      });
+      add('wrong-external-id', {
+        title: 'function assumes it with a wrong external id',
+        expected: 'denied',
+        concern: 'external-id',
+        request: assume(fn, { externalId: `${externalId}-wrong` }),
+      });
+    }
+    add('home-other-role', {
+      title: 'another role of the home account (may assume any role)',
+      expected: 'denied',
+      concern: 'other-principal',
+      request: assume(
+        roleSession(model.homeAccountId, 'some-other-role', 'session', [ASSUME_ANY_ROLE]),
+      ),
+    });
+    add('home-iam-user', {
+      title: 'an IAM user of the home account (may assume any role)',
+      expected: 'denied',
+      concern: 'other-principal',
+      request: assume(iamUser(model.homeAccountId, 'alice', [ASSUME_ANY_ROLE])),
+    });
+    add('same-role-name-other-account', {
+      title: `a role of the same name in account ${outsider} assumes it`,
+      expected: 'denied',
+      concern: 'other-principal',
+      request: assume(
+        roleSession(
+          outsider,
+          model.executionRoleName,
+          model.deployedFunctionName,
+          model.executionRolePolicies,
+        ),
+      ),
+    });
+    if (model.organizationId) {
+      add('home-outside-organization', {
+        title: `function assumes it from outside organization ${model.organizationId}`,
+        expected: 'denied',
+        concern: 'organization',
+        request: assume({ ...fn, orgId: null }),
+      });
+    }
+    add('function-other-role', {
+      title: 'function assumes another role there (some-other-role)',
+      expected: 'denied',
+      concern: 'other-role',
+      request: {
+        type: 'assume',
+        caller: fn,
+        roleArn: `arn:${model.partition}:iam::${account}:role/some-other-role`,
+        ...withExternalId,
+      },
+    });
+    add('put-object', {
+      title: 'as the role: s3:PutObject in the bucket',
+      expected: 'denied',
+      concern: 'outside-grant',
+      request: call('s3:PutObject', `${bucketArn}/${SAMPLE_KEY}`),
+    });
+    add('delete-object', {
+      title: 'as the role: s3:DeleteObject in the bucket',
+      expected: 'denied',
+      concern: 'outside-grant',
+      request: call('s3:DeleteObject', `${bucketArn}/${SAMPLE_KEY}`),
+    });
+    add('list-all-buckets', {
+      title: 'as the role: s3:ListAllMyBuckets',
+      expected: 'denied',
+      concern: 'outside-grant',
+      request: call('s3:ListAllMyBuckets', '*'),
+    });
+    add('put-role-policy', {
+      title: 'as the role: iam:PutRolePolicy on itself',
+      expected: 'denied',
+      concern: 'outside-grant',
+      request: call('iam:PutRolePolicy', roleArn),
+    });
+    add('other-bucket-list', {
+      title: 'as the role: s3:ListBucket on another bucket',
+      expected: 'denied',
+      concern: 'outside-grant',
+      request: call('s3:ListBucket', otherBucketArn),
+    });
+    add('other-bucket-get', {
+      title: "as the role: s3:GetObject on another bucket's objects",
+      expected: 'denied',
+      concern: 'outside-grant',
+      request: call('s3:GetObject', `${otherBucketArn}/${SAMPLE_KEY}`),
+    });
+  }
+
+  // Accounts that have the target stack (a StackSet on a whole OU, say) without being configured.
+  for (const target of model.targets.filter((t) => !t.configured)) {
+    const org = model.organizations[target.accountId];
+    const member = Boolean(model.organizationId) && org === model.organizationId;
+    cases.push({
+      id: `${target.accountId}/unconfigured-account`,
+      account: target.accountId,
+      title: member
+        ? `function assumes the role in ${target.accountId}: not configured, but in ${model.organizationId} (organization mode trusts members)`
+        : `function assumes the role in ${target.accountId}: has the target stack, not configured${model.organizationId ? ', outside the organization' : ''}`,
+      expected: member ? 'allowed' : 'denied',
+      concern: 'unconfigured-account',
+      request: {
+        type: 'assume',
+        caller: fn,
+        roleArn: functionTargetRoleArn(model, target.accountId),
+        ...withExternalId,
+      },
+    });
+  }
+  return cases;
+}

@@ -1,0 +1,223 @@
+// `npm run check` without the command line: build the model the way the check does, run the
+// cases, and report. Pure enough for tests to call without spawning anything.
+import { buildCases, type CheckCase, spareAccounts } from './cases';
+import { diagnose, SIDE_LABELS } from './diagnose';
+import {
+  type Decision,
+  decideAssumeRole,
+  decideTargetCall,
+  NO_PERMISSION_NEEDED,
+} from './evaluate';
+import { type LoadPolicyModelOptions, loadPolicyModel, type PolicyModel } from './model';
+
+export interface CheckModelOptions
+  extends Omit<LoadPolicyModelOptions, 'targetParameters' | 'otherTargetAccounts'> {
+  /** Target stack parameters that differ from the README's deploy command, per account. */
+  targetOverrides?: Record<string, Record<string, string>>;
+}
+
+/**
+ * The model the check evaluates: the configured accounts, plus target stacks in accounts the
+ * function is not configured for (one outside any organization, and in organization mode one
+ * member of it), to show what the execution role alone lets through.
+ */
+export async function loadCheckModel(options: CheckModelOptions): Promise<PolicyModel> {
+  const { targetOverrides = {}, ...rest } = options;
+  const base = await loadPolicyModel(rest);
+  const { unconfigured, orgMember } = spareAccounts(base);
+  const org = base.organizationId;
+  return loadPolicyModel({
+    ...rest,
+    targetParameters: (account) => targetOverrides[account],
+    otherTargetAccounts: org ? [orgMember, unconfigured] : [unconfigured],
+    organizations: {
+      ...(org ? { [orgMember]: org, [unconfigured]: null } : {}),
+      ...rest.organizations,
+    },
+  });
+}
+
+export interface CaseResult {
+  case: CheckCase;
+  decision: Decision;
+  ok: boolean;
+  diagnosis?: string;
+}
+
+export interface CheckReport {
+  ok: boolean;
+  model: Pick<
+    PolicyModel,
+    | 'homeAccountId'
+    | 'region'
+    | 'executionRoleArn'
+    | 'configuredTargets'
+    | 'targetRoleName'
+    | 'organizationId'
+    | 'targetRegion'
+    | 'targetBucket'
+  > & { externalIdSet: boolean; organizations: Record<string, string> };
+  results: CaseResult[];
+  /** Distinct diagnoses, in case order. */
+  diagnoses: string[];
+}
+
+export async function decide(model: PolicyModel, c: CheckCase): Promise<Decision> {
+  const r = c.request;
+  return r.type === 'assume'
+    ? decideAssumeRole(
+        model,
+        r.caller,
+        r.roleArn,
+        r.externalId === undefined ? {} : { externalId: r.externalId },
+      )
+    : decideTargetCall(model, r.caller, r.action, r.resource);
+}
+
+export async function runCheck(
+  model: PolicyModel,
+  cases: CheckCase[] = buildCases(model),
+): Promise<CheckReport> {
+  const results: CaseResult[] = [];
+  for (const c of cases) {
+    const decision = await decide(model, c);
+    const ok = (decision.allowed ? 'allowed' : 'denied') === c.expected;
+    results.push({
+      case: c,
+      decision,
+      ok,
+      ...(ok ? {} : { diagnosis: diagnose(model, c, decision) }),
+    });
+  }
+  const diagnoses = [...new Set(results.flatMap((r) => (r.diagnosis ? [r.diagnosis] : [])))];
+  return {
+    ok: results.every((r) => r.ok),
+    model: {
+      homeAccountId: model.homeAccountId,
+      region: model.region,
+      executionRoleArn: model.executionRoleArn,
+      configuredTargets: model.configuredTargets,
+      targetRoleName: model.targetRoleName,
+      organizationId: model.organizationId,
+      targetRegion: model.targetRegion,
+      targetBucket: model.targetBucket,
+      externalIdSet: model.externalId !== '',
+      organizations: model.organizations,
+    },
+    results,
+    diagnoses,
+  };
+}
+
+function pad(text: string, width: number): string {
+  return text.length >= width ? text : text + ' '.repeat(width - text.length);
+}
+
+function decidedBy(d: Decision): string {
+  if (d.statement === NO_PERMISSION_NEEDED) return 'no policy (always allowed)';
+  return `${SIDE_LABELS[d.decidedBy]}${d.allowed ? '' : d.explicitDeny ? ' (explicit deny)' : ' (no allow)'}`;
+}
+
+/** The human-readable report: a table per account, then one line per distinct mismatch cause. */
+export function formatReport(report: CheckReport): string {
+  const m = report.model;
+  const lines = [
+    `Home account ${m.homeAccountId} (${m.region}), function role ${m.executionRoleArn}`,
+    `Targets ${m.configuredTargets.join(', ')} (${m.targetRegion}): role ${m.targetRoleName}, bucket ${m.targetBucket}; external id ${
+      m.externalIdSet ? 'required' : 'not set'
+    }; ${m.organizationId ? `organization mode (${m.organizationId})` : 'accounts listed by id'}`,
+    '',
+  ];
+  const rows = report.results.map((r, i) => ({
+    n: String(i + 1),
+    account: r.case.account,
+    title: r.case.title,
+    expected: r.case.expected,
+    got: r.decision.allowed ? 'allowed' : 'denied',
+    by: decidedBy(r.decision),
+    mark: r.ok ? 'ok' : 'MISMATCH',
+  }));
+  const header = {
+    n: '#',
+    account: 'account',
+    title: 'case',
+    expected: 'expected',
+    got: 'got',
+    by: 'decided by',
+    mark: '',
+  };
+  const width = (key: keyof typeof header) =>
+    Math.max(...[header, ...rows].map((row) => row[key].length));
+  const keys: Array<keyof typeof header> = [
+    'n',
+    'account',
+    'title',
+    'expected',
+    'got',
+    'by',
+    'mark',
+  ];
+  const widths = Object.fromEntries(keys.map((k) => [k, width(k)])) as Record<
+    keyof typeof header,
+    number
+  >;
+  const line = (row: typeof header) =>
+    keys
+      .map((k) => pad(row[k], widths[k]))
+      .join('  ')
+      .trimEnd();
+  lines.push(
+    line(header),
+    keys
+      .map((k) => '-'.repeat(widths[k]))
+      .join('  ')
+      .trimEnd(),
+  );
+  let previous = '';
+  for (const row of rows) {
+    lines.push(line({ ...row, account: row.account === previous ? '' : row.account }));
+    previous = row.account;
+  }
+  lines.push('');
+  const mismatches = report.results.filter((r) => !r.ok).length;
+  if (report.ok) {
+    lines.push(
+      `All ${report.results.length} cases match: the function can do exactly what it needs, nothing else.`,
+    );
+  } else {
+    lines.push(`${mismatches} of ${report.results.length} cases do not match. Fix:`);
+    for (const diagnosis of report.diagnoses) {
+      const cases = report.results.flatMap((r, i) => (r.diagnosis === diagnosis ? [i + 1] : []));
+      lines.push(`  - ${diagnosis} (case${cases.length > 1 ? 's' : ''} ${cases.join(', ')})`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** The report for machines: every case with its request, expectation and decision. */
+export function reportJson(report: CheckReport): unknown {
+  return {
+    ok: report.ok,
+    model: report.model,
+    cases: report.results.map((r) => ({
+      id: r.case.id,
+      account: r.case.account,
+      title: r.case.title,
+      concern: r.case.concern,
+      expected: r.case.expected,
+      got: r.decision.allowed ? 'allowed' : 'denied',
+      ok: r.ok,
+      decidedBy: r.decision.decidedBy,
+      explicitDeny: r.decision.explicitDeny,
+      statement: r.decision.statement ?? null,
+      reason: r.decision.reason,
+      request: {
+        ...r.case.request,
+        // Identity policies of made-up principals are part of the case, not of the answer.
+        caller: { arn: r.case.request.caller.arn, principalArn: r.case.request.caller.roleArn },
+      },
+      diagnosis: r.diagnosis ?? null,
+    })),
+    diagnoses: report.diagnoses,
+  };
+}

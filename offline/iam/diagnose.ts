@@ -1,0 +1,143 @@
+// Turns a mismatch into one line that says which parameter or policy to fix. The verdicts come
+// from the simulator; this only explains them, first by the configuration differences between
+// the home stack and the target stack that can cause that kind of mismatch, then by naming the
+// statement that decided.
+import type { CheckCase, Concern } from './cases';
+import type { Decision, Side } from './evaluate';
+import { DEMO_BUCKET_PATTERN, functionBucket, type PolicyModel, targetFor } from './model';
+
+const TARGET_TEMPLATE = 'resources/cross-account-role.yml';
+
+export const SIDE_LABELS: Record<Side, string> = {
+  'execution-role': 'execution-role policy',
+  'trust-policy': 'trust policy',
+  'target-permissions': 'target permissions',
+};
+
+/** Differences that stop the function assuming the role (the "assume" stage). */
+export function assumeProblems(model: PolicyModel, account: string): string[] {
+  const target = targetFor(model, account);
+  if (!target) {
+    return [
+      `account ${account} has no target stack: deploy ${TARGET_TEMPLATE} there (README, "Target account")`,
+    ];
+  }
+  const p = target.parameters;
+  const home = model.homeAccountId;
+  const problems: string[] = [];
+  const deploy = (setting: string) => `deploy ${TARGET_TEMPLATE} in ${account} with ${setting}`;
+  if (p.TrustedAccountId !== undefined && p.TrustedAccountId !== home) {
+    problems.push(
+      `target stack in ${account} trusts account ${p.TrustedAccountId} but the function runs in ${home}: ${deploy(`TrustedAccountId=${home}`)}`,
+    );
+  }
+  if (p.ExecutionRoleName !== undefined && p.ExecutionRoleName !== model.executionRoleName) {
+    problems.push(
+      `target stack in ${account} trusts role ${p.ExecutionRoleName} but the function's role is ${model.executionRoleName}: ${deploy(`ExecutionRoleName=${model.executionRoleName}`)}`,
+    );
+  }
+  if (target.roleName !== model.targetRoleName) {
+    problems.push(
+      `target stack in ${account} creates role ${target.roleName} but the function assumes ${model.targetRoleName}: set --param targetRoleName=${target.roleName}, or ${deploy(`RoleName=${model.targetRoleName}`)}`,
+    );
+  }
+  const targetExternalId = p.ExternalId ?? '';
+  if (model.externalId && !targetExternalId) {
+    problems.push(
+      `target stack in ${account} does not require an external id but the function sends one: ${deploy("ExternalId set to the home stack's externalId")}`,
+    );
+  } else if (!model.externalId && targetExternalId) {
+    problems.push(
+      `target stack in ${account} requires an external id but the function sends none: set --param externalId=<the target stack's ExternalId>`,
+    );
+  } else if (model.externalId !== targetExternalId) {
+    problems.push(
+      `the function's externalId and the ExternalId of the target stack in ${account} differ: set both to the same value`,
+    );
+  }
+  const org = model.organizationId;
+  if (org && model.organizations[account] !== org) {
+    problems.push(
+      `account ${account} is not in organization ${org}, and organization mode reaches member accounts only: move it into ${org}, or set --param organizationId= to trust listed accounts`,
+    );
+  }
+  const homeOrg = model.organizations[home];
+  if (org && homeOrg !== org) {
+    problems.push(
+      `the home account ${home} is not in organization ${org}: the target stacks deny callers outside it`,
+    );
+  }
+  const targetOrg = p.OrganizationId ?? '';
+  if (targetOrg !== org) {
+    problems.push(
+      targetOrg
+        ? `target stack in ${account} requires organization ${targetOrg} but the function's is ${org || 'not set'}: ${deploy(`OrganizationId=${org}`)}`
+        : `target stack in ${account} does not require organization ${org}: ${deploy(`OrganizationId=${org}`)}`,
+    );
+  }
+  return problems;
+}
+
+/** Differences that stop the demo's calls once the role is assumed (the "access" stage). */
+export function accessProblems(model: PolicyModel, account: string): string[] {
+  const target = targetFor(model, account);
+  const wanted = functionBucket(model, account);
+  if (!target || target.bucket === wanted) return [];
+  const demo = DEMO_BUCKET_PATTERN.replaceAll('{accountId}', account).replaceAll(
+    '{region}',
+    model.targetRegion,
+  );
+  return [
+    `target stack in ${account} grants bucket ${target.bucket} but the function reads ${wanted}: deploy ${TARGET_TEMPLATE} there with BucketName=${wanted === demo ? "'' (the demo bucket)" : wanted}, or set --param targetBucket=${target.bucket}`,
+  ];
+}
+
+function callerOf(c: CheckCase): string {
+  return c.request.caller.arn;
+}
+
+/** When no configuration difference explains it: name the decisive statement and what it should say. */
+function policyProblem(model: PolicyModel, c: CheckCase, decision: Decision): string {
+  const via = decision.statement ? ` (${decision.statement})` : '';
+  const r = c.request;
+  if (c.expected === 'allowed') {
+    return `${SIDE_LABELS[decision.decidedBy]} denies "${c.title}": ${decision.reason}`;
+  }
+  switch (c.concern) {
+    case 'other-principal':
+      return `trust policy of ${r.type === 'assume' ? r.roleArn : ''} in ${c.account} lets ${callerOf(c)} assume the role${via}: trust only ${model.executionRoleArn} (Principal arn:aws:iam::${model.homeAccountId}:root with Condition ArnEquals aws:PrincipalArn) in ${TARGET_TEMPLATE}`;
+    case 'external-id':
+      return `trust policy of the role in ${c.account} does not enforce the external id${via}: keep the Deny on StringNotEquals sts:ExternalId in ${TARGET_TEMPLATE}`;
+    case 'organization':
+      return `trust policy of the role in ${c.account} admits callers outside ${model.organizationId}${via}: keep the Deny on StringNotEquals aws:PrincipalOrgID in ${TARGET_TEMPLATE}`;
+    case 'other-role':
+    case 'unconfigured-account':
+      return `execution-role policy of ${model.executionRoleName} lets the function assume ${r.type === 'assume' ? r.roleArn : ''}${via}: its sts:AssumeRole statement must name only ${model.targetRoleName} in the configured accounts (config/params.js)`;
+    case 'outside-grant':
+      return `target permissions of the role in ${c.account} allow ${r.type === 'call' ? `${r.action} on ${r.resource}` : c.title}${via}: grant only s3:ListBucket on the bucket and s3:GetObject on its objects in ${TARGET_TEMPLATE}`;
+    default:
+      return `${SIDE_LABELS[decision.decidedBy]} allows "${c.title}", which must be denied: ${decision.reason}`;
+  }
+}
+
+const STRATEGY: Record<Concern, Array<'assume' | 'access' | 'policy'>> = {
+  'function-assume': ['assume', 'policy'],
+  'function-call': ['assume', 'access', 'policy'],
+  'external-id': ['assume', 'policy'],
+  'other-principal': ['assume', 'policy'],
+  organization: ['assume', 'policy'],
+  'other-role': ['policy'],
+  'unconfigured-account': ['policy'],
+  'outside-grant': ['policy'],
+};
+
+/** One line: the parameter or policy to fix for a case whose decision is not the expected one. */
+export function diagnose(model: PolicyModel, c: CheckCase, decision: Decision): string {
+  for (const step of STRATEGY[c.concern]) {
+    if (step === 'policy') return policyProblem(model, c, decision);
+    const [first] =
+      step === 'assume' ? assumeProblems(model, c.account) : accessProblems(model, c.account);
+    if (first) return first;
+  }
+  return policyProblem(model, c, decision);
+}

@@ -1,0 +1,361 @@
+// Decides single requests against the policy model with @cloud-copilot/iam-simulate. Every
+// allow or deny comes from the simulator (Strict mode); this module only builds the request the
+// way AWS would see it and reports which side of the set-up decided.
+//
+// The simulator does not derive context keys from the principal, so the request context is set
+// here from the session principal Lambda presents, as IAM would populate it.
+import { createHash } from 'node:crypto';
+import {
+  type RequestAnalysis,
+  type RunSimulationResults,
+  runSimulation,
+  type Simulation,
+} from '@cloud-copilot/iam-simulate';
+import { EvaluatorError } from './errors';
+import type { PolicyModel } from './model';
+import type { NamedPolicy, PolicyDocument } from './policy';
+
+/**
+ * Which side of the set-up decided: the caller's identity policies (for the function, its execution
+ * role), the target role's trust policy, or what the target role may do (its permissions and the
+ * bucket's policy).
+ */
+export type Side = 'execution-role' | 'trust-policy' | 'target-permissions';
+
+export interface Decision {
+  allowed: boolean;
+  decidedBy: Side;
+  explicitDeny: boolean;
+  /** One sentence: what decided and why. */
+  reason: string;
+  /** The deciding statement(s), e.g. `ReadOneBucket/ListTheBucket`, when a statement decided. */
+  statement?: string;
+}
+
+export interface Caller {
+  /** The request's principal, e.g. `arn:aws:sts::111111111111:assumed-role/<role>/<session>`. */
+  arn: string;
+  accountId: string;
+  /** The IAM identity behind the request (the role of a session, the user itself): aws:PrincipalArn. */
+  roleArn: string;
+  /** Organization of the caller's account; undefined = from the model, null = in no organization. */
+  orgId?: string | null;
+  /** Identity policies of a principal the model does not define (another role, a user). */
+  identityPolicies?: NamedPolicy[];
+}
+
+const EMPTY_POLICY: PolicyDocument = { Version: '2012-10-17', Statement: [] };
+
+type StatementAnalysis = NonNullable<
+  RequestAnalysis['identityAnalysis']
+>['allowStatements'][number];
+
+/** The session Lambda presents for the function: its execution role, session named after it. */
+export function functionSession(
+  model: PolicyModel,
+  sessionName = model.deployedFunctionName,
+): Caller {
+  return roleSession(model.homeAccountId, model.executionRoleName, sessionName);
+}
+
+/** The session of role `roleName` in `accountId`. */
+export function roleSession(
+  accountId: string,
+  roleName: string,
+  sessionName: string,
+  identityPolicies?: NamedPolicy[],
+): Caller {
+  return {
+    arn: `arn:aws:sts::${accountId}:assumed-role/${roleName}/${sessionName}`,
+    accountId,
+    roleArn: `arn:aws:iam::${accountId}:role/${roleName}`,
+    ...(identityPolicies ? { identityPolicies } : {}),
+  };
+}
+
+export function iamUser(
+  accountId: string,
+  userName: string,
+  identityPolicies?: NamedPolicy[],
+): Caller {
+  const arn = `arn:aws:iam::${accountId}:user/${userName}`;
+  return { arn, accountId, roleArn: arn, ...(identityPolicies ? { identityPolicies } : {}) };
+}
+
+/**
+ * A stable stand-in for IAM's unique id of a role (AROA...) or user (AIDA...), used in aws:userid;
+ * exported so that the stand-in's GetCallerIdentity reports the same UserId.
+ */
+export function uniqueIdOf(arn: string): string {
+  const prefix = /:user\//.test(arn) ? 'AIDA' : 'AROA';
+  return prefix + createHash('sha256').update(arn).digest('hex').slice(0, 17).toUpperCase();
+}
+
+/** The `statement` of a decision no policy made (sts:GetCallerIdentity). */
+export const NO_PERMISSION_NEEDED = 'none needed';
+
+function organizationOfCaller(model: PolicyModel, caller: Caller): string | undefined {
+  if (caller.orgId === null) return undefined;
+  return caller.orgId ?? model.organizations[caller.accountId];
+}
+
+/** The global condition keys IAM sets for a request from `caller` on a resource of `resourceAccount`. */
+export function requestContext(
+  model: PolicyModel,
+  caller: Caller,
+  resourceAccount: string,
+): Record<string, string> {
+  const session = /^arn:[^:]+:sts::\d{12}:assumed-role\/[^/]+\/(.+)$/.exec(caller.arn);
+  const user = /^arn:[^:]+:iam::\d{12}:user\/(?:.*\/)?([^/]+)$/.exec(caller.arn);
+  if (!session && !user) {
+    throw new EvaluatorError(
+      `cannot model a request from ${caller.arn}: only role sessions and IAM users are modelled`,
+    );
+  }
+  const now = new Date();
+  const context: Record<string, string> = {
+    'aws:PrincipalArn': caller.roleArn,
+    'aws:PrincipalAccount': caller.accountId,
+    'aws:PrincipalType': session ? 'AssumedRole' : 'User',
+    'aws:userid': session
+      ? `${uniqueIdOf(caller.roleArn)}:${session[1]}`
+      : uniqueIdOf(caller.roleArn),
+    'aws:PrincipalIsAWSService': 'false',
+    'aws:ViaAWSService': 'false',
+    // The SDK only speaks HTTPS to AWS; the demo bucket policy denies anything else.
+    'aws:SecureTransport': 'true',
+    'aws:RequestedRegion': model.targetRegion,
+    'aws:CurrentTime': now.toISOString(),
+    'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
+    'aws:ResourceAccount': resourceAccount,
+  };
+  if (user?.[1]) context['aws:username'] = user[1];
+  const principalOrg = organizationOfCaller(model, caller);
+  if (principalOrg) context['aws:PrincipalOrgID'] = principalOrg;
+  const resourceOrg = model.organizations[resourceAccount];
+  if (resourceOrg) context['aws:ResourceOrgID'] = resourceOrg;
+  return context;
+}
+
+/** The identity policies that apply to the caller: given, the function's role, or a target role. */
+function identityPoliciesOf(model: PolicyModel, caller: Caller): NamedPolicy[] {
+  if (caller.identityPolicies) return caller.identityPolicies;
+  if (caller.roleArn === model.executionRoleArn) return model.executionRolePolicies;
+  return model.targets.find((target) => target.roleArn === caller.roleArn)?.permissions ?? [];
+}
+
+type SimulationResult = Exclude<RunSimulationResults, { resultType: 'error' }>;
+
+async function simulate(simulation: Simulation): Promise<SimulationResult> {
+  let result: RunSimulationResults;
+  try {
+    result = await runSimulation(simulation, { simulationMode: 'Strict' });
+  } catch (error) {
+    throw new EvaluatorError(`the IAM simulator failed: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  if (result.resultType === 'error') {
+    const { request } = simulation;
+    throw new EvaluatorError(
+      `the IAM simulator rejected ${request.action} on ${request.resource.resource} by ` +
+        `${String(request.principal)}: ${JSON.stringify(result.errors)}`,
+      { cause: result.errors },
+    );
+  }
+  return result;
+}
+
+function analysisOf(result: SimulationResult): RequestAnalysis | undefined {
+  return result.resultType === 'single' ? result.result.analysis : result.results[0]?.analysis;
+}
+
+function statementName(analysis: StatementAnalysis, policyLabel: string): string {
+  const policy =
+    analysis.policyId && analysis.policyId !== 'ResourcePolicy' ? analysis.policyId : policyLabel;
+  return `${policy}/${analysis.statement.sid() ?? `#${analysis.statement.index()}`}`;
+}
+
+interface Sides {
+  identity: Side;
+  resource: Side;
+  /** How reasons name the identity side ("the execution role's policies"). */
+  identityLabel: string;
+  /** How reasons name the resource policy ("trust policy of ..."), and statements in it. */
+  resourceLabel: string;
+  resourceStatementLabel: string;
+  /** What an implicit deny by the resource side means here (e.g. "no role X exists"). */
+  resourceMissing?: string;
+}
+
+/**
+ * Reads which side decided from the simulator's analysis: an explicit deny is decisive wherever it
+ * is; otherwise the side that did not allow (the identity side first, as IAM checks the caller's
+ * own policies); an allow is credited to the resource policy when it granted, else to identity.
+ */
+function toDecision(result: SimulationResult, request: string, sides: Sides): Decision {
+  const analysis = analysisOf(result);
+  const identity = analysis?.identityAnalysis;
+  const resource = analysis?.resourceAnalysis;
+  const identityStatement = (s: StatementAnalysis) => statementName(s, 'identity');
+  const resourceStatement = (s: StatementAnalysis) =>
+    statementName(s, sides.resourceStatementLabel);
+  if (result.overallResult === 'Allowed') {
+    const identityGrants = (identity?.allowStatements ?? []).map(identityStatement);
+    const resourceGrants = (resource?.allowStatements ?? []).map(resourceStatement);
+    const byResource = resourceGrants.length > 0;
+    const statements = [...identityGrants, ...resourceGrants].join(' + ');
+    return {
+      allowed: true,
+      decidedBy: byResource ? sides.resource : sides.identity,
+      explicitDeny: false,
+      reason: `${request} is allowed by ${[
+        identityGrants.length ? `${sides.identityLabel} (${identityGrants.join(', ')})` : '',
+        byResource ? `the ${sides.resourceLabel} (${resourceGrants.join(', ')})` : '',
+      ]
+        .filter(Boolean)
+        .join(' and ')}`,
+      ...(statements ? { statement: statements } : {}),
+    };
+  }
+  const identityDeny = identity?.denyStatements[0];
+  const resourceDeny = resource?.denyStatements[0];
+  if (result.overallResult === 'ExplicitlyDenied' && (identityDeny || resourceDeny)) {
+    const byIdentity = identityDeny !== undefined;
+    const statement = byIdentity
+      ? identityStatement(identityDeny)
+      : resourceDeny
+        ? resourceStatement(resourceDeny)
+        : '';
+    return {
+      allowed: false,
+      decidedBy: byIdentity ? sides.identity : sides.resource,
+      explicitDeny: true,
+      reason: `${request} is explicitly denied by ${byIdentity ? sides.identityLabel : `the ${sides.resourceLabel}`} (${statement})`,
+      statement,
+    };
+  }
+  if (identity?.result !== 'Allowed') {
+    return {
+      allowed: false,
+      decidedBy: sides.identity,
+      explicitDeny: result.overallResult === 'ExplicitlyDenied',
+      reason: `${request} is denied: no statement of ${sides.identityLabel} allows it`,
+    };
+  }
+  return {
+    allowed: false,
+    decidedBy: sides.resource,
+    explicitDeny: result.overallResult === 'ExplicitlyDenied',
+    reason: `${request} is denied: ${sides.resourceMissing ?? `no statement of the ${sides.resourceLabel} allows it`}`,
+  };
+}
+
+function accountOfArn(arn: string): string | undefined {
+  const account = arn.split(':')[4];
+  return account && /^\d{12}$/.test(account) ? account : undefined;
+}
+
+/**
+ * May `caller` assume `roleArn`? Cross-account, both the caller's identity policies and the role's
+ * trust policy must allow (the simulator applies that rule). A role without a target stack in the
+ * model does not exist, so nothing trusts anyone to assume it.
+ */
+export async function decideAssumeRole(
+  model: PolicyModel,
+  caller: Caller,
+  roleArn: string,
+  ctx: { externalId?: string; sessionName?: string } = {},
+): Promise<Decision> {
+  const roleAccount = accountOfArn(roleArn);
+  if (!roleAccount || !/^arn:[^:]+:iam::\d{12}:role\/.+/.test(roleArn)) {
+    throw new EvaluatorError(`cannot model sts:AssumeRole on ${roleArn}: not an IAM role ARN`);
+  }
+  const target = model.targets.find((t) => t.roleArn === roleArn);
+  const contextVariables = requestContext(model, caller, roleAccount);
+  if (ctx.externalId !== undefined) contextVariables['sts:ExternalId'] = ctx.externalId;
+  if (ctx.sessionName !== undefined) contextVariables['sts:RoleSessionName'] = ctx.sessionName;
+  const isFunction = caller.roleArn === model.executionRoleArn && !caller.identityPolicies;
+  const result = await simulate({
+    request: {
+      principal: caller.arn,
+      action: 'sts:AssumeRole',
+      resource: { resource: roleArn, accountId: roleAccount },
+      contextVariables,
+    },
+    identityPolicies: identityPoliciesOf(model, caller).map(({ name, document }) => ({
+      name,
+      policy: document,
+    })),
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    resourcePolicy: target?.trustPolicy ?? EMPTY_POLICY,
+  });
+  return toDecision(result, `sts:AssumeRole on ${roleArn} by ${caller.arn}`, {
+    identity: 'execution-role',
+    resource: 'trust-policy',
+    identityLabel: isFunction ? "the execution role's policies" : "the caller's identity policies",
+    resourceLabel: `trust policy of ${roleArn}`,
+    resourceStatementLabel: 'trust',
+    ...(target
+      ? {}
+      : { resourceMissing: `no role ${roleArn} exists (no target stack in ${roleAccount})` }),
+  });
+}
+
+function bucketOf(resourceArn: string): string | undefined {
+  const match = /^arn:[^:]+:s3:::([^/]+)/.exec(resourceArn);
+  return match?.[1];
+}
+
+/**
+ * May `caller` (a session of a target role) call `action` on `resourceArn`? Decided by the role's
+ * permissions and, for the bucket a target stack creates, its bucket policy. A bucket no target
+ * stack defines is taken to live in the caller's own account, so the role's permissions decide.
+ * sts:GetCallerIdentity needs no permission: IAM answers it for any valid session.
+ */
+export async function decideTargetCall(
+  model: PolicyModel,
+  caller: Caller,
+  action: string,
+  resourceArn: string,
+): Promise<Decision> {
+  const request = `${action} on ${resourceArn} by ${caller.arn}`;
+  if (action.toLowerCase() === 'sts:getcalleridentity') {
+    return {
+      allowed: true,
+      decidedBy: 'target-permissions',
+      explicitDeny: false,
+      reason: `${request} is allowed: sts:GetCallerIdentity needs no permission`,
+      statement: NO_PERMISSION_NEEDED,
+    };
+  }
+  const bucket = bucketOf(resourceArn);
+  const owner = bucket ? model.targets.find((t) => t.bucket === bucket) : undefined;
+  const resourceAccount = owner?.accountId ?? accountOfArn(resourceArn) ?? caller.accountId;
+  const role = model.targets.find((t) => t.roleArn === caller.roleArn);
+  const result = await simulate({
+    request: {
+      principal: caller.arn,
+      action,
+      resource: { resource: resourceArn, accountId: resourceAccount },
+      contextVariables: requestContext(model, caller, resourceAccount),
+    },
+    identityPolicies: identityPoliciesOf(model, caller).map(({ name, document }) => ({
+      name,
+      policy: document,
+    })),
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    ...(owner?.bucketPolicy ? { resourcePolicy: owner.bucketPolicy } : {}),
+  });
+  return toDecision(result, request, {
+    identity: 'target-permissions',
+    resource: 'target-permissions',
+    identityLabel: role
+      ? `the permissions of ${role.roleArn}`
+      : `the identity policies of ${caller.roleArn}`,
+    resourceLabel: `bucket policy of ${bucket ?? resourceArn}`,
+    resourceStatementLabel: 'bucket-policy',
+  });
+}

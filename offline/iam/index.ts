@@ -1,0 +1,55 @@
+// The offline IAM proof: policy model, decisions, and the `npm run check` cases.
+// Dev-only: it uses @cloud-copilot/iam-simulate (AGPL), so nothing under handlers/ or src/ may
+// import it.
+
+export {
+  ASSUME_ANY_ROLE,
+  buildCases,
+  type CaseRequest,
+  type CheckCase,
+  type Concern,
+  SAMPLE_KEY,
+  spareAccounts,
+} from './cases';
+export { ResolvedTemplate, type StackInputs, type TemplateDocument } from './cfn';
+export {
+  type CaseResult,
+  type CheckModelOptions,
+  type CheckReport,
+  decide,
+  formatReport,
+  loadCheckModel,
+  reportJson,
+  runCheck,
+} from './check';
+export { accessProblems, assumeProblems, diagnose, SIDE_LABELS } from './diagnose';
+export { EvaluatorError } from './errors';
+export {
+  type Caller,
+  type Decision,
+  decideAssumeRole,
+  decideTargetCall,
+  functionSession,
+  iamUser,
+  NO_PERMISSION_NEEDED,
+  requestContext,
+  roleSession,
+  type Side,
+  uniqueIdOf,
+} from './evaluate';
+export {
+  DEFAULT_FUNCTION,
+  DEMO_BUCKET_PATTERN,
+  defaultTargetParameters,
+  functionBucket,
+  functionTargetRoleArn,
+  type LoadPolicyModelOptions,
+  loadPolicyModel,
+  OFFLINE_HOME_ACCOUNT,
+  organizationOf,
+  type PolicyModel,
+  type TargetSetup,
+  targetFor,
+} from './model';
+export type { NamedPolicy, PolicyDocument, PolicyStatement } from './policy';
+export { readTemplate, TARGET_TEMPLATE_PATH } from './templates';

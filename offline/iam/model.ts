@@ -1,0 +1,228 @@
+// The policy model: everything needed to decide any request of the cross-account set-up offline,
+// built from the synthesised home stack and one resolved target stack per account.
+import { relative } from 'node:path';
+import type { TemplateDocument } from './cfn';
+import { EvaluatorError } from './errors';
+import type { NamedPolicy, PolicyDocument } from './policy';
+import {
+  asTemplate,
+  readHomeSide,
+  readTargetSide,
+  readTemplate,
+  TARGET_TEMPLATE_PATH,
+} from './templates';
+
+/** Home account of the offline stage (serverless.yml `local`); real ids come from `--home-account`. */
+export const OFFLINE_HOME_ACCOUNT = '111111111111';
+export const DEFAULT_FUNCTION = 'crossAccount';
+/** The demo bucket resources/cross-account-role.yml creates when BucketName is empty. */
+export const DEMO_BUCKET_PATTERN = 'cross-account-demo-{accountId}-{region}';
+
+export interface TargetSetup {
+  accountId: string;
+  roleArn: string;
+  roleName: string;
+  bucket: string;
+  /** The target stack's parameter values, defaults included. */
+  parameters: Record<string, string>;
+  trustPolicy: PolicyDocument;
+  permissions: NamedPolicy[];
+  bucketPolicy?: PolicyDocument;
+  /** Whether the function is configured to reach this account (TARGET_ACCOUNT_IDS). */
+  configured: boolean;
+}
+
+export interface PolicyModel {
+  partition: 'aws';
+  region: string;
+  homeAccountId: string;
+  /** serverless.yml function key, e.g. `crossAccount`. */
+  functionName: string;
+  /** Deployed name, e.g. `cross-account-lambda-local-crossAccount` (also Lambda's session name). */
+  deployedFunctionName: string;
+  executionRoleName: string;
+  executionRoleArn: string;
+  executionRolePolicies: NamedPolicy[];
+  /** The function's environment, as the synthesised stack sets it. */
+  environment: Record<string, string>;
+  configuredTargets: string[];
+  targetRoleName: string;
+  externalId: string;
+  organizationId: string;
+  /** TARGET_BUCKET, placeholders unexpanded. */
+  targetBucket: string;
+  targetRegion: string;
+  /** One per account that has a target stack (configured ones first). */
+  targets: TargetSetup[];
+  /** AWS Organization of each account that belongs to one; absent = in no organization. */
+  organizations: Record<string, string>;
+}
+
+export interface LoadPolicyModelOptions {
+  /** The home stack, as `synthesize()` returns it. */
+  template: unknown;
+  homeAccountId?: string;
+  /** Region the home stack deploys to (the `--region` of sls); default us-east-1. */
+  region?: string;
+  functionName?: string;
+  /** Target template: a path or an already parsed template (default resources/cross-account-role.yml). */
+  targetTemplate?: string | TemplateDocument;
+  /**
+   * Target stack parameters per account, over the defaults (what the README's deploy command
+   * passes). Models a target stack that was deployed with other values.
+   */
+  targetParameters?: (
+    accountId: string,
+    defaults: Readonly<Record<string, string>>,
+  ) => Record<string, string> | undefined;
+  /** Accounts outside TARGET_ACCOUNT_IDS that have the target stack too (e.g. a StackSet on an OU). */
+  otherTargetAccounts?: string[];
+  /**
+   * Organization membership over the default (home and every configured account belong to the
+   * configured organization, when there is one); null takes an account out of any organization.
+   */
+  organizations?: Record<string, string | null>;
+}
+
+function requiredVariable(environment: Record<string, string>, name: string): string {
+  const value = environment[name];
+  if (value === undefined) {
+    throw new EvaluatorError(
+      `the function's environment has no ${name}; is this the cross-account stack?`,
+    );
+  }
+  return value;
+}
+
+/** The bucket the function lists in `accountId` (TARGET_BUCKET with its placeholders filled). */
+export function functionBucket(model: PolicyModel, accountId: string): string {
+  return model.targetBucket
+    .replaceAll('{accountId}', accountId)
+    .replaceAll('{region}', model.targetRegion);
+}
+
+/** The role ARN the function assumes in `accountId`. */
+export function functionTargetRoleArn(model: PolicyModel, accountId: string): string {
+  return `arn:${model.partition}:iam::${accountId}:role/${model.targetRoleName}`;
+}
+
+export function targetFor(model: PolicyModel, accountId: string): TargetSetup | undefined {
+  return model.targets.find((target) => target.accountId === accountId);
+}
+
+export function organizationOf(model: PolicyModel, accountId: string): string | undefined {
+  return model.organizations[accountId];
+}
+
+/**
+ * The target stack parameters the README's deploy command passes for `accountId`: everything
+ * from the home stack, so that a stack deployed as documented matches the function.
+ */
+export function defaultTargetParameters(
+  home: Pick<
+    PolicyModel,
+    'homeAccountId' | 'executionRoleName' | 'targetRoleName' | 'externalId' | 'organizationId'
+  > & {
+    bucket: string;
+    demoBucket: string;
+  },
+): Record<string, string> {
+  return {
+    TrustedAccountId: home.homeAccountId,
+    ExecutionRoleName: home.executionRoleName,
+    RoleName: home.targetRoleName,
+    ExternalId: home.externalId,
+    OrganizationId: home.organizationId,
+    // Empty = the stack creates the demo bucket; a fixed targetBucket names an existing one.
+    BucketName: home.bucket === home.demoBucket ? '' : home.bucket,
+  };
+}
+
+export async function loadPolicyModel(options: LoadPolicyModelOptions): Promise<PolicyModel> {
+  const homeAccountId = options.homeAccountId ?? OFFLINE_HOME_ACCOUNT;
+  const region = options.region ?? 'us-east-1';
+  const partition = 'aws' as const;
+  const functionName = options.functionName ?? DEFAULT_FUNCTION;
+  const home = readHomeSide(
+    asTemplate(options.template, 'synthesised home stack'),
+    { partition, accountId: homeAccountId, region },
+    functionName,
+  );
+  const env = home.environment;
+  const configuredTargets = requiredVariable(env, 'TARGET_ACCOUNT_IDS')
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
+  const partial = {
+    partition,
+    region,
+    homeAccountId,
+    functionName,
+    deployedFunctionName: home.deployedFunctionName,
+    executionRoleName: home.executionRoleName,
+    executionRoleArn: home.executionRoleArn,
+    executionRolePolicies: home.executionRolePolicies,
+    environment: env,
+    configuredTargets,
+    targetRoleName: requiredVariable(env, 'TARGET_ROLE_NAME'),
+    externalId: env.TARGET_EXTERNAL_ID ?? '',
+    organizationId: env.TARGET_ORGANIZATION_ID ?? '',
+    targetBucket: requiredVariable(env, 'TARGET_BUCKET'),
+    targetRegion: env.TARGET_REGION || region,
+  };
+
+  const organizations: Record<string, string> = {};
+  if (partial.organizationId) {
+    for (const account of [homeAccountId, ...configuredTargets])
+      organizations[account] = partial.organizationId;
+  }
+  for (const [account, org] of Object.entries(options.organizations ?? {})) {
+    if (org === null) delete organizations[account];
+    else organizations[account] = org;
+  }
+
+  const targetTemplatePath =
+    typeof options.targetTemplate === 'string' ? options.targetTemplate : TARGET_TEMPLATE_PATH;
+  const targetTemplate =
+    typeof options.targetTemplate === 'object'
+      ? options.targetTemplate
+      : readTemplate(targetTemplatePath);
+  const source =
+    typeof options.targetTemplate === 'object'
+      ? 'target template'
+      : relative(process.cwd(), targetTemplatePath) || targetTemplatePath;
+  const model: PolicyModel = { ...partial, targets: [], organizations };
+  const others = (options.otherTargetAccounts ?? []).filter(
+    (id) => !configuredTargets.includes(id),
+  );
+  for (const accountId of [...configuredTargets, ...others]) {
+    const defaults = defaultTargetParameters({
+      ...partial,
+      // The README passes the home stack's output; it equals the role name unless a plugin renames it.
+      executionRoleName: home.outputRoleName ?? partial.executionRoleName,
+      bucket: functionBucket(model, accountId),
+      demoBucket: DEMO_BUCKET_PATTERN.replaceAll('{accountId}', accountId).replaceAll(
+        '{region}',
+        partial.targetRegion,
+      ),
+    });
+    const given = { ...defaults, ...options.targetParameters?.(accountId, defaults) };
+    const side = readTargetSide(
+      targetTemplate,
+      { partition, accountId, region: partial.targetRegion, parameters: given },
+      `${source} in ${accountId}`,
+    );
+    model.targets.push({
+      accountId,
+      roleArn: side.roleArn,
+      roleName: side.roleName,
+      bucket: side.bucket,
+      parameters: side.parameters,
+      trustPolicy: side.trustPolicy,
+      permissions: side.permissions,
+      ...(side.bucketPolicy ? { bucketPolicy: side.bucketPolicy } : {}),
+      configured: configuredTargets.includes(accountId),
+    });
+  }
+  return model;
+}

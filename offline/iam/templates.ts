@@ -1,0 +1,215 @@
+// Reads the two sides from their real artefacts: the home stack that `sls package` synthesised
+// and resources/cross-account-role.yml as CloudFormation would create it in one target account.
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { yamlParse } from 'yaml-cfn';
+import { ResolvedTemplate, type StackInputs, type TemplateDocument } from './cfn';
+import { EvaluatorError } from './errors';
+import type { NamedPolicy, PolicyDocument, PolicyStatement } from './policy';
+
+const PROJECT_ROOT = join(__dirname, '..', '..');
+export const TARGET_TEMPLATE_PATH = join(PROJECT_ROOT, 'resources', 'cross-account-role.yml');
+
+/** Parses a CloudFormation template file (YAML with `!Sub`-style tags, or JSON). */
+export function readTemplate(path: string): TemplateDocument {
+  const shown = relative(process.cwd(), path) || path;
+  let parsed: unknown;
+  try {
+    parsed = yamlParse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new EvaluatorError(`cannot read template ${shown}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return asTemplate(parsed, shown);
+}
+
+export function asTemplate(parsed: unknown, source: string): TemplateDocument {
+  const resources = (parsed as { Resources?: unknown } | null)?.Resources;
+  if (typeof resources !== 'object' || resources === null) {
+    throw new EvaluatorError(`${source} is not a CloudFormation template (no Resources section)`);
+  }
+  return parsed as TemplateDocument;
+}
+
+function policyDocument(value: unknown, where: string): PolicyDocument {
+  const statements = (value as { Statement?: unknown } | undefined)?.Statement;
+  if (typeof value !== 'object' || value === null || statements === undefined) {
+    throw new EvaluatorError(`${where} is not an IAM policy document`);
+  }
+  // IAM accepts a single statement object as well as a list.
+  const list = Array.isArray(statements) ? statements : [statements];
+  return { ...(value as PolicyDocument), Statement: list as PolicyStatement[] };
+}
+
+/** A role's inline policies; a managed policy's content is not in the template, so it is refused. */
+function inlinePolicies(stack: ResolvedTemplate, roleId: string): NamedPolicy[] {
+  const managed = stack.property(roleId, 'ManagedPolicyArns');
+  if (Array.isArray(managed) && managed.length > 0) {
+    throw new EvaluatorError(
+      `${stack.source}: role ${roleId} has managed policies ${managed.join(', ')}, whose content is not ` +
+        'in the template and cannot be evaluated offline',
+    );
+  }
+  const boundary = stack.property(roleId, 'PermissionsBoundary');
+  if (boundary !== undefined) {
+    throw new EvaluatorError(
+      `${stack.source}: role ${roleId} has permissions boundary ${String(boundary)}, a managed policy ` +
+        'whose content is not in the template; the offline proof cannot evaluate it',
+    );
+  }
+  const policies = stack.property(roleId, 'Policies') ?? [];
+  if (!Array.isArray(policies)) {
+    throw new EvaluatorError(
+      `${stack.source}: Resources.${roleId}.Properties.Policies is not a list`,
+    );
+  }
+  return policies.map((entry, index) => {
+    const { PolicyName, PolicyDocument } = entry as {
+      PolicyName?: unknown;
+      PolicyDocument?: unknown;
+    };
+    const where = `${stack.source}: Resources.${roleId}.Properties.Policies[${index}]`;
+    return {
+      name: String(PolicyName ?? `inline-${index + 1}`),
+      document: policyDocument(PolicyDocument, where),
+    };
+  });
+}
+
+export interface HomeSide {
+  functionLogicalId: string;
+  deployedFunctionName: string;
+  environment: Record<string, string>;
+  executionRoleName: string;
+  executionRoleArn: string;
+  executionRolePolicies: NamedPolicy[];
+  /** The stack's ExecutionRoleName output, which the README passes to the target stack. */
+  outputRoleName?: string;
+}
+
+/**
+ * The function named `functionName` (serverless.yml key) and the role its `Role` points at. The
+ * function's own Role property is followed rather than a logical id guessed, so a change in how
+ * the framework or a plugin names the role cannot make the proof look at the wrong one.
+ */
+export function readHomeSide(
+  template: TemplateDocument,
+  inputs: StackInputs,
+  functionName: string,
+  source = 'synthesised home stack',
+): HomeSide {
+  const stack = new ResolvedTemplate(
+    source,
+    { ...template, Parameters: template.Parameters ?? {} },
+    inputs,
+  );
+  const functions = stack.existingResources('AWS::Lambda::Function');
+  const suffix = `-${functionName}`;
+  const functionLogicalId =
+    functions.find((id) => stack.stringProperty(id, 'FunctionName')?.endsWith(suffix)) ??
+    (functions.length === 1 ? functions[0] : undefined);
+  if (!functionLogicalId) {
+    throw new EvaluatorError(
+      `${source}: no Lambda function named *${suffix} (functions: ${functions.join(', ') || 'none'})`,
+    );
+  }
+  const role = stack.resource(functionLogicalId).Properties?.Role as
+    | { 'Fn::GetAtt'?: unknown }
+    | undefined;
+  const getAtt = role?.['Fn::GetAtt'];
+  const roleId = Array.isArray(getAtt)
+    ? getAtt[0]
+    : typeof getAtt === 'string'
+      ? getAtt.split('.')[0]
+      : undefined;
+  if (typeof roleId !== 'string' || stack.template.Resources[roleId]?.Type !== 'AWS::IAM::Role') {
+    throw new EvaluatorError(
+      `${source}: the Role of ${functionLogicalId} is not an AWS::IAM::Role of the same stack ` +
+        `(${JSON.stringify(role)}); its policies cannot be read from the template`,
+    );
+  }
+  const executionRoleArn = stack.property(functionLogicalId, 'Role');
+  const variables = (
+    stack.property(functionLogicalId, 'Environment') as { Variables?: Record<string, unknown> }
+  )?.Variables;
+  const environment = Object.fromEntries(
+    Object.entries(variables ?? {}).map(([name, value]) => [name, String(value)]),
+  );
+  // Only the output the target stack is deployed with; others may name generated resources.
+  const outputRoleName = template.Outputs?.ExecutionRoleName
+    ? stack.output('ExecutionRoleName')
+    : undefined;
+  return {
+    functionLogicalId,
+    deployedFunctionName:
+      stack.stringProperty(functionLogicalId, 'FunctionName') ?? functionLogicalId,
+    environment,
+    executionRoleName: stack.stringProperty(roleId, 'RoleName') ?? roleId,
+    executionRoleArn: String(executionRoleArn),
+    executionRolePolicies: inlinePolicies(stack, roleId),
+    ...(typeof outputRoleName === 'string' ? { outputRoleName } : {}),
+  };
+}
+
+export interface TargetSide {
+  roleLogicalId: string;
+  roleName: string;
+  roleArn: string;
+  bucket: string;
+  /** Parameter values the stack was resolved with, defaults included. */
+  parameters: Record<string, string>;
+  trustPolicy: PolicyDocument;
+  permissions: NamedPolicy[];
+  /** The bucket policy, when the stack creates the bucket (and so owns its policy). */
+  bucketPolicy?: PolicyDocument;
+}
+
+/** The target stack in one account: its only role, its trust and permissions, and its bucket. */
+export function readTargetSide(
+  template: TemplateDocument,
+  inputs: StackInputs,
+  source: string,
+): TargetSide {
+  const stack = new ResolvedTemplate(source, template, inputs);
+  const roles = stack.existingResources('AWS::IAM::Role');
+  const [roleLogicalId] = roles;
+  if (roleLogicalId === undefined || roles.length !== 1) {
+    throw new EvaluatorError(
+      `${source}: expected exactly one AWS::IAM::Role for the function to assume, found ${roles.length}`,
+    );
+  }
+  const roleName = stack.stringProperty(roleLogicalId, 'RoleName');
+  if (roleName === undefined) {
+    throw new EvaluatorError(
+      `${source}: role ${roleLogicalId} has no RoleName; the function assumes the role by name`,
+    );
+  }
+  const bucket = stack.output('BucketName');
+  if (typeof bucket !== 'string') {
+    throw new EvaluatorError(`${source}: output BucketName does not resolve to a bucket name`);
+  }
+  const bucketPolicies = stack
+    .existingResources('AWS::S3::BucketPolicy')
+    .filter((id) => stack.property(id, 'Bucket') === bucket)
+    .map((id) =>
+      policyDocument(stack.property(id, 'PolicyDocument'), `${source}: Resources.${id}`),
+    );
+  const roleArn = stack.resolve(
+    { 'Fn::GetAtt': [roleLogicalId, 'Arn'] },
+    `Resources.${roleLogicalId}.Arn`,
+  );
+  return {
+    roleLogicalId,
+    roleName,
+    roleArn: String(roleArn),
+    bucket,
+    parameters: { ...stack.parameters },
+    trustPolicy: policyDocument(
+      stack.property(roleLogicalId, 'AssumeRolePolicyDocument'),
+      `${source}: Resources.${roleLogicalId}.Properties.AssumeRolePolicyDocument`,
+    ),
+    permissions: inlinePolicies(stack, roleLogicalId),
+    ...(bucketPolicies[0] ? { bucketPolicy: bucketPolicies[0] } : {}),
+  };
+}

@@ -1,0 +1,139 @@
+// `npm run check`: the offline proof of the IAM wiring, to run before every deploy. Synthesises
+// the home stack with the real `sls package`, resolves resources/cross-account-role.yml for every
+// configured account, and asks the IAM simulator what the function may and may not do.
+import { parseArgs } from 'node:util';
+import {
+  EvaluatorError,
+  formatReport,
+  loadCheckModel,
+  OFFLINE_HOME_ACCOUNT,
+  reportJson,
+  runCheck,
+} from '../offline/iam';
+import { SynthesisError, synthesize } from '../offline/synth';
+
+const HELP = `Usage: npm run check -- [options]
+
+Proves offline that the function may assume the target role in every configured account and do
+exactly what it needs there, and that everything around it is denied.
+
+Options (the first three as for sls):
+  --stage <stage>                     stage to synthesise (default: local)
+  --region <region>                   region of the home stack (default: us-east-1)
+  --param <name=value>                a serverless.yml parameter, repeatable
+  --target-param <account:Key=Value>  model the target stack in <account> deployed with Key=Value
+                                      (TrustedAccountId, ExecutionRoleName, RoleName, ExternalId,
+                                      OrganizationId, BucketName, ...); repeatable. Without it each
+                                      target stack gets what the README's deploy command passes.
+  --outside-org <account>             organization mode: model <account> outside the organization
+  --home-account <id>                 the home account id (default: ${OFFLINE_HOME_ACCOUNT})
+  --json                              print the report as JSON
+  -h, --help                          this help
+
+Exit status: 0 every case matches, 1 some case does not (one line per cause says what to fix),
+2 the stacks could not be synthesised or modelled.`;
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+function keyValue(flag: string, text: string): [string, string] {
+  const at = text.indexOf('=');
+  if (at <= 0) throw new UsageError(`${flag} takes name=value, got "${text}"`);
+  return [text.slice(0, at), text.slice(at + 1)];
+}
+
+function parse(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      stage: { type: 'string', default: 'local' },
+      region: { type: 'string' },
+      param: { type: 'string', multiple: true, default: [] },
+      'target-param': { type: 'string', multiple: true, default: [] },
+      'outside-org': { type: 'string', multiple: true, default: [] },
+      'home-account': { type: 'string', default: OFFLINE_HOME_ACCOUNT },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const params = Object.fromEntries(values.param.map((p) => keyValue('--param', p)));
+  const targetOverrides: Record<string, Record<string, string>> = {};
+  for (const spec of values['target-param']) {
+    const match = /^(\d{12}):(.+)$/.exec(spec);
+    if (!match?.[1] || !match[2]) {
+      throw new UsageError(`--target-param takes <12-digit account>:<Key>=<Value>, got "${spec}"`);
+    }
+    const [key, value] = keyValue('--target-param', match[2]);
+    targetOverrides[match[1]] = { ...targetOverrides[match[1]], [key]: value };
+  }
+  const homeAccountId = values['home-account'];
+  if (!/^\d{12}$/.test(homeAccountId))
+    throw new UsageError(`--home-account takes a 12-digit id, got "${homeAccountId}"`);
+  return {
+    help: values.help,
+    json: values.json,
+    stage: values.stage,
+    region: values.region,
+    params,
+    targetOverrides,
+    homeAccountId,
+    outsideOrg: values['outside-org'],
+  };
+}
+
+async function main(): Promise<number> {
+  let options: ReturnType<typeof parse>;
+  try {
+    options = parse(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${HELP}\n`);
+    return 2;
+  }
+  if (options.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const synthesis = await synthesize({
+    stage: options.stage,
+    params: options.params,
+    ...(options.region ? { region: options.region } : {}),
+  });
+  try {
+    const model = await loadCheckModel({
+      template: synthesis.template,
+      homeAccountId: options.homeAccountId,
+      ...(options.region ? { region: options.region } : {}),
+      targetOverrides: options.targetOverrides,
+      organizations: Object.fromEntries(options.outsideOrg.map((account) => [account, null])),
+    });
+    const report = await runCheck(model);
+    process.stdout.write(
+      options.json
+        ? `${JSON.stringify(reportJson(report), null, 2)}\n`
+        : `${formatReport(report)}\n`,
+    );
+    return report.ok ? 0 : 1;
+  } finally {
+    await synthesis.dispose();
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    // Expected failures are explained by their message; a stack trace would bury it.
+    if (error instanceof SynthesisError || error instanceof EvaluatorError) {
+      process.stderr.write(`${error.message}\n`);
+    } else {
+      process.stderr.write(
+        `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+    }
+    process.exitCode = 2;
+  },
+);

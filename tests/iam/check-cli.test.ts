@@ -1,0 +1,96 @@
+// `npm run check` as a person runs it: exit status, output, and errors without stack traces.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../../offline/synth';
+import { SYNTH_TIMEOUT_MS } from './support';
+
+const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function check(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      TSX,
+      ['scripts/check.ts', ...args],
+      { cwd: PROJECT_ROOT, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        resolve({
+          code: error ? (typeof error.code === 'number' ? error.code : null) : 0,
+          stdout,
+          stderr,
+        });
+      },
+    );
+  });
+}
+
+/** A stack trace through this project's own code. */
+const OWN_STACK_FRAME = /^\s+at .*\/(scripts|offline|src)\/.*:\d+/m;
+
+describe('npm run check (scripts/check.ts)', () => {
+  it('documents its options with --help', async () => {
+    const run = await check('--help');
+    expect(run.code).toBe(0);
+    for (const option of ['--stage', '--param', '--target-param <account:Key=Value>', '--json']) {
+      expect(run.stdout).toContain(option);
+    }
+  });
+
+  it('rejects a malformed --target-param with exit 2 before synthesising anything', async () => {
+    const run = await check('--target-param', 'ExternalId=x');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      '--target-param takes <12-digit account>:<Key>=<Value>, got "ExternalId=x"',
+    );
+  });
+
+  it(
+    'prints a synthesis error as its message with exit 2, without a stack trace',
+    async () => {
+      const run = await check('--stage', 'dev');
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('Parameter "targetAccountIds" is missing');
+      expect(run.stderr).not.toMatch(OWN_STACK_FRAME);
+      expect(run.stdout).toBe('');
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+
+  it(
+    'exits 0 and prints the table for the shipped configuration',
+    async () => {
+      const run = await check();
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^#\s+account\s+case\s+expected\s+got\s+decided by/m);
+      expect(run.stdout).toMatch(
+        /function assumes cross-account-demo-target .*allowed\s+allowed\s+trust policy\s+ok/,
+      );
+      expect(run.stdout).toMatch(/All \d+ cases match/);
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+
+  it(
+    'exits 1 for a target stack deployed differently, with the diagnosis in --json',
+    async () => {
+      const run = await check(
+        '--json',
+        '--target-param',
+        '222222222222:ExecutionRoleName=someone-else',
+      );
+      expect(run.code).toBe(1);
+      const report = JSON.parse(run.stdout) as { ok: boolean; diagnoses: string[] };
+      expect(report.ok).toBe(false);
+      expect(report.diagnoses).toEqual([
+        "target stack in 222222222222 trusts role someone-else but the function's role is cross-account-lambda-local-us-east-1-exec: deploy resources/cross-account-role.yml in 222222222222 with ExecutionRoleName=cross-account-lambda-local-us-east-1-exec",
+      ]);
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+});

@@ -1,0 +1,278 @@
+// Each test seeds one mistake a person deploying the two stacks could make, and expects
+// `npm run check` to fail on it with a diagnosis that names the side and the setting to fix.
+import {
+  type CheckModelOptions,
+  type CheckReport,
+  loadCheckModel,
+  type PolicyModel,
+  runCheck,
+} from '../../offline/iam';
+import {
+  editedTargetTemplate,
+  homeTemplate,
+  removeEditedTemplates,
+  SYNTH_TIMEOUT_MS,
+} from './support';
+
+const HOME = '111111111111';
+const A = '222222222222';
+const B = '333333333333';
+const C = '444444444444';
+const EXEC_ROLE = 'cross-account-lambda-local-us-east-1-exec';
+const EXTERNAL_ID = 'shared-external-id';
+const ORG = 'o-abc123def45';
+
+const RENAMED_ROLE = 'renamed-target-role';
+
+/** Synthesised home stacks; the second changes every home parameter a target stack must match. */
+const templates = {
+  local: {} as unknown,
+  threeAccounts: {} as unknown,
+  organization: {} as unknown,
+};
+
+beforeAll(async () => {
+  // One after the other: concurrent `sls package` runs share <project>/.serverless.
+  templates.local = await homeTemplate();
+  templates.threeAccounts = await homeTemplate({
+    targetAccountIds: [A, B, C].join(','),
+    externalId: EXTERNAL_ID,
+    targetRoleName: RENAMED_ROLE,
+  });
+  templates.organization = await homeTemplate({ organizationId: ORG });
+}, SYNTH_TIMEOUT_MS);
+
+afterAll(removeEditedTemplates);
+
+async function check(
+  template: keyof typeof templates,
+  options: Omit<CheckModelOptions, 'template'> = {},
+  seed?: (model: PolicyModel) => void,
+): Promise<CheckReport> {
+  const model = await loadCheckModel({ template: templates[template], ...options });
+  seed?.(model);
+  return runCheck(model);
+}
+
+/** id -> diagnosis of every case that did not match. */
+function mismatches(report: CheckReport): Record<string, string | undefined> {
+  return Object.fromEntries(
+    report.results.filter((r) => !r.ok).map((r) => [r.case.id, r.diagnosis]),
+  );
+}
+
+describe('npm run check catches a target stack deployed with the wrong values', () => {
+  it('wrong TrustedAccountId: the function is refused, and the fix names the home account', async () => {
+    const report = await check('local', {
+      targetOverrides: { [A]: { TrustedAccountId: '999999999999' } },
+    });
+    expect(report.ok).toBe(false);
+    const failing = report.results.find((r) => r.case.id === `${A}/function-assumes-role`);
+    expect(failing?.decision).toMatchObject({ allowed: false, decidedBy: 'trust-policy' });
+    expect(failing?.diagnosis).toBe(
+      `target stack in ${A} trusts account 999999999999 but the function runs in ${HOME}: deploy resources/cross-account-role.yml in ${A} with TrustedAccountId=${HOME}`,
+    );
+    // The account it trusts instead may now assume the role: caught as well.
+    expect(mismatches(report)).toHaveProperty(`${A}/same-role-name-other-account`);
+  });
+
+  it("wrong ExecutionRoleName: the fix names the function's role", async () => {
+    const report = await check('local', {
+      targetOverrides: { [A]: { ExecutionRoleName: 'some-other-role' } },
+    });
+    expect(mismatches(report)).toEqual({
+      [`${A}/function-assumes-role`]: `target stack in ${A} trusts role some-other-role but the function's role is ${EXEC_ROLE}: deploy resources/cross-account-role.yml in ${A} with ExecutionRoleName=${EXEC_ROLE}`,
+      // The role it trusts instead is "another role of the home account".
+      [`${A}/home-other-role`]: expect.stringContaining('ExecutionRoleName='),
+    });
+  });
+
+  it('external id on the target side only: the function sends none and is explicitly denied', async () => {
+    const report = await check('local', { targetOverrides: { [A]: { ExternalId: EXTERNAL_ID } } });
+    const failing = report.results.find((r) => r.case.id === `${A}/function-assumes-role`);
+    expect(failing?.decision).toMatchObject({
+      allowed: false,
+      decidedBy: 'trust-policy',
+      explicitDeny: true,
+    });
+    expect(failing?.diagnosis).toContain(
+      `target stack in ${A} requires an external id but the function sends none: set --param externalId=`,
+    );
+  });
+
+  it('a bucket other than the one the function reads: the fix names both buckets', async () => {
+    const report = await check('local', {
+      targetOverrides: { [A]: { BucketName: 'some-existing-bucket' } },
+    });
+    expect(mismatches(report)).toEqual({
+      [`${A}/list-bucket`]: expect.stringMatching(
+        /grants bucket some-existing-bucket but the function reads cross-account-demo-222222222222-us-east-1/,
+      ),
+      [`${A}/get-object`]: expect.stringContaining('BucketName='),
+    });
+    expect(report.diagnoses).toHaveLength(1);
+  });
+});
+
+describe('npm run check catches a target template edited into something unsafe', () => {
+  it('a trust statement without the aws:PrincipalArn condition lets every principal of the home account in', async () => {
+    const targetTemplate = editedTargetTemplate((text) =>
+      text.replace(
+        /( {12}Action: sts:AssumeRole\n) {12}Condition:\n {14}ArnEquals:\n {16}aws:PrincipalArn: [^\n]+\n/,
+        '$1',
+      ),
+    );
+    const report = await check('local', { targetTemplate });
+    expect(Object.keys(mismatches(report)).sort()).toEqual([
+      `${A}/home-iam-user`,
+      `${A}/home-other-role`,
+    ]);
+    const diagnosis = mismatches(report)[`${A}/home-other-role`];
+    expect(diagnosis).toMatch(
+      /^trust policy of arn:aws:iam::222222222222:role\/cross-account-demo-target/,
+    );
+    expect(diagnosis).toContain('TrustOnlyTheFunctionExecutionRole');
+    expect(diagnosis).toContain('ArnEquals aws:PrincipalArn');
+  });
+
+  it('a `*` resource in the target permissions lets the role read any bucket', async () => {
+    const report = await check('local', {}, (model) => {
+      for (const statement of model.targets[0]?.permissions[0]?.document.Statement ?? [])
+        statement.Resource = '*';
+    });
+    expect(Object.keys(mismatches(report)).sort()).toEqual([
+      `${A}/other-bucket-get`,
+      `${A}/other-bucket-list`,
+    ]);
+    expect(mismatches(report)[`${A}/other-bucket-list`]).toMatch(
+      /^target permissions of the role in 222222222222 allow s3:ListBucket on arn:aws:s3:::not-the-demo-bucket-222222222222 \(ReadOneBucket\/ListTheBucket\)/,
+    );
+  });
+
+  it('an s3:* grant lets the role write and delete: each action outside the grant is caught', async () => {
+    const report = await check('local', {}, (model) => {
+      const statement = model.targets[0]?.permissions[0]?.document.Statement[1];
+      if (statement) statement.Action = 's3:*';
+    });
+    expect(Object.keys(mismatches(report)).sort()).toEqual([
+      `${A}/delete-object`,
+      `${A}/put-object`,
+    ]);
+  });
+});
+
+describe('npm run check catches home-side parameters the target stacks do not match', () => {
+  it('wrong targetRoleName: the function assumes a role the target stack never created', async () => {
+    // The target stack in A was deployed with the template's default RoleName.
+    const report = await check('threeAccounts', {
+      targetOverrides: { [A]: { RoleName: 'cross-account-demo-target' } },
+    });
+    const failing = report.results.find((r) => r.case.id === `${A}/function-assumes-role`);
+    expect(failing?.decision).toMatchObject({ allowed: false, decidedBy: 'trust-policy' });
+    expect(failing?.decision.reason).toContain(
+      `no role arn:aws:iam::${A}:role/${RENAMED_ROLE} exists`,
+    );
+    expect(report.diagnoses).toEqual([
+      `target stack in ${A} creates role cross-account-demo-target but the function assumes ${RENAMED_ROLE}: set --param targetRoleName=cross-account-demo-target, or deploy resources/cross-account-role.yml in ${A} with RoleName=${RENAMED_ROLE}`,
+    ]);
+  });
+
+  it('external id on the home side only: a call without it is let through', async () => {
+    const report = await check('threeAccounts', {
+      targetOverrides: { [A]: { ExternalId: '' } },
+    });
+    expect(Object.keys(mismatches(report)).sort()).toEqual([
+      `${A}/no-external-id`,
+      `${A}/wrong-external-id`,
+    ]);
+    expect(report.diagnoses).toEqual([
+      `target stack in ${A} does not require an external id but the function sends one: deploy resources/cross-account-role.yml in ${A} with ExternalId set to the home stack's externalId`,
+    ]);
+  });
+});
+
+describe('npm run check evaluates every configured account', () => {
+  it('passes three accounts deployed as documented, with the role name and external id of the home stack', async () => {
+    const report = await check('threeAccounts');
+    expect(report.ok).toBe(true);
+    for (const account of [A, B, C]) {
+      const ids = report.results.filter((r) => r.case.account === account).map((r) => r.case.id);
+      expect(ids).toEqual(
+        expect.arrayContaining([
+          `${account}/function-assumes-role`,
+          `${account}/list-bucket`,
+          `${account}/no-external-id`,
+          `${account}/wrong-external-id`,
+        ]),
+      );
+    }
+  });
+
+  it('fails only the cases of the one account whose target stack is misconfigured', async () => {
+    const report = await check('threeAccounts', {
+      targetOverrides: { [B]: { ExecutionRoleName: 'not-the-function-role' } },
+    });
+    const failing = report.results.filter((r) => !r.ok);
+    expect(failing.length).toBeGreaterThan(0);
+    expect(new Set(failing.map((r) => r.case.account))).toEqual(new Set([B]));
+    expect(report.results.filter((r) => r.case.account !== B).every((r) => r.ok)).toBe(true);
+    expect(report.diagnoses[0]).toMatch(
+      /^target stack in 333333333333 trusts role not-the-function-role/,
+    );
+  });
+});
+
+describe('npm run check in organization mode', () => {
+  it('passes when every account is in the organization, and denies a caller from outside it', async () => {
+    const report = await check('organization');
+    expect(report.ok).toBe(true);
+    expect(
+      report.results.find((r) => r.case.id === `${A}/home-outside-organization`)?.decision,
+    ).toMatchObject({
+      allowed: false,
+      decidedBy: 'trust-policy',
+      explicitDeny: true,
+    });
+  });
+
+  it('shows the trade-off: an unconfigured member account is reachable, a non-member is not', async () => {
+    const report = await check('organization');
+    const unconfigured = report.results.filter((r) => r.case.concern === 'unconfigured-account');
+    expect(unconfigured.map((r) => [r.case.expected, r.decision.allowed])).toEqual([
+      ['allowed', true],
+      ['denied', false],
+    ]);
+  });
+
+  it('catches a configured account outside the organization, refused by the execution-role policy', async () => {
+    const report = await check('organization', { organizations: { [A]: null } });
+    const failing = report.results.find((r) => r.case.id === `${A}/function-assumes-role`);
+    expect(failing?.decision).toMatchObject({ allowed: false, decidedBy: 'execution-role' });
+    expect(failing?.diagnosis).toMatch(
+      /^account 222222222222 is not in organization o-abc123def45/,
+    );
+  });
+
+  it('catches a target stack deployed without OrganizationId', async () => {
+    const report = await check('organization', {
+      targetOverrides: { [A]: { OrganizationId: '' } },
+    });
+    expect(mismatches(report)).toEqual({
+      [`${A}/home-outside-organization`]: `target stack in ${A} does not require organization ${ORG}: deploy resources/cross-account-role.yml in ${A} with OrganizationId=${ORG}`,
+    });
+  });
+});
+
+describe('every diagnosis', () => {
+  it('is one line', async () => {
+    const reports = await Promise.all([
+      check('local', {
+        targetOverrides: { [A]: { TrustedAccountId: '999999999999', BucketName: 'x-bucket' } },
+      }),
+      check('organization', { organizations: { [A]: null, [HOME]: null } }),
+    ]);
+    const diagnoses = reports.flatMap((r) => r.diagnoses);
+    expect(diagnoses.length).toBeGreaterThan(1);
+    for (const diagnosis of diagnoses) expect(diagnosis).not.toContain('\n');
+  });
+});

@@ -1,0 +1,42 @@
+// Shared by the IAM tests: the real home stack, synthesised by `sls package` once per parameter set.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TARGET_TEMPLATE_PATH } from '../../offline/iam';
+import { synthesize } from '../../offline/synth';
+
+/** `sls package` takes seconds: a beforeAll that synthesises gets this much time. */
+export const SYNTH_TIMEOUT_MS = 120_000;
+
+/** The synthesised CloudFormation template for stage local with these `--param`s. */
+export async function homeTemplate(params: Record<string, string> = {}): Promise<unknown> {
+  const synthesis = await synthesize({ stage: 'local', params });
+  try {
+    return synthesis.template;
+  } finally {
+    await synthesis.dispose();
+  }
+}
+
+const editedTemplates: string[] = [];
+
+/**
+ * A copy of resources/cross-account-role.yml with `edit` applied to its text, to seed a mistake in
+ * the template itself. Fails loudly when the edit changed nothing, so a test cannot pass vacuously.
+ * Remove the copies with `removeEditedTemplates()`.
+ */
+export function editedTargetTemplate(edit: (text: string) => string): string {
+  const original = readFileSync(TARGET_TEMPLATE_PATH, 'utf8');
+  const edited = edit(original);
+  if (edited === original)
+    throw new Error('the edit did not change resources/cross-account-role.yml');
+  const dir = mkdtempSync(join(tmpdir(), 'iam-template-'));
+  editedTemplates.push(dir);
+  const path = join(dir, 'cross-account-role.yml');
+  writeFileSync(path, edited);
+  return path;
+}
+
+export function removeEditedTemplates(): void {
+  for (const dir of editedTemplates.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
