@@ -56,7 +56,12 @@ export function slsArgs({ stage = 'local', region, params = {} }: SlsOptions): s
  * while tests run) never share one.
  */
 export function isolatedBuildEnv(dir: string): NodeJS.ProcessEnv {
-  return { ...process.env, ESBUILD_WORK_FOLDER: relative(PROJECT_ROOT, join(dir, 'esbuild')) };
+  return {
+    ...process.env,
+    ESBUILD_WORK_FOLDER: relative(PROJECT_ROOT, join(dir, 'esbuild')),
+    // serverless-esbuild's zip step leaves a folder in the temp dir; keep it inside ours.
+    TMPDIR: dir,
+  };
 }
 
 const LOCK = join(tmpdir(), 'cross-account-lambda-sls-package.lock');

@@ -120,6 +120,7 @@ export function roleSessionName(functionName: string, requestId: string): string
   const clean = (text: string) => text.replace(/[^\w+=,.@-]/g, '-');
   const id = clean(requestId).slice(0, SESSION_NAME_MAX);
   const room = SESSION_NAME_MAX - id.length - 1;
-  const name = room > 0 ? `${clean(functionName).slice(0, room)}-${id}` : id;
+  // A cut function name must not end in '-', or the name reads "fn--id".
+  const name = room > 0 ? `${clean(functionName).slice(0, room).replace(/-+$/, '')}-${id}` : id;
   return name.padEnd(2, '-');
 }

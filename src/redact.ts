@@ -25,8 +25,9 @@ const SECRET_ASSIGNMENT =
 // A secret access key is 40 characters of base64 alphabet; requiring both letter cases keeps hex
 // digests (SHA-1, 40 lowercase characters) and similar identifiers intact.
 const SECRET_KEY_CANDIDATE = /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
-// Session tokens are several hundred base64 characters; nothing else this function prints is.
-const LONG_TOKEN = /[A-Za-z0-9/+=_-]{100,}/g;
+// Session tokens are several hundred standard-base64 characters (no '-' or '_'), so a long
+// hyphenated assumed-role ARN, which must stay readable, never matches.
+const LONG_TOKEN = /[A-Za-z0-9/+=]{100,}/g;
 
 const MAX_DEPTH = 8;
 

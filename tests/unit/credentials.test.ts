@@ -178,7 +178,7 @@ describe('the AssumeRole request', () => {
     await cache.get(roleArn(TARGET_A), 'c0ffee00-1111-2222-3333-444455556666').ensureCredentials();
     expect(assumeRoleCalls()[0]?.args[0].input).toEqual({
       RoleArn: roleArn(TARGET_A),
-      RoleSessionName: 'cross-account-lambda-local--c0ffee00-1111-2222-3333-444455556666',
+      RoleSessionName: 'cross-account-lambda-local-c0ffee00-1111-2222-3333-444455556666',
       DurationSeconds: 1800,
       ExternalId: 'ext-123',
     });
@@ -257,7 +257,7 @@ describe('roleSessionName', () => {
   });
 
   it('replaces characters STS does not allow', () => {
-    expect(roleSessionName('my function!', 'id/with:colons')).toBe('my-function--id-with-colons');
+    expect(roleSessionName('my function!', 'id/with:colons')).toBe('my-function-id-with-colons');
     expect(roleSessionName('fn', 'ok')).toMatch(/^[\w+=,.@-]{2,64}$/);
   });
 

@@ -133,7 +133,7 @@ describe('the handler, single target account', () => {
     const input = container.mocks.assumeRole.commandCalls(container.sdk.AssumeRoleCommand)[0]
       ?.args[0].input;
     expect(input?.RoleSessionName).toBe(
-      'cross-account-lambda-local--c0ffee00-aaaa-bbbb-cccc-ddddeeeeffff',
+      'cross-account-lambda-local-c0ffee00-aaaa-bbbb-cccc-ddddeeeeffff',
     );
     expect(input?.RoleArn).toBe(roleArn(TARGET_A));
   });

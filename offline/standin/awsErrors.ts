@@ -1,0 +1,156 @@
+// AWS's error answers, with the codes, messages and HTTP statuses the real services use, so the
+// SDK raises the same exception classes offline as it would against AWS.
+
+export type Service = 'sts' | 's3';
+
+/** A request the stand-in answers with an AWS error document; thrown inside the pipeline. */
+export class AwsServiceError extends Error {
+  override name = 'AwsServiceError';
+
+  constructor(
+    readonly service: Service,
+    readonly code: string,
+    readonly status: number,
+    message: string,
+    /** S3 adds elements such as BucketName or Key to its error document. */
+    readonly details: Readonly<Record<string, string>> = {},
+    /** STS's Error/Type: Sender for the caller's mistakes, Receiver for the service's own. */
+    readonly type: 'Sender' | 'Receiver' = status >= 500 ? 'Receiver' : 'Sender',
+  ) {
+    super(message);
+  }
+}
+
+const SIGNATURE_MISMATCH =
+  'The request signature we calculated does not match the signature you provided.';
+
+export const stsError = {
+  accessDenied: (message: string) => new AwsServiceError('sts', 'AccessDenied', 403, message),
+  expiredToken: () =>
+    new AwsServiceError(
+      'sts',
+      'ExpiredToken',
+      400,
+      'The security token included in the request is expired',
+    ),
+  invalidClientTokenId: () =>
+    new AwsServiceError(
+      'sts',
+      'InvalidClientTokenId',
+      403,
+      'The security token included in the request is invalid.',
+    ),
+  signatureDoesNotMatch: () =>
+    new AwsServiceError(
+      'sts',
+      'SignatureDoesNotMatch',
+      403,
+      `${SIGNATURE_MISMATCH} Check your AWS Secret Access Key and signing method. Consult the service documentation for details.`,
+    ),
+  /** STS reports a stale or future X-Amz-Date as SignatureDoesNotMatch with this wording. */
+  signatureNotCurrent: (message: string) =>
+    new AwsServiceError('sts', 'SignatureDoesNotMatch', 403, message),
+  incompleteSignature: (message: string) =>
+    new AwsServiceError('sts', 'IncompleteSignature', 400, message),
+  missingAuthenticationToken: () =>
+    new AwsServiceError(
+      'sts',
+      'MissingAuthenticationToken',
+      403,
+      'Request is missing Authentication Token',
+    ),
+  validation: (message: string) => new AwsServiceError('sts', 'ValidationError', 400, message),
+  invalidAction: (action: string) =>
+    new AwsServiceError(
+      'sts',
+      'InvalidAction',
+      400,
+      `Could not find operation ${action} for version 2011-06-15`,
+    ),
+  notImplemented: (message: string) => new AwsServiceError('sts', 'NotImplemented', 400, message),
+  throttling: () => new AwsServiceError('sts', 'Throttling', 400, 'Rate exceeded'),
+};
+
+export const s3Error = {
+  accessDenied: (message = 'Access Denied') =>
+    new AwsServiceError('s3', 'AccessDenied', 403, message),
+  noSuchBucket: (bucket: string) =>
+    new AwsServiceError('s3', 'NoSuchBucket', 404, 'The specified bucket does not exist', {
+      BucketName: bucket,
+    }),
+  noSuchKey: (key: string) =>
+    new AwsServiceError('s3', 'NoSuchKey', 404, 'The specified key does not exist.', { Key: key }),
+  // S3 echoes the token (Token-0) in this document; the stand-in leaves it out on purpose.
+  expiredToken: () =>
+    new AwsServiceError('s3', 'ExpiredToken', 400, 'The provided token has expired.'),
+  invalidAccessKeyId: () =>
+    new AwsServiceError(
+      's3',
+      'InvalidAccessKeyId',
+      403,
+      'The AWS Access Key Id you provided does not exist in our records.',
+    ),
+  invalidToken: () =>
+    new AwsServiceError(
+      's3',
+      'InvalidToken',
+      400,
+      'The provided token is malformed or otherwise invalid.',
+    ),
+  signatureDoesNotMatch: () =>
+    new AwsServiceError(
+      's3',
+      'SignatureDoesNotMatch',
+      403,
+      `${SIGNATURE_MISMATCH} Check your key and signing method.`,
+    ),
+  requestTimeTooSkewed: (requestTime: string, serverTime: string, maxSkewMs: number) =>
+    new AwsServiceError(
+      's3',
+      'RequestTimeTooSkewed',
+      403,
+      'The difference between the request time and the current time is too large.',
+      {
+        RequestTime: requestTime,
+        ServerTime: serverTime,
+        MaxAllowedSkewMilliseconds: String(maxSkewMs),
+      },
+    ),
+  authorizationHeaderMalformed: (message: string, details: Record<string, string> = {}) =>
+    new AwsServiceError('s3', 'AuthorizationHeaderMalformed', 400, message, details),
+  invalidArgument: (message: string, name: string, value: string) =>
+    new AwsServiceError('s3', 'InvalidArgument', 400, message, {
+      ArgumentName: name,
+      ArgumentValue: value,
+    }),
+  contentSha256Mismatch: () =>
+    new AwsServiceError(
+      's3',
+      'XAmzContentSHA256Mismatch',
+      400,
+      "The provided 'x-amz-content-sha256' header does not match what was computed.",
+    ),
+  notImplemented: (
+    message = 'A header or query you provided implies functionality that is not implemented.',
+  ) => new AwsServiceError('s3', 'NotImplemented', 501, message),
+  slowDown: () => new AwsServiceError('s3', 'SlowDown', 503, 'Please reduce your request rate.'),
+};
+
+/** The per-service error for the same situation, where STS and S3 differ only in wording. */
+export function errorFor(service: Service) {
+  return service === 'sts'
+    ? {
+        expiredToken: stsError.expiredToken,
+        unknownAccessKey: stsError.invalidClientTokenId,
+        wrongSessionToken: stsError.invalidClientTokenId,
+        signatureDoesNotMatch: stsError.signatureDoesNotMatch,
+        throttled: stsError.throttling,
+      }
+    : {
+        expiredToken: s3Error.expiredToken,
+        unknownAccessKey: s3Error.invalidAccessKeyId,
+        wrongSessionToken: s3Error.invalidToken,
+        signatureDoesNotMatch: s3Error.signatureDoesNotMatch,
+        throttled: s3Error.slowDown,
+      };
+}

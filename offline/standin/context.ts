@@ -1,0 +1,18 @@
+import type { PolicyModel } from '../iam';
+import type { BucketStore } from './buckets';
+import type { StandInClock } from './clock';
+import type { CredentialStore } from './credentialStore';
+import type { Decisions } from './decisions';
+import type { StatsRecorder } from './stats';
+
+/** The stand-in's state, shared by the STS and S3 operations. */
+export interface StandInContext {
+  readonly model: PolicyModel;
+  readonly credentials: CredentialStore;
+  readonly decisions: Decisions;
+  readonly stats: StatsRecorder;
+  readonly clock: StandInClock;
+  readonly buckets: BucketStore;
+  /** Overrides the lifetime of issued credentials (tests of expiry); else DurationSeconds. */
+  readonly credentialLifetimeSeconds: number | undefined;
+}

@@ -1,0 +1,60 @@
+// Every allow or deny comes from the shared evaluator (offline/iam), never from the stand-in.
+// Decisions are cached because they depend only on the fixed policy model and the request's
+// facts, and the benchmark sends thousands of identical requests.
+import {
+  type Caller,
+  type Decision,
+  decideAssumeRole,
+  decideTargetCall,
+  type PolicyModel,
+} from '../iam';
+
+const MAX_CACHED = 10_000;
+
+export class Decisions {
+  private readonly cache = new Map<string, Promise<Decision>>();
+
+  constructor(private readonly model: PolicyModel) {}
+
+  assumeRole(
+    caller: Caller,
+    roleArn: string,
+    request: { externalId: string | undefined; sessionName: string },
+  ): Promise<Decision> {
+    const { externalId, sessionName } = request;
+    const key = JSON.stringify([
+      'sts:AssumeRole',
+      callerKey(caller),
+      roleArn,
+      externalId ?? null,
+      sessionName,
+    ]);
+    return this.cached(key, async () =>
+      decideAssumeRole(this.model, caller, roleArn, {
+        sessionName,
+        ...(externalId === undefined ? {} : { externalId }),
+      }),
+    );
+  }
+
+  targetCall(caller: Caller, action: string, resourceArn: string): Promise<Decision> {
+    const key = JSON.stringify([action, callerKey(caller), resourceArn]);
+    return this.cached(key, async () => decideTargetCall(this.model, caller, action, resourceArn));
+  }
+
+  private cached(key: string, decide: () => Promise<Decision>): Promise<Decision> {
+    let decision = this.cache.get(key);
+    if (!decision) {
+      if (this.cache.size >= MAX_CACHED) this.cache.clear();
+      decision = decide();
+      this.cache.set(key, decision);
+      // An evaluator error must surface on every request, not be remembered as an answer.
+      decision.catch(() => this.cache.delete(key));
+    }
+    return decision;
+  }
+}
+
+function callerKey(caller: Caller): string {
+  return `${caller.arn}|${caller.roleArn}|${caller.accountId}|${caller.orgId ?? ''}`;
+}

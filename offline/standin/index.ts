@@ -1,0 +1,41 @@
+// The offline AWS stand-in: STS and S3 wire formats on 127.0.0.1, every request's SigV4 checked,
+// every call decided by the shared IAM evaluator (offline/iam), with fault switches and counters.
+//
+//   const standIn = await startStandIn({ model });        // model: loadPolicyModel(...)
+//   process.env.AWS_ENDPOINT_URL_STS = standIn.url;       // and AWS_ENDPOINT_URL_S3
+//   // sign with HOME_CREDENTIALS: they stand for the function's execution-role session
+//   standIn.faults.add({ kind: 'throttle', service: 'sts', count: 2 });
+//   standIn.stats;                                        // counters, see StandInStats
+//   await standIn.close();
+//
+// Control endpoint on the same port (header x-standin-token: standIn.controlToken):
+//   GET /__standin/stats, POST /__standin/stats/reset,
+//   GET /__standin/faults, POST /__standin/faults {faults?, clockSkew?, revokeSessions?},
+//   DELETE /__standin/faults (clears rules and clock skew).
+export { AwsServiceError } from './awsErrors';
+export type { ClockSkew } from './clock';
+export { CONTROL_TOKEN_HEADER, type FaultState, type FaultUpdate } from './control';
+export { FaultSpecError, StandInError } from './errors';
+export {
+  FAULT_KINDS,
+  type FaultKind,
+  type FaultRule,
+  type PendingFault,
+  parseFaultRule,
+} from './faults';
+export {
+  HOME_ACCESS_KEY_ID,
+  HOME_CREDENTIALS,
+  HOME_SECRET_ACCESS_KEY,
+  type HomeCredentials,
+} from './homeCredentials';
+export {
+  type InvokeLocalOptions,
+  type InvokeLocalResult,
+  invokeLocalEnv,
+  parseInvokeOutput,
+  runInvokeLocal,
+} from './invokeLocal';
+export type { ExtraBucket, StandInOptions } from './options';
+export { type StandIn, startStandIn } from './server';
+export type { StandInStats } from './stats';

@@ -1,0 +1,433 @@
+// `npm start`: the function's real job, offline. Synthesises the home stack with the real
+// `sls package`, builds the policy model (offline/iam) from it and the target template, starts the
+// AWS stand-in on 127.0.0.1, runs the real `sls invoke local` against it and prints the result.
+// A misconfigured stack fails here exactly as it would in AWS, with the handler's own message.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  EvaluatorError,
+  loadPolicyModel,
+  OFFLINE_HOME_ACCOUNT,
+  type PolicyModel,
+} from '../offline/iam';
+import {
+  type ExtraBucket,
+  type FaultRule,
+  FaultSpecError,
+  type InvokeLocalResult,
+  parseFaultRule,
+  runInvokeLocal,
+  type StandIn,
+  StandInError,
+  type StandInStats,
+  startStandIn,
+} from '../offline/standin';
+import {
+  synthesize as realSynthesize,
+  type SlsOptions,
+  type Synthesis,
+  SynthesisError,
+} from '../offline/synth';
+
+const HELP = `Usage: npm start -- [options]
+
+Runs the function offline: the real \`sls invoke local\` against a local AWS stand-in (STS and S3 on
+127.0.0.1) that checks every signature and decides every call with the same IAM policy evaluator as
+\`npm run check\`. Nothing leaves this machine.
+
+Options:
+  --data <json>                       the event, e.g. '{"prefix":"reports/","maxKeys":10}'
+  --param <name=value>                a serverless.yml parameter as for sls, repeatable,
+                                      e.g. --param targetAccountIds=222222222222,333333333333
+  --stage <stage>                     stage (default: local)
+  --region <region>                   region of the home stack (default: us-east-1)
+  --target-param <account:Key=Value>  the target stack in <account> was deployed with Key=Value
+                                      (ExecutionRoleName, TrustedAccountId, RoleName, ExternalId,
+                                      BucketName, OrganizationId, ...); repeatable
+  --missing-target <account>          <account> has no target stack; repeatable
+  --outside-org <account>             organization mode: <account> is outside the organization
+  --bucket <account:name>             one more bucket, owned by <account>; repeatable
+  --faults <json>                     faults for the stand-in, a JSON array of rules, e.g.
+                                      '[{"kind":"throttle","service":"sts","count":2}]'
+                                      (also from the STANDIN_FAULTS environment variable)
+  --clock-skew <seconds>              the stand-in's clock runs this far ahead (negative: behind)
+  --credential-lifetime <seconds>     lifetime of the credentials AssumeRole issues
+  --logs                              show the function's log lines
+  --verbose                           also show every request the stand-in answers, and sls's stderr
+  -h, --help                          this help
+
+Exit status: 0 the invocation succeeded, 1 it failed (the message says why), 2 bad options or the
+stacks could not be synthesised or modelled, 130/143 interrupted.`;
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface StartOptions {
+  readonly data: string | undefined;
+  readonly stage: string;
+  readonly region: string | undefined;
+  readonly params: Record<string, string>;
+  readonly targetOverrides: Record<string, Record<string, string>>;
+  readonly missingTargets: string[];
+  readonly outsideOrg: string[];
+  readonly extraBuckets: ExtraBucket[];
+  readonly faults: FaultRule[];
+  readonly clockSkewSeconds: number | undefined;
+  readonly credentialLifetimeSeconds: number | undefined;
+  readonly logs: boolean;
+  readonly verbose: boolean;
+  readonly help: boolean;
+}
+
+const ACCOUNT = /^\d{12}$/;
+
+function keyValue(flag: string, text: string): [string, string] {
+  const at = text.indexOf('=');
+  if (at <= 0) throw new UsageError(`${flag} takes name=value, got "${text}"`);
+  return [text.slice(0, at), text.slice(at + 1)];
+}
+
+function account(flag: string, text: string): string {
+  if (!ACCOUNT.test(text))
+    throw new UsageError(`${flag} takes a 12-digit account id, got "${text}"`);
+  return text;
+}
+
+function seconds(
+  flag: string,
+  text: string | undefined,
+  allowNegative: boolean,
+): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!/^-?\d+$/.test(text) || (!allowNegative && value <= 0)) {
+    throw new UsageError(
+      `${flag} takes a${allowNegative ? 'n' : ' positive'} integer number of seconds, got "${text}"`,
+    );
+  }
+  return value;
+}
+
+function faultRules(source: string, text: string | undefined): FaultRule[] {
+  if (text === undefined || text.trim() === '') return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(
+      `${source} must be a JSON array of fault rules: ${(error as Error).message}`,
+    );
+  }
+  const list = Array.isArray(parsed) ? parsed : [parsed];
+  try {
+    return list.map((rule, index) => parseFaultRule(rule, `${source}[${index}]`));
+  } catch (error) {
+    if (error instanceof FaultSpecError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): StartOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string' },
+      param: { type: 'string', multiple: true, default: [] },
+      stage: { type: 'string', default: 'local' },
+      region: { type: 'string' },
+      'target-param': { type: 'string', multiple: true, default: [] },
+      'missing-target': { type: 'string', multiple: true, default: [] },
+      'outside-org': { type: 'string', multiple: true, default: [] },
+      bucket: { type: 'string', multiple: true, default: [] },
+      faults: { type: 'string' },
+      'clock-skew': { type: 'string' },
+      'credential-lifetime': { type: 'string' },
+      logs: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.data !== undefined) {
+    try {
+      JSON.parse(values.data);
+    } catch (error) {
+      throw new UsageError(
+        `--data must be JSON, e.g. '{"prefix":"reports/"}': ${(error as Error).message}`,
+      );
+    }
+  }
+  const targetOverrides: Record<string, Record<string, string>> = {};
+  for (const spec of values['target-param']) {
+    const match = /^(\d{12}):(.+)$/.exec(spec);
+    if (!match?.[1] || !match[2]) {
+      throw new UsageError(`--target-param takes <12-digit account>:<Key>=<Value>, got "${spec}"`);
+    }
+    const [key, value] = keyValue('--target-param', match[2]);
+    targetOverrides[match[1]] = { ...targetOverrides[match[1]], [key]: value };
+  }
+  const extraBuckets = values.bucket.map((spec) => {
+    const match = /^(\d{12}):([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$/.exec(spec);
+    if (!match?.[1] || !match[2])
+      throw new UsageError(`--bucket takes <12-digit account>:<bucket name>, got "${spec}"`);
+    return { accountId: match[1], name: match[2] };
+  });
+  return {
+    data: values.data,
+    stage: values.stage,
+    region: values.region,
+    params: Object.fromEntries(values.param.map((p) => keyValue('--param', p))),
+    targetOverrides,
+    missingTargets: values['missing-target'].map((id) => account('--missing-target', id)),
+    outsideOrg: values['outside-org'].map((id) => account('--outside-org', id)),
+    extraBuckets,
+    faults: [
+      ...faultRules('STANDIN_FAULTS', env.STANDIN_FAULTS),
+      ...faultRules('--faults', values.faults),
+    ],
+    clockSkewSeconds: seconds('--clock-skew', values['clock-skew'], true),
+    credentialLifetimeSeconds: seconds(
+      '--credential-lifetime',
+      values['credential-lifetime'],
+      false,
+    ),
+    logs: values.logs,
+    verbose: values.verbose,
+    help: values.help,
+  };
+}
+
+export interface StartIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+export interface StartDependencies {
+  /** Tests pass a memoised one: `sls package` takes seconds and its result depends only on the options. */
+  readonly synthesize?: (options: SlsOptions) => Promise<Synthesis>;
+  readonly signal?: AbortSignal;
+}
+
+const processIo: StartIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+/** Runs `npm start` with these arguments; resolves to the exit status. */
+export async function main(
+  argv: string[],
+  io: StartIo = processIo,
+  deps: StartDependencies = {},
+): Promise<number> {
+  let options: StartOptions;
+  try {
+    options = parseStartArgs(argv);
+  } catch (error) {
+    io.err(`${(error as Error).message}\n\n${HELP}\n`);
+    return 2;
+  }
+  if (options.help) {
+    io.out(`${HELP}\n`);
+    return 0;
+  }
+  const { signal } = deps;
+  const slsOptions: SlsOptions = {
+    stage: options.stage,
+    params: options.params,
+    ...(options.region ? { region: options.region } : {}),
+  };
+  let synthesis: Synthesis | undefined;
+  let standIn: StandIn | undefined;
+  let workDir: string | undefined;
+  try {
+    io.err(`Synthesising the home stack (sls package --stage ${options.stage})...\n`);
+    synthesis = await (deps.synthesize ?? realSynthesize)(slsOptions);
+    if (signal?.aborted) return interrupted(signal);
+    const model = await buildModel(synthesis, options);
+    standIn = await startStandIn({
+      model,
+      extraBuckets: options.extraBuckets,
+      faults: options.faults,
+      ...(options.clockSkewSeconds === undefined
+        ? {}
+        : { clockSkew: { seconds: options.clockSkewSeconds } }),
+      ...(options.credentialLifetimeSeconds === undefined
+        ? {}
+        : { credentialLifetimeSeconds: options.credentialLifetimeSeconds }),
+      ...(options.verbose ? { log: (line: string) => io.err(`  stand-in: ${line}\n`) } : {}),
+    });
+    if (signal?.aborted) return interrupted(signal);
+    io.out(header(model, standIn, options));
+    workDir = await mkdtemp(join(tmpdir(), 'xacct-start-'));
+    const invocation = await runInvokeLocal({
+      standIn,
+      workDir,
+      stage: options.stage,
+      params: options.params,
+      ...(options.region ? { region: options.region } : {}),
+      ...(options.data === undefined ? {} : { data: options.data }),
+      ...(signal ? { signal } : {}),
+    });
+    if (invocation.killedBy === 'abort' && signal) return interrupted(signal);
+    return report(invocation, standIn.stats, options, io);
+  } catch (error) {
+    if (
+      error instanceof SynthesisError ||
+      error instanceof EvaluatorError ||
+      error instanceof StandInError
+    ) {
+      io.err(`${error.name}: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  } finally {
+    await standIn?.close();
+    await synthesis?.dispose();
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+async function buildModel(synthesis: Synthesis, options: StartOptions): Promise<PolicyModel> {
+  const model = await loadPolicyModel({
+    template: synthesis.template,
+    homeAccountId: OFFLINE_HOME_ACCOUNT,
+    ...(options.region ? { region: options.region } : {}),
+    targetParameters: (accountId) => options.targetOverrides[accountId],
+    organizations: Object.fromEntries(options.outsideOrg.map((id) => [id, null])),
+  });
+  const unknown = options.missingTargets.filter((id) => !model.configuredTargets.includes(id));
+  if (unknown.length > 0) {
+    throw new StandInError(
+      `--missing-target ${unknown.join(', ')}: not among the configured accounts ${model.configuredTargets.join(', ')}`,
+    );
+  }
+  // An account without the target stack has no role to assume: AWS answers AccessDenied.
+  return {
+    ...model,
+    targets: model.targets.filter((target) => !options.missingTargets.includes(target.accountId)),
+  };
+}
+
+function header(model: PolicyModel, standIn: StandIn, options: StartOptions): string {
+  const homeSession = `arn:aws:sts::${model.homeAccountId}:assumed-role/${model.executionRoleName}/${model.functionName}`;
+  const lines = [
+    `Offline AWS stand-in at ${standIn.url} (STS and S3, on 127.0.0.1 only)`,
+    `  home    ${model.homeAccountId}  the function runs as ${homeSession}`,
+  ];
+  for (const accountId of model.configuredTargets) {
+    const target = model.targets.find((candidate) => candidate.accountId === accountId);
+    const overrides = Object.entries(options.targetOverrides[accountId] ?? {})
+      .map(([key, value]) => `${key}=${value}`)
+      .join(', ');
+    lines.push(
+      target
+        ? `  target  ${accountId}  role ${target.roleName}, bucket ${target.bucket}${overrides ? ` (target stack deployed with ${overrides})` : ''}`
+        : `  target  ${accountId}  no target stack deployed (--missing-target)`,
+    );
+  }
+  for (const bucket of options.extraBuckets)
+    lines.push(`  bucket  ${bucket.accountId}  ${bucket.name} (--bucket)`);
+  if (options.faults.length > 0) lines.push(`  faults  ${JSON.stringify(options.faults)}`);
+  lines.push(
+    `Running sls invoke local --function crossAccount (it builds the bundle first)...`,
+    '',
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+const SDK_NODE_WARNING =
+  /NodeVersionSupportWarning|versions published after|will require node|To continue receiving|security updates please upgrade|a\.co\/|--trace-warnings/;
+
+function report(
+  invocation: InvokeLocalResult,
+  stats: StandInStats,
+  options: StartOptions,
+  io: StartIo,
+): number {
+  const stderr = invocation.stderr
+    .split('\n')
+    .filter((line) => line.trim() && !SDK_NODE_WARNING.test(line));
+  // The function logs INFO to stdout and WARN/ERROR to stderr; put them back in order.
+  const isLogLine = (line: string) => line.startsWith('{"');
+  if (options.logs || options.verbose) {
+    const logs = [...invocation.logLines.filter(isLogLine), ...stderr.filter(isLogLine)];
+    for (const line of logs.sort((a, b) => timestampOf(a).localeCompare(timestampOf(b)))) {
+      io.err(`  log: ${line}\n`);
+    }
+  }
+  if (options.verbose)
+    for (const line of stderr.filter((line) => !isLogLine(line))) io.err(`  sls: ${line}\n`);
+
+  const output = invocation.output as { errorMessage?: unknown; errorType?: unknown } | undefined;
+  const failed = invocation.exitCode !== 0 || invocation.killedBy !== undefined;
+  if (invocation.killedBy === 'timeout') {
+    io.out('sls invoke local did not finish in time and was stopped.\n');
+  } else if (failed && output && typeof output.errorMessage === 'string') {
+    io.out(
+      `The function failed (${String(output.errorType ?? 'Error')}):\n${output.errorMessage}\n`,
+    );
+  } else if (output !== undefined) {
+    io.out(`${JSON.stringify(output, null, 2)}\n`);
+  } else {
+    io.out(
+      `sls invoke local exited with ${invocation.exitCode} without a result. Its last words:\n`,
+    );
+    io.out(`${stderr.slice(-15).join('\n')}\n`);
+  }
+  io.out(`\n${summary(stats, invocation)}\n`);
+  return failed ? 1 : 0;
+}
+
+function timestampOf(line: string): string {
+  return /"timestamp":"([^"]+)"/.exec(line)?.[1] ?? '';
+}
+
+function summary(stats: StandInStats, invocation: InvokeLocalResult): string {
+  const service = (name: 'sts' | 's3', label: string) => {
+    const actions = Object.entries(stats.calls.byAction)
+      .filter(([key]) => key.startsWith(`${name}:`))
+      .map(([key, count]) => `${key.slice(name.length + 1)} ${count}`);
+    const total = stats.calls[name];
+    return `${label} ${total} call${total === 1 ? '' : 's'}${actions.length ? ` (${actions.join(', ')})` : ''}`;
+  };
+  const errors = Object.entries(stats.errors).map(([code, count]) => `${code} ${count}`);
+  return [
+    service('sts', 'STS'),
+    service('s3', 'S3'),
+    `credentials issued ${stats.credentialsIssued}`,
+    errors.length ? `AWS errors: ${errors.join(', ')}` : 'no AWS errors',
+    ...(stats.faultsInjected.total ? [`faults injected ${stats.faultsInjected.total}`] : []),
+    `sls invoke local ${(invocation.durationMs / 1000).toFixed(1)} s`,
+  ].join(' | ');
+}
+
+function interrupted(signal: AbortSignal): number {
+  return signal.reason === 'SIGTERM' ? 143 : 130;
+}
+
+if (require.main === module) {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    // A second Ctrl-C means now: main's clean-up is already under way or stuck.
+    if (controller.signal.aborted) process.exit(interrupted(controller.signal));
+    process.stderr.write(`\n${name}: stopping sls invoke local and the stand-in...\n`);
+    controller.abort(name);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  main(process.argv.slice(2), processIo, { signal: controller.signal }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(
+        `npm start failed unexpectedly: ${(error as Error)?.stack ?? String(error)}\n`,
+      );
+      process.exitCode = 2;
+    },
+  );
+}

@@ -1,0 +1,71 @@
+// Shared set-up for the stand-in tests: the policy model of the real synthesised home stack, and
+// SDK clients pointed at a stand-in the way the function's are (AWS_ENDPOINT_URL_* variables).
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
+import { type LoadPolicyModelOptions, loadPolicyModel, type PolicyModel } from '../../offline/iam';
+import type { StandIn } from '../../offline/standin';
+import { type CfnTemplate, synthesize } from '../../offline/synth';
+
+export const HOME = '111111111111';
+export const TARGET = '222222222222';
+export const REGION = 'us-east-1';
+export const ROLE_ARN = `arn:aws:iam::${TARGET}:role/cross-account-demo-target`;
+export const DEMO_BUCKET = `cross-account-demo-${TARGET}-${REGION}`;
+export const EXECUTION_ROLE = 'cross-account-lambda-local-us-east-1-exec';
+export const HOME_SESSION_ARN = `arn:aws:sts::${HOME}:assumed-role/${EXECUTION_ROLE}/crossAccount`;
+/** `sls package` takes seconds: a test file synthesises once, in beforeAll. */
+export const SYNTH_TIMEOUT_MS = 90_000;
+
+export async function synthesizedTemplate(
+  params: Record<string, string> = {},
+): Promise<CfnTemplate> {
+  const synthesis = await synthesize({ stage: 'local', params });
+  try {
+    return synthesis.template;
+  } finally {
+    await synthesis.dispose();
+  }
+}
+
+export function modelOf(
+  template: CfnTemplate,
+  options: Omit<LoadPolicyModelOptions, 'template'> = {},
+): Promise<PolicyModel> {
+  return loadPolicyModel({ template, ...options });
+}
+
+type Credentials = NonNullable<STSClientConfig['credentials']>;
+
+/** What the function does: no endpoint in code, the SDK reads AWS_ENDPOINT_URL_STS / _S3. */
+export function pointSdkAt(standIn: StandIn): void {
+  process.env.AWS_ENDPOINT_URL_STS = standIn.url;
+  process.env.AWS_ENDPOINT_URL_S3 = standIn.url;
+}
+
+export function stsClient(
+  credentials: Credentials,
+  config: Partial<STSClientConfig> = {},
+): STSClient {
+  return new STSClient({ region: REGION, credentials, maxAttempts: 1, ...config });
+}
+
+export function s3Client(credentials: Credentials, config: Partial<S3ClientConfig> = {}): S3Client {
+  return new S3Client({ region: REGION, credentials, maxAttempts: 1, ...config });
+}
+
+export interface AwsFailure {
+  name: string;
+  message: string;
+  code?: string;
+  $metadata?: { httpStatusCode?: number; attempts?: number };
+}
+
+/** The error a call rejects with; fails the test if it resolves. */
+export async function failureOf(call: Promise<unknown>): Promise<AwsFailure> {
+  try {
+    await call;
+  } catch (error) {
+    return error as AwsFailure;
+  }
+  throw new Error('expected the call to fail, but it succeeded');
+}
