@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { type Entry, openPromise as openZip } from 'yauzl';
 
 const run = promisify(execFile);
 
@@ -133,4 +134,28 @@ export function functionEnvironment(
     ?.Variables;
   if (!variables) throw new SynthesisError(`the template has no environment for ${logicalId}`);
   return variables;
+}
+
+/** The files inside a deployment artefact, by path, as Lambda will unpack them. */
+export async function readArtefact(zipPath: string): Promise<Map<string, Buffer>> {
+  const zip = await openZip(zipPath, { lazyEntries: true });
+  const files = new Map<string, Buffer>();
+  await new Promise<void>((resolve, reject) => {
+    zip.on('error', reject);
+    zip.on('end', resolve);
+    zip.on('entry', async (entry: Entry) => {
+      try {
+        if (!entry.fileName.endsWith('/')) {
+          const chunks: Buffer[] = [];
+          for await (const chunk of await zip.openReadStreamPromise(entry)) chunks.push(chunk);
+          files.set(entry.fileName, Buffer.concat(chunks));
+        }
+        zip.readEntry();
+      } catch (error) {
+        reject(error);
+      }
+    });
+    zip.readEntry();
+  });
+  return files;
 }

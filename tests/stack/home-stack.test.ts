@@ -1,6 +1,6 @@
 // The home stack as the real `sls package` synthesises it: what `sls deploy` would submit.
 import { stat } from 'node:fs/promises';
-import { type CfnTemplate, type Synthesis, synthesize } from '../../offline/synth';
+import { type CfnTemplate, readArtefact, type Synthesis, synthesize } from '../../offline/synth';
 
 const FUNCTION = 'CrossAccountLambdaFunction';
 const ROLE = 'CrossAccountIamRoleLambdaExecution';
@@ -98,6 +98,17 @@ describe('home stack for stage local', () => {
     const { size } = await stat(synth.artefactPath);
     expect(size).toBeGreaterThan(10_000); // the SDK is in it, not left to the runtime
     expect(size).toBeLessThan(1024 * 1024); // minified and tree-shaken; `npm run bench` holds the 110 KB target
+  });
+
+  it('ships only the bundled handler, without the dev-only offline tools', async () => {
+    const files = await readArtefact(synth.artefactPath);
+    expect([...files.keys()]).toEqual(['handlers/crossAccount.js']);
+    const bundle = files.get('handlers/crossAccount.js')?.toString('utf8') ?? '';
+    expect(bundle).toContain('AssumeRoleCommand');
+    // The policy simulator is AGPL and must never reach the Lambda; nor must the stand-in.
+    for (const devOnly of ['@cloud-copilot', 'iam-simulate', 'offline/standin', 'offline/iam']) {
+      expect(bundle).not.toContain(devOnly);
+    }
   });
 });
 
