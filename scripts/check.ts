@@ -11,6 +11,13 @@ import {
   runCheck,
 } from '../offline/iam';
 import { SynthesisError, synthesize } from '../offline/synth';
+import {
+  accountId,
+  paramsFrom,
+  SLS_OPTIONS,
+  TARGET_PARAM_OPTION,
+  targetOverridesFrom,
+} from './args';
 
 const HELP = `Usage: npm run check -- [options]
 
@@ -33,24 +40,12 @@ Options (the first three as for sls):
 Exit status: 0 every case matches, 1 some case does not (one line per cause says what to fix),
 2 the stacks could not be synthesised or modelled.`;
 
-class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-function keyValue(flag: string, text: string): [string, string] {
-  const at = text.indexOf('=');
-  if (at <= 0) throw new UsageError(`${flag} takes name=value, got "${text}"`);
-  return [text.slice(0, at), text.slice(at + 1)];
-}
-
 function parse(argv: string[]) {
   const { values } = parseArgs({
     args: argv,
     options: {
-      stage: { type: 'string', default: 'local' },
-      region: { type: 'string' },
-      param: { type: 'string', multiple: true, default: [] },
-      'target-param': { type: 'string', multiple: true, default: [] },
+      ...SLS_OPTIONS,
+      ...TARGET_PARAM_OPTION,
       'outside-org': { type: 'string', multiple: true, default: [] },
       'home-account': { type: 'string', default: OFFLINE_HOME_ACCOUNT },
       json: { type: 'boolean', default: false },
@@ -59,19 +54,10 @@ function parse(argv: string[]) {
     strict: true,
     allowPositionals: false,
   });
-  const params = Object.fromEntries(values.param.map((p) => keyValue('--param', p)));
-  const targetOverrides: Record<string, Record<string, string>> = {};
-  for (const spec of values['target-param']) {
-    const match = /^(\d{12}):(.+)$/.exec(spec);
-    if (!match?.[1] || !match[2]) {
-      throw new UsageError(`--target-param takes <12-digit account>:<Key>=<Value>, got "${spec}"`);
-    }
-    const [key, value] = keyValue('--target-param', match[2]);
-    targetOverrides[match[1]] = { ...targetOverrides[match[1]], [key]: value };
-  }
+  const params = paramsFrom(values.param);
+  const targetOverrides = targetOverridesFrom(values['target-param']);
   const homeAccountId = values['home-account'];
-  if (!/^\d{12}$/.test(homeAccountId))
-    throw new UsageError(`--home-account takes a 12-digit id, got "${homeAccountId}"`);
+  accountId('--home-account', homeAccountId);
   return {
     help: values.help,
     json: values.json,

@@ -3,6 +3,7 @@
 // match the home stack as `sls package` synthesises it for the same --stage / --param values.
 import { parseArgs } from 'node:util';
 import { functionEnvironment, SynthesisError, synthesize } from '../offline/synth';
+import { paramsFrom } from './args';
 
 const HELP = `Usage: npm run stackset -- --ou <ou-id> [--ou <ou-id> ...] [options]
 
@@ -43,13 +44,12 @@ async function main(): Promise<void> {
   if (!/^\d{12}$|^<HOME_ACCOUNT_ID>$/.test(home))
     fail(`--home-account must be 12 digits, got "${home}".`);
 
-  const params = Object.fromEntries(
-    values.param.map((p) => {
-      const at = p.indexOf('=');
-      if (at <= 0) fail(`--param takes name=value, got "${p}"`);
-      return [p.slice(0, at), p.slice(at + 1)];
-    }),
-  );
+  let params: Record<string, string>;
+  try {
+    params = paramsFrom(values.param);
+  } catch (error) {
+    fail((error as Error).message);
+  }
   // Accounts come from the OU, not from this list; a placeholder keeps the home stack valid.
   params.targetAccountIds ??= '000000000000';
   const synth = await synthesize({ stage: values.stage, region: values.region, params }).catch(

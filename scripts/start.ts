@@ -30,6 +30,14 @@ import {
   type Synthesis,
   SynthesisError,
 } from '../offline/synth';
+import {
+  accountId,
+  paramsFrom,
+  SLS_OPTIONS,
+  TARGET_PARAM_OPTION,
+  targetOverridesFrom,
+  UsageError,
+} from './args';
 
 const HELP = `Usage: npm start -- [options]
 
@@ -61,10 +69,6 @@ Options:
 Exit status: 0 the invocation succeeded, 1 it failed (the message says why), 2 bad options or the
 stacks could not be synthesised or modelled, 130/143 interrupted.`;
 
-class UsageError extends Error {
-  override name = 'UsageError';
-}
-
 export interface StartOptions {
   readonly data: string | undefined;
   readonly stage: string;
@@ -80,20 +84,6 @@ export interface StartOptions {
   readonly logs: boolean;
   readonly verbose: boolean;
   readonly help: boolean;
-}
-
-const ACCOUNT = /^\d{12}$/;
-
-function keyValue(flag: string, text: string): [string, string] {
-  const at = text.indexOf('=');
-  if (at <= 0) throw new UsageError(`${flag} takes name=value, got "${text}"`);
-  return [text.slice(0, at), text.slice(at + 1)];
-}
-
-function account(flag: string, text: string): string {
-  if (!ACCOUNT.test(text))
-    throw new UsageError(`${flag} takes a 12-digit account id, got "${text}"`);
-  return text;
 }
 
 function seconds(
@@ -135,10 +125,8 @@ export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     args: argv,
     options: {
       data: { type: 'string' },
-      param: { type: 'string', multiple: true, default: [] },
-      stage: { type: 'string', default: 'local' },
-      region: { type: 'string' },
-      'target-param': { type: 'string', multiple: true, default: [] },
+      ...SLS_OPTIONS,
+      ...TARGET_PARAM_OPTION,
       'missing-target': { type: 'string', multiple: true, default: [] },
       'outside-org': { type: 'string', multiple: true, default: [] },
       bucket: { type: 'string', multiple: true, default: [] },
@@ -161,15 +149,7 @@ export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       );
     }
   }
-  const targetOverrides: Record<string, Record<string, string>> = {};
-  for (const spec of values['target-param']) {
-    const match = /^(\d{12}):(.+)$/.exec(spec);
-    if (!match?.[1] || !match[2]) {
-      throw new UsageError(`--target-param takes <12-digit account>:<Key>=<Value>, got "${spec}"`);
-    }
-    const [key, value] = keyValue('--target-param', match[2]);
-    targetOverrides[match[1]] = { ...targetOverrides[match[1]], [key]: value };
-  }
+  const targetOverrides = targetOverridesFrom(values['target-param']);
   const extraBuckets = values.bucket.map((spec) => {
     const match = /^(\d{12}):([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$/.exec(spec);
     if (!match?.[1] || !match[2])
@@ -180,10 +160,10 @@ export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     data: values.data,
     stage: values.stage,
     region: values.region,
-    params: Object.fromEntries(values.param.map((p) => keyValue('--param', p))),
+    params: paramsFrom(values.param),
     targetOverrides,
-    missingTargets: values['missing-target'].map((id) => account('--missing-target', id)),
-    outsideOrg: values['outside-org'].map((id) => account('--outside-org', id)),
+    missingTargets: values['missing-target'].map((id) => accountId('--missing-target', id)),
+    outsideOrg: values['outside-org'].map((id) => accountId('--outside-org', id)),
     extraBuckets,
     faults: [
       ...faultRules('STANDIN_FAULTS', env.STANDIN_FAULTS),
