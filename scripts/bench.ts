@@ -1,0 +1,173 @@
+// `npm run bench`: bundle size, cold start, warm path, credential refresh and fan-out of the
+// handler, side by side with the naive build, the SDK-external build and a port of the AWS
+// article's handler, all against the offline stand-in on 127.0.0.1. Prints each section with its
+// targets and exits 1 when one is missed (2 when the bench itself could not run).
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type StandIn, startStandIn } from '../offline/standin';
+import { shippedBuildOptions } from './bench/buildOptions';
+import { bundleSection } from './bench/bundleSection';
+import { STANDIN_TOKEN_VARIABLE, STANDIN_URL_VARIABLE } from './bench/child/standinStats';
+import { buildChildScripts } from './bench/children';
+import { coldStartSection, measureColdStarts } from './bench/coldStart';
+import { lambdaEnvironment, REGION } from './bench/environment';
+import { FANOUT_ACCOUNTS, fanOutSection, measureFanOut } from './bench/fanOut';
+import { type BenchOptions, HELP, parseOptions } from './bench/options';
+import { measureRefresh, refreshSection, startRefreshStandIn } from './bench/refresh';
+import { renderSection, type Section } from './bench/report';
+import { type Stack, synthesizeStacks } from './bench/stacks';
+import { benchSection, describeMachine, readmeMarkdown } from './bench/summary';
+import { buildVariants, type Variant, type VariantName } from './bench/variants';
+import { measureWarmPath, warmPathSection } from './bench/warmPath';
+
+async function main(argv: string[]): Promise<number> {
+  let options: BenchOptions | 'help';
+  try {
+    options = parseOptions(argv);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${HELP}\n`);
+    return 2;
+  }
+  if (options === 'help') {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const started = performance.now();
+  const machine = describeMachine();
+  process.stdout.write(`${machine}\n\n`);
+
+  const workDir = await mkdtemp(join(tmpdir(), 'xacct-bench-'));
+  const standIns: StandIn[] = [];
+  let stacks: { single: Stack; fanOut: Stack } | undefined;
+  const step = (text: string) =>
+    process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1)} s] ${text}\n`);
+  try {
+    step('synthesising the home stacks (sls package, 1 and 50 target accounts)...');
+    const shipped = shippedBuildOptions();
+    const [synthesised, scripts] = await Promise.all([
+      synthesizeStacks({ accounts: FANOUT_ACCOUNTS, concurrency: options.concurrency }),
+      buildChildScripts(join(workDir, 'children'), shipped.options.plugins ?? []),
+    ]);
+    stacks = synthesised;
+    step('building the variants...');
+    const built = await buildVariants(
+      join(workDir, 'variants'),
+      stacks.single.synthesis.artefactPath,
+      shipped,
+    );
+    const variant = (name: VariantName): Variant => {
+      const found = built.variants.get(name);
+      if (!found) throw new Error(`variant ${name} was not built`);
+      return found;
+    };
+    const sections: Section[] = [bundleSection(built)];
+    const offLoopback: string[] = [];
+
+    const standIn = await startStandIn({ model: stacks.single.model });
+    standIns.push(standIn);
+    const env = childEnvironment(stacks.single, standIn, workDir);
+
+    step(`cold starts: ${options.runs} rounds of ${built.variants.size} variants...`);
+    const coldStarts = await measureColdStarts({
+      script: scripts.coldStart,
+      variants: [...built.variants.values()],
+      rounds: options.runs,
+      env,
+      standIn,
+    });
+    offLoopback.push(...coldStarts.offLoopback);
+    sections.push(coldStartSection(coldStarts, built.variants));
+
+    step(`warm path: ${options.invocations} invocations per handler...`);
+    const target = stacks.single.model.targets[0];
+    if (!target) throw new Error('the single-account model has no target');
+    const warmTarget = {
+      roleArn: target.roleArn,
+      bucket: target.bucket,
+      account: target.accountId,
+      region: REGION,
+    };
+    const baselineStandIn = await startStandIn({ model: stacks.single.model });
+    standIns.push(baselineStandIn);
+    const warm = async (name: VariantName) => {
+      const run = await measureWarmPath({
+        script: scripts.warmPath,
+        variant: variant(name),
+        invocations: options.invocations,
+        target: warmTarget,
+        env,
+        baselineEndpoint: baselineStandIn.url,
+      });
+      offLoopback.push(...run.offLoopback);
+      return run;
+    };
+    sections.push(warmPathSection(await warm('shipped'), await warm('article')));
+
+    step('refresh: waves of concurrent invocations across credential expiries...');
+    const refreshStandIn = await startRefreshStandIn(stacks.single.model);
+    standIns.push(refreshStandIn);
+    const refresh = await measureRefresh({
+      script: scripts.refresh,
+      variant: variant('shipped'),
+      env: childEnvironment(stacks.single, refreshStandIn, workDir),
+    });
+    offLoopback.push(...refresh.offLoopback);
+    sections.push(refreshSection(refresh));
+
+    step(`fan-out over ${FANOUT_ACCOUNTS.length} accounts...`);
+    const fanOutStandIn = await startStandIn({ model: stacks.fanOut.model });
+    standIns.push(fanOutStandIn);
+    const fanOut = await measureFanOut({
+      script: scripts.invocations,
+      variant: variant('shipped'),
+      env: childEnvironment(stacks.fanOut, fanOutStandIn, workDir),
+      standIn: fanOutStandIn,
+    });
+    offLoopback.push(...fanOut.offLoopback);
+    sections.push(fanOutSection(fanOut));
+
+    const elapsedMs = performance.now() - started;
+    sections.push(benchSection(elapsedMs, offLoopback));
+    for (const section of sections) process.stdout.write(`${renderSection(section)}\n\n`);
+
+    const markdown = readmeMarkdown(machine, built.variants, coldStarts.runs, sections);
+    process.stdout.write(`== Markdown for the README\n\n${markdown}\n`);
+    if (options.out) {
+      await writeFile(resolve(options.out), `${markdown}\n`);
+      process.stderr.write(`wrote ${resolve(options.out)}\n`);
+    }
+    const missed = sections.flatMap((section) => section.checks).filter((item) => !item.pass);
+    process.stdout.write(
+      missed.length === 0
+        ? '\nAll targets met.\n'
+        : `\n${missed.length} target(s) missed: ${missed.map((item) => item.name).join('; ')}\n`,
+    );
+    return missed.length === 0 ? 0 : 1;
+  } finally {
+    await Promise.all(standIns.map((standIn) => standIn.close()));
+    await stacks?.single.synthesis.dispose();
+    await stacks?.fanOut.synthesis.dispose();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+function childEnvironment(stack: Stack, standIn: StandIn, workDir: string): Record<string, string> {
+  return {
+    ...lambdaEnvironment(stack.functionEnv, standIn, workDir),
+    [STANDIN_URL_VARIABLE]: standIn.url,
+    [STANDIN_TOKEN_VARIABLE]: standIn.controlToken,
+  };
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`npm run bench failed: ${(error as Error)?.stack ?? String(error)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

@@ -1,0 +1,50 @@
+// `npm run bench` command line.
+import { parseArgs } from 'node:util';
+
+export const HELP = `Usage: npm run bench -- [options]
+
+  --runs <n>          cold starts per variant (default 15, at least 15 for the README)
+  --invocations <n>   warm-path invocations per handler (default 1000)
+  --concurrency <c>   fan-out concurrency (default: the fanoutConcurrency parameter, 8)
+  --out <file>        also write the markdown results to <file>
+  -h, --help          this help
+
+Exit status: 0 every target met, 1 a target missed, 2 the bench could not run.`;
+
+export interface BenchOptions {
+  readonly runs: number;
+  readonly invocations: number;
+  readonly concurrency: number | undefined;
+  readonly out: string | undefined;
+}
+
+export function parseOptions(argv: string[]): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      runs: { type: 'string', default: '15' },
+      invocations: { type: 'string', default: '1000' },
+      concurrency: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  const integer = (flag: string, text: string, min: number, max: number) => {
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || value < min || value > max) {
+      throw new Error(`--${flag} takes an integer from ${min} to ${max}, got "${text}"`);
+    }
+    return value;
+  };
+  return {
+    runs: integer('runs', values.runs, 1, 1000),
+    invocations: integer('invocations', values.invocations, 2, 100_000),
+    concurrency:
+      values.concurrency === undefined
+        ? undefined
+        : integer('concurrency', values.concurrency, 1, 50),
+    out: values.out,
+  };
+}
