@@ -81,7 +81,8 @@ const temporaryCredentialsOnly = {
  * The remaining import()s that would trigger the same wrapping, each of a module this bundle
  * already imports statically (so it is evaluated at load either way): fromTemporaryCredentials
  * loads the STS client (which src/ imports for GetCallerIdentity), fromNodeProviderChain the chain
- * above, and the HTTP protocol the event-stream serde (which S3Client imports). Made static here.
+ * above, the HTTP protocol the event-stream serde (which S3Client imports), and the HTTP handler
+ * node:http (which src/clientSettings.ts imports). Made static here.
  */
 const STATIC_IMPORTS = [
   {
@@ -95,6 +96,12 @@ const STATIC_IMPORTS = [
   {
     file: /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]protocols[\\/]HttpProtocol\.js$/,
     specifier: '@smithy/core/event-streams',
+  },
+  // The HTTP handler loads node:https statically but node:http with import(), which in a CommonJS
+  // bundle starts Node's ESM loader on the first request (~2 ms of a cold start) for a built-in.
+  {
+    file: /[\\/]@smithy[\\/]node-http-handler[\\/]dist-es[\\/]node-http-handler\.js$/,
+    specifier: 'node:http',
   },
 ];
 

@@ -1,3 +1,5 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import type { FromTemporaryCredentialsOptions } from '@aws-sdk/credential-providers';
 import type { Logger } from './logger';
 
@@ -18,7 +20,22 @@ export interface ClientSettings {
     readonly connectionTimeout: number;
     readonly requestTimeout: number;
     readonly throwOnRequestTimeout: boolean;
+    readonly httpAgent: HttpAgent;
+    readonly httpsAgent: HttpsAgent;
   };
+}
+
+// The SDK's own defaults (keep-alive, 50 sockets per host), but one pool for every client in the
+// container instead of one per client: STS and S3 are the same few regional hosts for every target
+// account, so a new account's clients reuse warm connections (and TLS sessions) rather than each
+// opening its own. Created on first use so that nothing here runs before the first client.
+let agents: { readonly http: HttpAgent; readonly https: HttpsAgent } | undefined;
+function sharedAgents() {
+  agents ??= {
+    http: new HttpAgent({ keepAlive: true, maxSockets: 50 }),
+    https: new HttpsAgent({ keepAlive: true, maxSockets: 50 }),
+  };
+  return agents;
 }
 
 /**
@@ -36,6 +53,8 @@ export function clientSettings(region: string): ClientSettings {
       requestTimeout: REQUEST_TIMEOUT_MS,
       // Without this the handler only warns when requestTimeout passes and keeps waiting.
       throwOnRequestTimeout: true,
+      httpAgent: sharedAgents().http,
+      httpsAgent: sharedAgents().https,
     },
   };
 }

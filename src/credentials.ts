@@ -1,5 +1,9 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { STSClient } from '@aws-sdk/client-sts';
+import {
+  GetCallerIdentityCommand,
+  type GetCallerIdentityCommandOutput,
+  STSClient,
+} from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import {
   doesIdentityRequireRefresh,
@@ -23,6 +27,12 @@ export interface TargetSession {
   ensureCredentials(): Promise<void>;
   /** Drops the cached credential and assumes the role again; concurrent callers share one call. */
   reassume(): Promise<void>;
+  /**
+   * GetCallerIdentity signed with the current credential, called once per credential: an identity
+   * cannot change without new credentials, so the answer is reused until a refresh (or reassume())
+   * replaces them, and then asked again. Concurrent callers share one call; a failure is not kept.
+   */
+  callerIdentity(abortSignal?: AbortSignal): Promise<GetCallerIdentityCommandOutput>;
 }
 
 export interface SessionOptions {
@@ -93,8 +103,22 @@ function createSession(roleArn: string, requestId: string, options: SessionOptio
 
   const sts = new STSClient({ ...clientSettings(options.targetRegion), credentials });
   sts.middlewareStack.use(retryLogging(logger, 'STS'));
-  const s3 = new S3Client({ ...clientSettings(options.targetRegion), credentials });
+  const s3 = new S3Client({
+    ...clientSettings(options.targetRegion),
+    credentials,
+    // ListObjectsV2 has no body to checksum and its response no checksum to validate.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    // Target buckets are general purpose buckets (resources/cross-account-role.yml), never S3
+    // Express directory buckets, so the session-auth lookup per request is skipped.
+    disableS3ExpressSessionAuth: true,
+  });
   s3.middlewareStack.use(retryLogging(logger, 'S3'));
+
+  // Keyed by the credential object: the memoizer hands out the same object until it refreshes.
+  let verified:
+    | { credential: object; identity: Promise<GetCallerIdentityCommandOutput> }
+    | undefined;
 
   return {
     roleArn,
@@ -106,6 +130,20 @@ function createSession(roleArn: string, requestId: string, options: SessionOptio
     },
     async reassume() {
       await credentials({ forceRefresh: true });
+    },
+    async callerIdentity(abortSignal) {
+      const credential = await credentials();
+      if (verified?.credential !== credential) {
+        // The client resolves the credential again when it signs; a refresh in between only
+        // means the answer is keyed on the older one, so the next caller asks once more.
+        const identity = sts.send(new GetCallerIdentityCommand({}), { abortSignal });
+        const entry = { credential, identity };
+        verified = entry;
+        identity.catch(() => {
+          if (verified === entry) verified = undefined;
+        });
+      }
+      return verified.identity;
     },
   };
 }

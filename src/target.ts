@@ -1,5 +1,4 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { TargetSpec } from './config';
 import type { TargetSession } from './credentials';
 import { type Deadline, withinDeadline } from './deadline';
@@ -77,9 +76,8 @@ async function callTarget(
   run: Runner,
 ): Promise<TargetSuccess> {
   const abortSignal = deadline.signal;
-  const identity = await run('caller-identity', () =>
-    session.sts.send(new GetCallerIdentityCommand({}), { abortSignal }),
-  );
+  // Once per credential (the session caches it), so a warm invocation makes no STS call at all.
+  const identity = await run('caller-identity', () => session.callerIdentity(abortSignal));
   if (identity.Account !== target.account || !identity.Arn) {
     throw new AccountMismatchError(
       target.account,

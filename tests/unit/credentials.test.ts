@@ -1,3 +1,4 @@
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { AssumeRoleCommand, STSClient as NestedSTSClient } from '@aws-sdk/nested-clients/sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { MAX_ATTEMPTS } from '../../src/clientSettings';
@@ -168,6 +169,61 @@ describe('target sessions cache credentials per role for the life of the contain
     // Fails if a client kept a private cache of the first credential.
     expect((await session.sts.config.credentials()).accessKeyId).toBe('ASIAEXAMPLEKEY000002');
     expect((await session.s3.config.credentials()).accessKeyId).toBe('ASIAEXAMPLEKEY000002');
+  });
+});
+
+describe('GetCallerIdentity proves each credential once', () => {
+  // The target-side STS client (client-sts) that signs with the assumed-role credential.
+  const targetSts = mockClient(STSClient);
+  const signedWith: string[] = [];
+  beforeEach(() => {
+    targetSts.reset();
+    signedWith.length = 0;
+    targetSts.on(GetCallerIdentityCommand).callsFake(async (_input, getClient) => {
+      const { accessKeyId } = await getClient().config.credentials();
+      signedWith.push(accessKeyId);
+      return { Account: TARGET_A, Arn: `arn:aws:sts::${TARGET_A}:assumed-role/r/${accessKeyId}` };
+    });
+  });
+  afterAll(() => targetSts.restore());
+
+  it('asks once while the credential is valid, concurrent callers included', async () => {
+    stsIssues(HOUR);
+    const session = sessions().get(roleArn(TARGET_A), 'req-1');
+    const answers = await Promise.all([session.callerIdentity(), session.callerIdentity()]);
+    await session.callerIdentity();
+    expect(signedWith).toEqual(['ASIAEXAMPLEKEY000001']);
+    expect(answers[1]?.Arn).toContain('ASIAEXAMPLEKEY000001');
+  });
+
+  it('asks again, signed with the new credential, after a refresh and after reassume()', async () => {
+    stsIssues(HOUR);
+    const session = sessions().get(roleArn(TARGET_A), 'req-1');
+    await session.callerIdentity();
+    advanceClock(HOUR - MINUTE);
+    expect((await session.callerIdentity()).Arn).toContain('ASIAEXAMPLEKEY000002');
+    await session.reassume();
+    await session.callerIdentity();
+    expect(signedWith).toEqual([
+      'ASIAEXAMPLEKEY000001',
+      'ASIAEXAMPLEKEY000002',
+      'ASIAEXAMPLEKEY000003',
+    ]);
+  });
+
+  it('does not keep a failed answer', async () => {
+    stsIssues(HOUR);
+    const session = sessions().get(roleArn(TARGET_A), 'req-1');
+    targetSts
+      .on(GetCallerIdentityCommand)
+      .rejectsOnce(new Error('throttled'))
+      .callsFake(async () => {
+        signedWith.push('retry');
+        return { Account: TARGET_A, Arn: `arn:aws:sts::${TARGET_A}:assumed-role/r/s` };
+      });
+    await expect(session.callerIdentity()).rejects.toThrow('throttled');
+    await expect(session.callerIdentity()).resolves.toMatchObject({ Account: TARGET_A });
+    expect(signedWith).toEqual(['retry']);
   });
 });
 

@@ -1,5 +1,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { STSClient } from '@aws-sdk/client-sts';
+import {
+  GetCallerIdentityCommand,
+  type GetCallerIdentityCommandOutput,
+  type STSClient,
+} from '@aws-sdk/client-sts';
 import { loadConfig } from '../../src/config';
 import type { TargetSession } from '../../src/credentials';
 import { startDeadline } from '../../src/deadline';
@@ -24,7 +28,7 @@ interface Script {
 /** A TargetSession whose AWS side is a script, to test what inspectTarget does with each answer. */
 function fakeSession(script: Script) {
   const calls = { assume: 0, reassume: 0, sts: [] as unknown[], s3: [] as unknown[] };
-  const session = {
+  const session: TargetSession = {
     roleArn: target.roleArn,
     sessionName: 'fn-req',
     async ensureCredentials() {
@@ -33,6 +37,11 @@ function fakeSession(script: Script) {
     },
     async reassume() {
       calls.reassume += 1;
+    },
+    // The real session caches this per credential (tests/unit/credentials.test.ts); this fake asks
+    // every time, so each test sees exactly the calls inspectTarget makes.
+    callerIdentity(abortSignal?: AbortSignal): Promise<GetCallerIdentityCommandOutput> {
+      return session.sts.send(new GetCallerIdentityCommand({}), { abortSignal });
     },
     sts: {
       send: async (command: unknown) => {
@@ -48,7 +57,7 @@ function fakeSession(script: Script) {
           : { Contents: [{ Key: 'k1' }, {}], IsTruncated: true };
       },
     } as unknown as S3Client,
-  } satisfies TargetSession;
+  };
   return { session, calls };
 }
 
