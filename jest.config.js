@@ -4,4 +4,8 @@ module.exports = {
   roots: ['<rootDir>/tests'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   testTimeout: 30000,
+  // Every line the suite prints is captured, scanned for credentials by the reporter (the run
+  // fails on a find) and counted into the reliability figures printed at the end.
+  setupFilesAfterEnv: ['<rootDir>/tests/support/captureRun.ts'],
+  reporters: ['default', '<rootDir>/tests/support/reliabilityReporter.js'],
 };

@@ -14,6 +14,8 @@ const MAX_KEYS_LIMIT = 1000;
 const PREFIX_LIMIT = 1024;
 const ACCOUNT_ID = /^\d{12}$/;
 const LISTED_ACCOUNTS = 10;
+// A high surrogate without its low half, or a low one without its high half.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * Validates an event written by someone else's code. Only own keys are read (Object.keys /
@@ -63,6 +65,16 @@ function prefixOf(value: unknown): string | undefined {
     throw new EventValidationError(
       'prefix',
       `prefix must be at most ${PREFIX_LIMIT} characters; got ${value.length}`,
+    );
+  }
+  // S3 keys are UTF-8, which cannot encode a lone surrogate: the SDK would fail to build the
+  // request URL (URIError) and the caller's mistake would read as an S3 failure.
+  const lone = LONE_SURROGATE.exec(value);
+  if (lone) {
+    const code = lone[0].charCodeAt(0).toString(16).toUpperCase();
+    throw new EventValidationError(
+      'prefix',
+      `prefix must be valid Unicode text; character ${lone.index + 1} is an unpaired surrogate (U+${code})`,
     );
   }
   return value;

@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { type SlsOptions, type Synthesis, synthesize } from '../../offline/synth';
 import { main } from '../../scripts/start';
+import { recordOutput } from '../support/runRecord';
 
 export const E2E_TIMEOUT_MS = 120_000;
 
@@ -46,7 +47,13 @@ export function startRun(
     argv,
     { out: (text) => (out += text), err: (text) => (err += text) },
     { synthesize: (options) => synthesis.synthesize(options), ...(signal ? { signal } : {}) },
-  ).then((code) => ({ code, out, err }));
+  ).then((code) => {
+    // For the run's secret scan (tests/support/reliabilityReporter.js): main() prints here, not
+    // to the process's streams.
+    recordOutput('npm start stdout', out);
+    recordOutput('npm start stderr', err);
+    return { code, out, err };
+  });
   return { result, output: () => out };
 }
 

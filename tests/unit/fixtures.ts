@@ -1,11 +1,12 @@
-// Shared test fixtures: environments, a Lambda context, a cold-start loader for the handler and a
-// tiny AWS look-alike on 127.0.0.1 for tests that need the SDK's real wire path.
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// Shared test fixtures: environments, a Lambda context and a cold-start loader for the handler
+// with mocked SDK clients. Tests that need the SDK's real wire path use the offline stand-in
+// (tests/reliability/support.ts), the project's one AWS look-alike.
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Env } from '../../src/config';
+import { recordSecret } from '../support/runRecord';
+
+export { captureOutput, logRecords } from '../support/captureOutput';
 
 export const HOME = '111111111111';
 export const TARGET_A = '222222222222';
@@ -68,6 +69,9 @@ export const SECRETS: Secrets = {
   secretAccessKey: 'CanarySecretAccessKey+0123456789/abcdefg',
   sessionToken: `IQoJb3JpZ2luX2VjCanarySessionToken${'Zm9vYmFy'.repeat(40)}`,
 };
+// The run's secret scan looks for these too (the access key id it finds by its shape).
+recordSecret("the unit tests' canary secret access key", SECRETS.secretAccessKey);
+recordSecret("the unit tests' canary session token", SECRETS.sessionToken);
 
 type HandlerModule = typeof import('../../handlers/crossAccount');
 
@@ -87,16 +91,6 @@ export function coldStart(env: Env) {
   } finally {
     process.env = saved;
   }
-}
-
-/**
- * A new container that talks to whatever AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL_S3 say, with no
- * mocks: the SDK's real signing, retries and timeouts. The caller keeps process.env set for as
- * long as the container is used, since the SDK reads it lazily.
- */
-export function coldStartOverTheWire(): HandlerModule {
-  jest.resetModules();
-  return require('../../handlers/crossAccount') as HandlerModule;
 }
 
 function loadWithMocks() {
@@ -123,148 +117,3 @@ function loadWithMocks() {
     throw error;
   }
 }
-
-/** Captures every line written to stdout/stderr or through console while `work` runs. */
-export async function captureOutput<T>(
-  work: () => Promise<T>,
-): Promise<{ output: string; result: T | undefined; error: unknown }> {
-  const chunks: string[] = [];
-  const record = (...args: unknown[]) => {
-    chunks.push(args.map((arg) => (typeof arg === 'string' ? arg : String(arg))).join(' '));
-  };
-  const spies = [
-    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
-      record(String(chunk));
-      return true;
-    }),
-    jest.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => {
-      record(String(chunk));
-      return true;
-    }),
-    ...(['log', 'info', 'warn', 'error', 'debug'] as const).map((method) =>
-      jest.spyOn(console, method).mockImplementation(record),
-    ),
-  ];
-  try {
-    const result = await work();
-    return { output: chunks.join('\n'), result, error: undefined };
-  } catch (error) {
-    return { output: chunks.join('\n'), result: undefined, error };
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
-}
-
-/** Parses captured output into the JSON records the logger wrote (other lines are ignored). */
-export function logRecords(output: string): Record<string, unknown>[] {
-  return output
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
-export interface FakeRequest {
-  readonly service: 'sts' | 's3';
-  readonly action: string;
-  readonly url: string;
-  readonly body: string;
-  readonly headers: IncomingMessage['headers'];
-}
-
-export interface FakeReply {
-  readonly status?: number;
-  readonly body?: string;
-  readonly headers?: Record<string, string>;
-  /** Never answer: the client's own timeouts have to cut the call. */
-  readonly hang?: boolean;
-  /** Close the connection without an answer. */
-  readonly drop?: boolean;
-}
-
-export interface FakeAws {
-  readonly url: string;
-  readonly requests: FakeRequest[];
-  /** Answers the requests left hanging, with whatever `reply` says now. */
-  release(): void;
-  close(): Promise<void>;
-}
-
-/**
- * STS (query protocol) and S3 (REST) on one 127.0.0.1 port, for AWS_ENDPOINT_URL_STS and
- * AWS_ENDPOINT_URL_S3. `reply` decides each answer; the requests are recorded.
- */
-export async function startFakeAws(reply: (request: FakeRequest) => FakeReply): Promise<FakeAws> {
-  const requests: FakeRequest[] = [];
-  const hanging: (() => void)[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => {
-      body += chunk.toString();
-    });
-    req.on('end', () => {
-      const action = /(?:^|&)Action=(\w+)/.exec(body)?.[1];
-      const request: FakeRequest = {
-        service: action ? 'sts' : 's3',
-        action: action ?? (req.url?.includes('list-type=2') ? 'ListObjectsV2' : 'unknown'),
-        url: req.url ?? '',
-        body,
-        headers: req.headers,
-      };
-      requests.push(request);
-      const answer = reply(request);
-      if (answer.hang) {
-        hanging.push(() => send(req, res, { ...reply(request), hang: false }));
-        return;
-      }
-      send(req, res, answer);
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    release() {
-      for (const answer of hanging.splice(0)) answer();
-    },
-    async close() {
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
-    },
-  };
-}
-
-function send(req: IncomingMessage, res: ServerResponse, answer: FakeReply): void {
-  if (answer.drop) {
-    req.socket.destroy();
-    return;
-  }
-  res.statusCode = answer.status ?? 200;
-  res.setHeader('content-type', 'text/xml');
-  for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
-  res.end(answer.body ?? '');
-}
-
-export const xml = {
-  assumeRole(secrets: Secrets, account: string, expiresInMs = 3_600_000): string {
-    const expiration = new Date(Date.now() + expiresInMs).toISOString();
-    return `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><AssumedRoleUser><AssumedRoleId>AROAEXAMPLE:s</AssumedRoleId><Arn>arn:aws:sts::${account}:assumed-role/cross-account-demo-target/s</Arn></AssumedRoleUser><Credentials><AccessKeyId>${secrets.accessKeyId}</AccessKeyId><SecretAccessKey>${secrets.secretAccessKey}</SecretAccessKey><SessionToken>${secrets.sessionToken}</SessionToken><Expiration>${expiration}</Expiration></Credentials></AssumeRoleResult><ResponseMetadata><RequestId>req-assume</RequestId></ResponseMetadata></AssumeRoleResponse>`;
-  },
-  callerIdentity(account: string): string {
-    return `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:sts::${account}:assumed-role/cross-account-demo-target/s</Arn><UserId>AROAEXAMPLE:s</UserId><Account>${account}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>req-identity</RequestId></ResponseMetadata></GetCallerIdentityResponse>`;
-  },
-  stsError(code: string, message: string): string {
-    return `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>req-sts-error</RequestId></ErrorResponse>`;
-  },
-  listObjects(bucket: string, keys: readonly string[]): string {
-    const contents = keys
-      .map((key) => `<Contents><Key>${key}</Key><Size>1</Size></Contents>`)
-      .join('');
-    return `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${bucket}</Name><KeyCount>${keys.length}</KeyCount><MaxKeys>50</MaxKeys><IsTruncated>false</IsTruncated>${contents}</ListBucketResult>`;
-  },
-  s3Error(code: string, message: string, extra = ''): string {
-    return `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message>${extra}<RequestId>req-s3-error</RequestId></Error>`;
-  },
-};

@@ -1,0 +1,176 @@
+// Every environment variable the function reads, malformed in turn: the handler module fails to
+// load (a cold start) with a ConfigError naming the variable, saying what was wrong and how to fix
+// it where the user sets it (the --param of serverless.yml, or the variable itself).
+import type { ConfigError } from '../../src/errors';
+import { recordFigure } from '../support/runRecord';
+import { validEnv } from '../unit/fixtures';
+
+type Variable =
+  | 'AWS_REGION'
+  | 'TARGET_ACCOUNT_IDS'
+  | 'TARGET_ROLE_NAME'
+  | 'TARGET_EXTERNAL_ID'
+  | 'TARGET_BUCKET'
+  | 'TARGET_REGION'
+  | 'SESSION_DURATION_SECONDS'
+  | 'FANOUT_CONCURRENCY'
+  | 'TARGET_ORGANIZATION_ID'
+  | 'AWS_LAMBDA_LOG_LEVEL';
+
+/** Where the user fixes each variable: the message must say so. */
+const FIX: Record<Variable, string> = {
+  AWS_REGION: 'export AWS_REGION=',
+  TARGET_ACCOUNT_IDS: '--param targetAccountIds=',
+  TARGET_ROLE_NAME: '--param targetRoleName=',
+  TARGET_EXTERNAL_ID: '--param externalId=',
+  TARGET_BUCKET: '--param targetBucket=',
+  TARGET_REGION: '--param targetRegion=',
+  SESSION_DURATION_SECONDS: '--param sessionDurationSeconds=',
+  FANOUT_CONCURRENCY: '--param fanoutConcurrency=',
+  TARGET_ORGANIZATION_ID: '--param organizationId=',
+  AWS_LAMBDA_LOG_LEVEL: 'set it to one of DEBUG, INFO, WARN, ERROR',
+};
+
+/** [what is wrong, the value, what the message must say about it]; undefined = unset. */
+type Case = [string, string | undefined, RegExp];
+
+const MALFORMED: Record<Variable, Case[]> = {
+  AWS_REGION: [
+    ['unset', undefined, /is missing/],
+    ['without its number', 'us-east', /must be a region id/],
+    ['in capitals', 'US-EAST-1', /must be a region id/],
+    ['an availability zone', 'us-east-1a', /must be a region id/],
+    ['with underscores', 'eu_west_1', /must be a region id/],
+    ['an ARN', 'arn:aws:iam::111111111111:role/x', /must be a region id/],
+  ],
+  TARGET_ACCOUNT_IDS: [
+    ['unset', undefined, /is missing/],
+    ['11 digits', '22222222222', /item 1 is "22222222222" \(11 digits\)/],
+    ['13 digits', '2222222222222', /\(13 digits\)/],
+    ['a role ARN', 'arn:aws:iam::222222222222:role/cross-account-demo-target', /12-digit/],
+    ['an alias', 'prod-account', /12-digit/],
+    ['an empty item', '222222222222,,333333333333', /item 2 is ""/],
+    ['a duplicate', '222222222222,222222222222', /lists account 222222222222 twice/],
+    ['separated by semicolons', '222222222222;333333333333', /comma-separated/],
+    ['non-ASCII digits', '२२२२२२२२२२२२', /12-digit/],
+  ],
+  TARGET_ROLE_NAME: [
+    ['unset', undefined, /is missing/],
+    [
+      'a role ARN',
+      'arn:aws:iam::222222222222:role/cross-account-demo-target',
+      /not an ARN.*use its name "cross-account-demo-target"/,
+    ],
+    [
+      'an ARN of another partition',
+      'arn:aws-cn:iam::222222222222:role/cross-account-demo-target',
+      /partition "aws-cn" is not aws/,
+    ],
+    ['an ARN of another service', 'arn:aws:s3:::cross-account-demo', /not an iam role ARN/],
+    ['a malformed ARN', 'arn:aws:iam', /malformed ARN/],
+    ['a path', 'team/cross-account-demo-target', /no path/],
+    ['65 characters', 'r'.repeat(65), /1 to 64 characters/],
+    ['with a space', 'cross account', /1 to 64 characters/],
+  ],
+  TARGET_EXTERNAL_ID: [
+    ['one character', 'x', /2 to 1224 characters long; got 1/],
+    ['1225 characters', 'x'.repeat(1225), /got 1225/],
+    ['with a space', 'ext id', /character 4 is U\+0020/],
+    ['with a semicolon', 'ext;id', /character 4 is U\+003B/],
+    ['with a tab', 'ext\tid', /character 4 is U\+0009/],
+    ['with a non-ASCII letter', 'extérieur', /character 4 is U\+00E9/],
+  ],
+  TARGET_BUCKET: [
+    ['unset', undefined, /is missing/],
+    ['an ARN', 'arn:aws:s3:::cross-account-demo', /bucket name, not an ARN/],
+    ['an unknown placeholder', 'demo-{account}', /only contain the placeholders/],
+    ['in capitals', 'Demo-{accountId}', /characters other than a-z/],
+    ['two characters', 'ab', /has 2 characters/],
+    ['64 characters after expansion', `${'b'.repeat(52)}-{accountId}`, /has 65 characters/],
+    ['an IP address', '192.168.0.1', /formatted as an IP address/],
+    ['two adjacent dots', 'demo..{accountId}', /two adjacent dots/],
+    ['a reserved prefix', 'xn--demo-{accountId}', /reserved prefix xn--/],
+    ['a reserved suffix', 'demo-{accountId}-s3alias', /reserved suffix -s3alias/],
+    ['ending in a hyphen', 'demo-{accountId}-', /begin and end with a letter or digit/],
+  ],
+  TARGET_REGION: [
+    ['not a region', 'europe', /must be a region id/],
+    ['in another partition', 'cn-north-1', /partition aws-cn.*cannot be assumed across partitions/],
+    ['in the GovCloud partition', 'us-gov-west-1', /partition aws-us-gov/],
+  ],
+  SESSION_DURATION_SECONDS: [
+    ['below STS minimum', '899', /integer from 900 to 43200; got "899"/],
+    ['above STS maximum', '43201', /got "43201"/],
+    ['zero', '0', /from 900 to 43200/],
+    ['negative', '-900', /from 900 to 43200/],
+    ['fractional', '900.5', /from 900 to 43200/],
+    ['in exponent notation', '9e2', /from 900 to 43200/],
+    ['hexadecimal', '0x384', /from 900 to 43200/],
+    ['with a unit', '900s', /from 900 to 43200/],
+    ['beyond a safe integer', '9'.repeat(20), /from 900 to 43200/],
+  ],
+  FANOUT_CONCURRENCY: [
+    ['zero', '0', /integer from 1 to 50; got "0"/],
+    ['above 50', '51', /got "51"/],
+    ['negative', '-1', /from 1 to 50/],
+    ['fractional', '1.5', /from 1 to 50/],
+    ['a word', 'eight', /from 1 to 50/],
+  ],
+  TARGET_ORGANIZATION_ID: [
+    ['too short', 'o-abc', /must look like o-a1b2c3d4e5/],
+    ['in capitals', 'o-ABCDEFGHIJ', /must look like/],
+    ['a root id', 'r-abcd', /must look like/],
+    ['an OU id', 'ou-abcd-12345678', /must look like/],
+    [
+      'an organization ARN',
+      'arn:aws:organizations::111111111111:organization/o-a1b2c3d4e5',
+      /must look like/,
+    ],
+    ['too long', `o-${'a'.repeat(33)}`, /must look like/],
+  ],
+  AWS_LAMBDA_LOG_LEVEL: [
+    ['unknown', 'VERBOSE', /must be a log level; got "VERBOSE"/],
+    ['a number', '3', /must be a log level/],
+  ],
+};
+
+const BASE = validEnv();
+
+/** A cold start: the handler module loaded in a fresh registry with `env` as the environment. */
+function coldStart(env: Record<string, string | undefined>): unknown {
+  const saved = process.env;
+  process.env = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined));
+  try {
+    jest.isolateModules(() => {
+      require('../../handlers/crossAccount');
+    });
+    return undefined;
+  } catch (error) {
+    return error;
+  } finally {
+    process.env = saved;
+  }
+}
+
+test('the valid environment every case starts from loads without error', () => {
+  expect(coldStart(BASE)).toBeUndefined();
+});
+
+describe.each(Object.entries(MALFORMED) as [Variable, Case[]][])('%s', (variable, cases) => {
+  test.each(cases)(
+    `%s: the cold start fails with a ConfigError naming ${variable} and the fix`,
+    (_, value, problem) => {
+      const error = coldStart({ ...BASE, [variable]: value }) as ConfigError | undefined;
+      // By name: the error class comes from the fresh registry the module was loaded in.
+      expect(error?.name).toBe('ConfigError');
+      expect(error?.variable).toBe(variable);
+      expect(error?.message.startsWith(`${variable} `)).toBe(true);
+      expect(error?.message).toMatch(problem);
+      expect(error?.message).toContain(FIX[variable]);
+    },
+  );
+
+  afterAll(() => {
+    recordFigure({ figure: 'badConfig', variable, tried: cases.length });
+  });
+});

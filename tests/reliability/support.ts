@@ -1,0 +1,155 @@
+// The function as it runs offline: the real handler module, loaded in-process with the
+// environment the synthesised stage-local stack gives it, signing with the home credentials and
+// talking to the offline stand-in through AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL_S3.
+import type { Context } from 'aws-lambda';
+import type { CrossAccountResponse } from '../../handlers/crossAccount';
+import { loadPolicyModel, type PolicyModel } from '../../offline/iam';
+import {
+  HOME_CREDENTIALS,
+  type StandIn,
+  type StandInOptions,
+  startStandIn,
+} from '../../offline/standin';
+import { synthesize } from '../../offline/synth';
+import { captureOutput, logRecords } from '../support/captureOutput';
+import { recordFigure } from '../support/runRecord';
+
+/** serverless.yml `timeout: 10`: what Lambda gives an invocation. */
+export const LAMBDA_TIMEOUT_MS = 10_000;
+/** `sls package` takes seconds: each test file synthesises once, in beforeAll. */
+export const SYNTH_TIMEOUT_MS = 90_000;
+
+type HandlerModule = typeof import('../../handlers/crossAccount');
+
+export interface OfflineAws {
+  readonly model: PolicyModel;
+  readonly standIn: StandIn;
+  /** A new container: the handler module loaded afresh, its config read, no cached session. */
+  coldStart(): HandlerModule;
+  /** Back to a healthy stand-in with zeroed counters. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Synthesises the stage-local stack, starts the stand-in on its policy model and points the
+ * process environment at it. The environment stays set until close(): the SDK reads it lazily.
+ */
+export async function startOfflineAws(
+  options: { standIn?: Partial<StandInOptions>; env?: Record<string, string> } = {},
+): Promise<OfflineAws> {
+  const synthesis = await synthesize({ stage: 'local' });
+  let model: PolicyModel;
+  try {
+    model = await loadPolicyModel({ template: synthesis.template });
+  } finally {
+    await synthesis.dispose();
+  }
+  const standIn = await startStandIn({ model, ...options.standIn });
+  const savedEnv = process.env;
+  const home = options.standIn?.homeCredentials ?? HOME_CREDENTIALS;
+  // Only what Lambda would set: no profile or key of whoever runs the tests.
+  const inherited = Object.fromEntries(
+    Object.entries(savedEnv).filter(([name]) => !name.startsWith('AWS_')),
+  );
+  process.env = {
+    ...inherited,
+    ...model.environment,
+    AWS_REGION: model.region,
+    AWS_LAMBDA_FUNCTION_NAME: model.deployedFunctionName,
+    AWS_ACCESS_KEY_ID: home.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: home.secretAccessKey,
+    ...(home.sessionToken ? { AWS_SESSION_TOKEN: home.sessionToken } : {}),
+    AWS_ENDPOINT_URL_STS: standIn.url,
+    AWS_ENDPOINT_URL_S3: standIn.url,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    ...options.env,
+  };
+  return {
+    model,
+    standIn,
+    coldStart() {
+      // Not jest.isolateModules: the SDK requires its nested STS client lazily, after such a
+      // callback has returned, and would take it from the outer registry.
+      jest.resetModules();
+      return require('../../handlers/crossAccount') as HandlerModule;
+    },
+    reset() {
+      standIn.faults.clear();
+      standIn.setClockSkew(0);
+      standIn.resetStats();
+    },
+    async close() {
+      process.env = savedEnv;
+      await standIn.close();
+    },
+  };
+}
+
+/** A Lambda context whose remaining time really runs down from `budgetMs`. */
+export function lambdaContext(requestId: string, budgetMs = LAMBDA_TIMEOUT_MS): Context {
+  const end = Date.now() + budgetMs;
+  return {
+    awsRequestId: requestId,
+    functionName: 'cross-account-lambda-local-crossAccount',
+    getRemainingTimeInMillis: () => end - Date.now(),
+  } as Context;
+}
+
+export interface Invocation {
+  readonly result: CrossAccountResponse | undefined;
+  readonly error: Error | undefined;
+  readonly records: Record<string, unknown>[];
+  /** What the context said was left when the function answered; below 0 = Lambda killed it. */
+  readonly msLeftAtAnswer: number;
+}
+
+export async function invoke(
+  module: HandlerModule,
+  { event = {}, requestId = 'req-1', budgetMs = LAMBDA_TIMEOUT_MS } = {},
+): Promise<Invocation> {
+  const context = lambdaContext(requestId, budgetMs);
+  const run = await captureOutput(() => module.handler(event, context));
+  const msLeftAtAnswer = context.getRemainingTimeInMillis();
+  return {
+    result: run.result,
+    error: run.error as Error | undefined,
+    records: logRecords(run.output),
+    msLeftAtAnswer,
+  };
+}
+
+/** [client, operation, attempt] of each retry the function logged. */
+export function retriesLogged(records: Record<string, unknown>[]): unknown[][] {
+  return records
+    .filter((record) => record.message === 'retrying AWS call')
+    .map((record) => [record.client, record.operation, record.attempt]);
+}
+
+/** [client, errorName] of each failed attempt the function logged. */
+export function failedAttemptsLogged(records: Record<string, unknown>[]): unknown[][] {
+  return records
+    .filter((record) => record.message === 'AWS call attempt failed')
+    .map((record) => [record.client, record.errorName]);
+}
+
+/** The budget a timeout message states: what was left at the start, minus the safety margin. */
+export function budgetIn(error: Error | undefined): number {
+  return Number(/time budget \((\d+) ms\)/.exec(error?.message ?? '')?.[1]);
+}
+
+/** Counts the scenario for the run's figures, once its assertions have passed. */
+export function recordFaultScenario(
+  standIn: StandIn,
+  scenario: string,
+  outcome: 'recovered' | 'failed clearly',
+): void {
+  const { faultsInjected, revokedCredentialRequests } = standIn.stats;
+  const { total, ...injected } = faultsInjected;
+  // A revocation (revokeSessions) is no fault switch; the requests it rejected count as faults.
+  const counted = { ...injected, revokedSession: revokedCredentialRequests };
+  if (total + revokedCredentialRequests === 0) {
+    throw new Error(`scenario "${scenario}" injected no fault`);
+  }
+  recordFigure({ figure: 'fault', scenario, injected: counted, outcome });
+}
