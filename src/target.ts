@@ -2,13 +2,8 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { TargetSpec } from './config';
 import type { TargetSession } from './credentials';
 import { type Deadline, withinDeadline } from './deadline';
-import {
-  AccountMismatchError,
-  type FailureConfig,
-  isExpiredSession,
-  type Step,
-  toTargetError,
-} from './errors';
+import { type FailureConfig, isExpiredSession, toTargetError } from './diagnose';
+import { AccountMismatchError, type Step } from './errors';
 import type { Logger } from './logger';
 
 export interface ListRequest {

@@ -8,7 +8,13 @@ import { basename } from 'node:path';
 import { format } from 'node:util';
 import { CredentialStore } from '../../offline/standin/credentialStore';
 import { HOME_SECRET_ACCESS_KEY } from '../../offline/standin/homeCredentials';
-import { recordCaptureInstalled, recordOutput, recordSecret, runDir } from './runRecord';
+import {
+  markFileFinished,
+  recordCaptureInstalled,
+  recordOutput,
+  recordSecret,
+  runDir,
+} from './runRecord';
 
 type Restore = () => void;
 
@@ -99,5 +105,6 @@ if (runDir()) {
   // Core modules and process streams outlive the test file; the next file installs its own.
   afterAll(() => {
     for (const restore of restores.reverse()) restore();
+    markFileFinished();
   });
 }

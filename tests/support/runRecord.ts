@@ -24,9 +24,20 @@ export function runDir(): string | undefined {
   return process.env[RUN_DIR_VARIABLE] || undefined;
 }
 
+let fileFinished = false;
+
+/**
+ * Called once the test file's tests are over: output that arrives later (a child process closing)
+ * must not touch that file's `expect`, which Jest has torn down by then.
+ */
+export function markFileFinished(): void {
+  fileFinished = true;
+}
+
 /** The test file and test that are running, for a finding's location. */
 function where(): { file: string; test: string } {
   let state: { testPath?: string; currentTestName?: string } = {};
+  if (fileFinished) return { file: 'unknown', test: '(after its test file finished)' };
   try {
     state = expect.getState();
   } catch {

@@ -3,19 +3,22 @@ import { S3ServiceException } from '@aws-sdk/client-s3';
 import { STSServiceException } from '@aws-sdk/client-sts';
 import { loadConfig } from '../../src/config';
 import {
+  AwsCallFailure,
+  type FailureContext,
+  isExpiredSession,
+  toTargetError,
+} from '../../src/diagnose';
+import {
   AccountMismatchError,
   AllTargetsFailedError,
   AssumeRoleDeniedError,
-  AwsCallFailure,
   BucketNotFoundError,
   BucketRegionMismatchError,
   ClockSkewError,
   CredentialsRejectedError,
   DeadlineExceededError,
   ExpiredSessionError,
-  type FailureContext,
   HomeCredentialsError,
-  isExpiredSession,
   RoleChainingLimitError,
   ServiceUnavailableError,
   SessionDurationExceededError,
@@ -25,7 +28,6 @@ import {
   type TargetError,
   TargetTimeoutError,
   ThrottledError,
-  toTargetError,
   UnexpectedAwsError,
 } from '../../src/errors';
 import { CALLER_ARN, EXEC_ROLE, HOME, roleArn, SECRETS, TARGET_A, validEnv } from './fixtures';
