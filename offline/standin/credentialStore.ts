@@ -1,6 +1,6 @@
 // Which access key stands for which principal, and for how long. The home key is fixed; every
 // AssumeRole issues a fresh random key, secret and session token with a real expiry.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Caller } from '../iam';
 import type { HomeCredentials } from './homeCredentials';
 
@@ -77,14 +77,6 @@ const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
 function randomBase32(length: number): string {
   return [...randomBytes(length)].map((byte) => BASE32[byte % 32]).join('');
-}
-
-/**
- * A stable AROA id per role ARN, computed as offline/iam computes aws:userid, so that the UserId
- * GetCallerIdentity reports is the one policies are evaluated with.
- */
-export function roleIdOf(roleArn: string): string {
-  return `AROA${createHash('sha256').update(roleArn).digest('hex').slice(0, 17).toUpperCase()}`;
 }
 
 /** arn:aws:sts::<account>:assumed-role/<role>/<session> */

@@ -1,8 +1,10 @@
 // STS over the query protocol: AssumeRole and GetCallerIdentity, decided by the evaluator.
 import type { Decision } from '../iam';
+// The same id the evaluator puts in aws:userid, so GetCallerIdentity's UserId matches it.
+import { uniqueIdOf } from '../iam';
 import { stsError } from './awsErrors';
 import type { StandInContext } from './context';
-import { type CredentialRecord, type Principal, roleIdOf, sessionArn } from './credentialStore';
+import { type CredentialRecord, type Principal, sessionArn } from './credentialStore';
 import { type RequestIds, stsResult, type WireResponse } from './response';
 import { el } from './xml';
 
@@ -183,7 +185,7 @@ async function assumeRole(
     );
   }
 
-  const roleId = roleIdOf(request.roleArn);
+  const roleId = uniqueIdOf(request.roleArn);
   const principal: Principal = {
     caller: {
       arn: sessionArn(request.roleAccount, target.roleName, request.sessionName),

@@ -1,7 +1,9 @@
 // The accounts the stand-in plays: who the home key stands for, and which buckets exist where.
 import type { PolicyModel } from '../iam';
+// The same id the evaluator puts in aws:userid, so GetCallerIdentity's UserId matches it.
+import { uniqueIdOf } from '../iam';
 import { BucketStore, DEFAULT_OBJECTS } from './buckets';
-import { type Principal, roleIdOf, sessionArn } from './credentialStore';
+import { type Principal, sessionArn } from './credentialStore';
 import { StandInError } from './errors';
 import type { StandInOptions } from './options';
 
@@ -17,7 +19,7 @@ export function homePrincipal(model: PolicyModel, sessionName: string | undefine
     },
     roleName: model.executionRoleName,
     sessionName: name,
-    roleId: roleIdOf(model.executionRoleArn),
+    roleId: uniqueIdOf(model.executionRoleArn),
     // Lambda's credentials are themselves an assumed-role session: its AssumeRole is role chaining.
     isAssumedRoleSession: true,
   };

@@ -11,6 +11,7 @@ import {
   startStandIn,
 } from '../../offline/standin';
 import { synthesize } from '../../offline/synth';
+import { MAX_ATTEMPTS } from '../../src/clientSettings';
 import { captureOutput, logRecords } from '../support/captureOutput';
 import { recordFigure } from '../support/runRecord';
 
@@ -18,6 +19,11 @@ import { recordFigure } from '../support/runRecord';
 export const LAMBDA_TIMEOUT_MS = 10_000;
 /** `sls package` takes seconds: each test file synthesises once, in beforeAll. */
 export const SYNTH_TIMEOUT_MS = 90_000;
+
+/** Fewer failures than the SDK makes attempts: the retries must absorb them. */
+export const FEWER_THAN_ATTEMPTS = MAX_ATTEMPTS - 1;
+/** More than the SDK will make: what is left over proves the function stopped, not the fault. */
+export const MORE_THAN_ATTEMPTS = MAX_ATTEMPTS + 2;
 
 type HandlerModule = typeof import('../../handlers/crossAccount');
 
@@ -152,4 +158,27 @@ export function recordFaultScenario(
     throw new Error(`scenario "${scenario}" injected no fault`);
   }
   recordFigure({ figure: 'fault', scenario, injected: counted, outcome });
+}
+
+export interface OfflineAwsFixture {
+  (): OfflineAws;
+  /** Calls the stand-in has answered for `action` (e.g. 'sts:AssumeRole') since the last reset. */
+  calls(action: string): number;
+}
+
+/** One stand-in for the test file, started in beforeAll and back to healthy before each test. */
+export function useOfflineAws(): OfflineAwsFixture {
+  let started: OfflineAws | undefined;
+  const current = () => {
+    if (!started) throw new Error('the offline AWS stand-in did not start (see beforeAll)');
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startOfflineAws();
+  }, SYNTH_TIMEOUT_MS);
+  afterAll(() => started?.close());
+  beforeEach(() => current().reset());
+  return Object.assign(current, {
+    calls: (action: string) => current().standIn.stats.calls.byAction[action] ?? 0,
+  });
 }
