@@ -8,7 +8,13 @@ import { PROJECT_ROOT } from '../../offline/synth';
 import { HANDLER_ENTRY, type ShippedBuild } from './buildOptions';
 import { readArtefact, writeZip } from './zip';
 
-export type VariantName = 'shipped' | 'sourcemap' | 'naive' | 'external' | 'article';
+export type VariantName =
+  | 'shipped'
+  | 'compileFree'
+  | 'sourcemap'
+  | 'naive'
+  | 'external'
+  | 'article';
 /** What the handler module is: this starter's handler or the port of the AWS article's. */
 export type HandlerKind = 'starter' | 'article';
 
@@ -25,6 +31,8 @@ export interface Variant {
   /** Extra `node` flags and environment for a process running it. */
   readonly nodeArgs: readonly string[];
   readonly env: Readonly<Record<string, string>>;
+  /** Cold starts load the module with the V8 code cache kept here (the compile-free floor). */
+  readonly codeCachePath?: string;
 }
 
 export interface BuiltVariants {
@@ -58,7 +66,7 @@ export async function buildVariants(
 
   const shippedDir = join(workDir, 'shipped');
   await writeFiles(shippedDir, new Map([[HANDLER_JS, entry.data]]));
-  variants.set('shipped', {
+  const shippedVariant: Variant = {
     name: 'shipped',
     label: 'shipped (sls package)',
     kind: 'starter',
@@ -68,6 +76,17 @@ export async function buildVariants(
     zipBytes: shippedZipBytes,
     nodeArgs: [],
     env: {},
+  };
+  variants.set('shipped', shippedVariant);
+  // Not a build: the shipped file run with every function it needs already compiled (a V8 code
+  // cache), which shows how much of its cold start is compilation and how much is running code.
+  const compileFreeDir = join(workDir, 'compile-free');
+  await mkdir(compileFreeDir, { recursive: true });
+  variants.set('compileFree', {
+    ...shippedVariant,
+    name: 'compileFree',
+    label: 'shipped, nothing compiled (floor)',
+    codeCachePath: join(compileFreeDir, 'v8-code-cache.bin'),
   });
 
   const replica = await bundle(HANDLER_ENTRY, { ...shipped.options, metafile: true });

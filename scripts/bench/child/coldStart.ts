@@ -1,11 +1,26 @@
 // One cold start: a fresh process loads the handler module and serves its first invocation.
 // Times are read from the process's own clock, whose origin is the moment the process started,
 // so they include Node's start-up as Lambda's init phase does.
-import { allowLoopbackOnly, benchInput, lambdaContext, loadHandler, runChild } from './support';
+import { readFileSync, writeFileSync } from 'node:fs';
+import {
+  allowLoopbackOnly,
+  benchInput,
+  type Handler,
+  lambdaContext,
+  loadHandler,
+  loadHandlerWithCodeCache,
+  runChild,
+} from './support';
 
 export interface ColdStartInput {
   readonly handlerPath: string;
   readonly requestId: string;
+  /**
+   * The compile-free floor: `write` runs as usual and then saves V8's code cache of the module
+   * (every function compiled so far, the first invocation's included); `read` loads the module
+   * with that cache, so almost nothing is compiled.
+   */
+  readonly codeCache?: { readonly path: string; readonly mode: 'write' | 'read' };
 }
 
 export interface ColdStartResult {
@@ -26,10 +41,21 @@ runChild(async (): Promise<ColdStartResult> => {
   const bootMs = performance.now();
   allowLoopbackOnly();
   const input = benchInput<ColdStartInput>();
-  const handler = loadHandler(input.handlerPath);
+  const { codeCache } = input;
+  const compiled = codeCache
+    ? loadHandlerWithCodeCache(
+        input.handlerPath,
+        codeCache.mode === 'read' ? readFileSync(codeCache.path) : undefined,
+      )
+    : undefined;
+  if (compiled?.cacheRejected) throw new Error(`V8 rejected the code cache ${codeCache?.path}`);
+  const handler: Handler = compiled?.handler ?? loadHandler(input.handlerPath);
   const loadedAt = performance.now();
   const response = await handler({}, lambdaContext(input.requestId));
   const respondedAt = performance.now();
+  if (compiled && codeCache?.mode === 'write') {
+    writeFileSync(codeCache.path, compiled.script.createCachedData());
+  }
   return {
     bootMs,
     initMs: loadedAt - bootMs,

@@ -1,9 +1,11 @@
 // What every benchmark child process shares: its input, the handler module, a Lambda-like
 // context, a guard that keeps it on 127.0.0.1, and the channel (fd 3) its result goes back on.
 // Node built-ins only: the cold-start child must not load anything the handler would not.
-import { writeSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
+import { dirname } from 'node:path';
+import { Script } from 'node:vm';
 
 /** Environment variable carrying the child's input as JSON. */
 export const INPUT_VARIABLE = 'BENCH_INPUT';
@@ -68,6 +70,36 @@ export function loadHandler(path: string): Handler {
   const loaded = createRequire(__filename)(path) as { handler?: unknown };
   if (typeof loaded.handler !== 'function') throw new Error(`${path} exports no handler`);
   return loaded.handler as Handler;
+}
+
+export interface CompiledHandler {
+  readonly handler: Handler;
+  /** The compiled module, for Script#createCachedData() once the invocation has run. */
+  readonly script: Script;
+  /** Whether V8 refused the code cache it was given (another Node build or other flags). */
+  readonly cacheRejected: boolean;
+}
+
+/**
+ * Loads the handler module as require() does (the same CommonJS wrapper and arguments), but
+ * compiled through vm.Script so that V8 can be handed a code cache: the functions it holds are
+ * not compiled again. Only the bench's compile-free floor uses it; Lambda cannot (see coldStart.ts).
+ */
+export function loadHandlerWithCodeCache(
+  path: string,
+  cachedData: Buffer | undefined,
+): CompiledHandler {
+  const wrapped = `(function (exports, require, module, __filename, __dirname) {${readFileSync(path, 'utf8')}\n})`;
+  const script = new Script(wrapped, { filename: path, ...(cachedData ? { cachedData } : {}) });
+  const module = { exports: {} as { handler?: unknown } };
+  const body = script.runInThisContext() as (...args: unknown[]) => void;
+  body(module.exports, createRequire(path), module, path, dirname(path));
+  if (typeof module.exports.handler !== 'function') throw new Error(`${path} exports no handler`);
+  return {
+    handler: module.exports.handler as Handler,
+    script,
+    cacheRejected: cachedData !== undefined && script.cachedDataRejected === true,
+  };
 }
 
 const TIMEOUT_MS = 10_000;
