@@ -11,6 +11,29 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const STAGE = /^[a-zA-Z0-9-]{1,20}$/;
 const MAX_ROLE_NAME = 64;
 
+// The parameters this file validates; any other name given with --param or under params: is a typo.
+const KNOWN = [
+  'targetAccountIds',
+  'targetRoleName',
+  'externalId',
+  'targetBucket',
+  'targetRegion',
+  'sessionDurationSeconds',
+  'fanoutConcurrency',
+  'organizationId',
+];
+
+// Commands that build the function (and so bake the targets into it), and those that create
+// resources in AWS. The rest (info, logs, invoke, remove, metrics, print, ...) work on a deployed
+// stack and need no target: the values given at deploy live in the function's environment.
+const BUILDS = new Set(['package', 'deploy', 'deploy function', 'invoke local']);
+const DEPLOYS = new Set(['deploy', 'deploy function']);
+// Placeholder ids used offline and in the docs (111111111111, 222222222222, ..., 123456789012):
+// deploying a trust towards one of them would trust whoever owns that account.
+const PLACEHOLDER_ACCOUNT = /^(?:(\d)\1{11}|123456789012)$/;
+// The stage of `npm start`, `npm run check` and the tests: offline placeholders, never deployed.
+const OFFLINE_STAGE = 'local';
+
 // The framework prints `error.stack` of a failing variable source; a stack into its own
 // resolver helps nobody, so the "stack" of these errors is their message.
 class ConfigurationError extends Error {
@@ -27,6 +50,81 @@ class ParameterError extends ConfigurationError {
       `Parameter "${name}" ${problem}. Set it per stage under params: in serverless.yml ` +
         `or on the command line: --param "${name}=${example}".`,
     );
+  }
+}
+
+/**
+ * The sls command being run ("deploy", "invoke local", ...): the framework does not pass it to
+ * variable sources, so it is read from the command line the same way the CLI reads it (the words
+ * before the first option). An unknown command is treated as one that builds: strict by default.
+ */
+function commandOf(argv) {
+  const words = [];
+  for (const arg of argv.slice(2)) {
+    if (arg.startsWith('-')) break;
+    words.push(arg);
+  }
+  return words.join(' ');
+}
+
+const READ_ONLY = new Set([
+  'info',
+  'logs',
+  'invoke',
+  'remove',
+  'metrics',
+  'print',
+  'rollback',
+  'rollback function',
+  'deploy list',
+  'deploy list functions',
+]);
+
+function builds(command) {
+  return BUILDS.has(command) || !READ_ONLY.has(command);
+}
+
+function levenshtein(a, b) {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i += 1) {
+    let previous = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j += 1) {
+      const current = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length];
+}
+
+function nearest(name) {
+  const folded = name.toLowerCase();
+  return KNOWN.map((known) => ({ known, distance: levenshtein(folded, known.toLowerCase()) })).sort(
+    (x, y) => x.distance - y.distance,
+  )[0].known;
+}
+
+function unknownParameter(name, where) {
+  return new ConfigurationError(
+    `Unknown parameter "${name}" ${where}; did you mean "${nearest(name)}"? ` +
+      `The parameters are: ${KNOWN.join(', ')}.`,
+  );
+}
+
+/** Every parameter name given on the command line or in serverless.yml must be one of KNOWN. */
+async function refuseUnknownNames(options, resolveConfigurationProperty) {
+  const given = [options.param ?? []].flat();
+  for (const spec of given) {
+    const name = String(spec).split('=')[0].trim();
+    if (!KNOWN.includes(name)) throw unknownParameter(name, `(--param "${spec}")`);
+  }
+  const blocks = (await resolveConfigurationProperty(['params'])) ?? {};
+  for (const [stage, block] of Object.entries(blocks)) {
+    for (const name of Object.keys(block ?? {})) {
+      if (!KNOWN.includes(name))
+        throw unknownParameter(name, `(params.${stage} in serverless.yml)`);
+    }
   }
 }
 
@@ -48,7 +146,9 @@ function integer(name, raw, min, max, example) {
 }
 
 /** Resolves and validates all parameters once per `sls` run. */
-async function load({ resolveVariable }) {
+async function load({ options = {}, resolveVariable, resolveConfigurationProperty }) {
+  await refuseUnknownNames(options, resolveConfigurationProperty);
+  const command = commandOf(process.argv);
   const stage = String(await resolveVariable('sls:stage'));
   if (!STAGE.test(stage)) {
     throw new ConfigurationError(
@@ -58,7 +158,15 @@ async function load({ resolveVariable }) {
   const service = String(await resolveVariable('self:service'));
   const region = String(await resolveVariable('self:provider.region'));
 
+  if (DEPLOYS.has(command) && stage === OFFLINE_STAGE) {
+    throw new ConfigurationError(
+      `Stage "${OFFLINE_STAGE}" is the offline stage (placeholder accounts, used by npm start, npm run check ` +
+        'and the tests) and is never deployed. Deploy a stage of your own with your accounts: ' +
+        'npx sls deploy --stage dev --param "targetAccountIds=<your target account id>".',
+    );
+  }
   const accountsRaw = await read(resolveVariable, 'targetAccountIds');
+  if (!accountsRaw && !builds(command)) return readOnly(service, stage, region);
   if (!accountsRaw) {
     throw new ParameterError(
       'targetAccountIds',
@@ -78,6 +186,15 @@ async function load({ resolveVariable }) {
   }
   if (new Set(accountIds).size !== accountIds.length) {
     throw new ParameterError('targetAccountIds', 'lists an account twice', '222222222222');
+  }
+  const placeholder = accountIds.find((id) => PLACEHOLDER_ACCOUNT.test(id));
+  if (DEPLOYS.has(command) && placeholder) {
+    throw new ParameterError(
+      'targetAccountIds',
+      `names ${placeholder}, a placeholder account id of the offline examples, not one of yours: ` +
+        'a deployed trust towards it would let whoever owns that account in',
+      '<your 12-digit target account id>',
+    );
   }
 
   const roleName = await read(resolveVariable, 'targetRoleName');
@@ -129,38 +246,88 @@ async function load({ resolveVariable }) {
     'Fn::Sub': `arn:\${AWS::Partition}:iam::${account}:role/${roleName}`,
   });
 
-  return {
-    accountIds: accountIds.join(','),
-    roleName,
-    externalId,
-    targetBucket:
-      (await read(resolveVariable, 'targetBucket')) || 'cross-account-demo-{accountId}-{region}',
-    targetRegion,
-    sessionDurationSeconds: String(
-      integer(
-        'sessionDurationSeconds',
-        await read(resolveVariable, 'sessionDurationSeconds'),
-        900,
-        3600,
-        '900',
+  return validateAsTheFunctionWill(
+    {
+      accountIds: accountIds.join(','),
+      roleName,
+      externalId,
+      targetBucket:
+        (await read(resolveVariable, 'targetBucket')) || 'cross-account-demo-{accountId}-{region}',
+      targetRegion,
+      sessionDurationSeconds: String(
+        integer(
+          'sessionDurationSeconds',
+          await read(resolveVariable, 'sessionDurationSeconds'),
+          900,
+          3600,
+          '900',
+        ),
       ),
-    ),
-    fanoutConcurrency: String(
-      integer('fanoutConcurrency', await read(resolveVariable, 'fanoutConcurrency'), 1, 50, '8'),
-    ),
-    organizationId,
-    executionRoleName,
-    // The only permission the function has beyond its own logs: assume the target role, by exact
-    // ARN in each configured account, or (organization mode) by name in accounts of one organization.
-    assumeRoleStatement: organizationId
-      ? {
-          Effect: 'Allow',
-          Action: 'sts:AssumeRole',
-          Resource: roleArn('*'),
-          Condition: { StringEquals: { 'aws:ResourceOrgID': organizationId } },
-        }
-      : { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: accountIds.map(roleArn) },
+      fanoutConcurrency: String(
+        integer('fanoutConcurrency', await read(resolveVariable, 'fanoutConcurrency'), 1, 50, '8'),
+      ),
+      organizationId,
+      executionRoleName,
+      // The only permission the function has beyond its own logs: assume the target role, by exact
+      // ARN in each configured account, or (organization mode) by name in accounts of one organization.
+      assumeRoleStatement: organizationId
+        ? {
+            Effect: 'Allow',
+            Action: 'sts:AssumeRole',
+            Resource: roleArn('*'),
+            Condition: { StringEquals: { 'aws:ResourceOrgID': organizationId } },
+          }
+        : { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: accountIds.map(roleArn) },
+    },
+    region,
+  );
+}
+
+/**
+ * For commands that only read or remove a deployed stack: nothing is built, so the targets are
+ * not needed; the function's environment keeps the values given at deploy.
+ */
+function readOnly(service, stage, region) {
+  return {
+    accountIds: '',
+    roleName: '',
+    externalId: '',
+    targetBucket: '',
+    targetRegion: region,
+    sessionDurationSeconds: '',
+    fanoutConcurrency: '',
+    organizationId: '',
+    executionRoleName: `${service}-${stage}-${region}-exec`,
+    assumeRoleStatement: { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: [] },
   };
+}
+
+/**
+ * The function's own cold-start validation (src/config.ts), run on the environment this stack
+ * gives it: one schema for deploy time and run time, so a value that would fail every cold start
+ * (a bucket template that resolves to an invalid name, say) stops the deploy instead.
+ */
+function validateAsTheFunctionWill(result, region) {
+  // tsx is a devDependency, present wherever sls runs from a checkout.
+  const { require: requireTs } = require('tsx/cjs/api');
+  const { loadConfig } = requireTs('../src/config.ts', __filename);
+  try {
+    loadConfig({
+      AWS_REGION: region,
+      TARGET_ACCOUNT_IDS: result.accountIds,
+      TARGET_ROLE_NAME: result.roleName,
+      TARGET_EXTERNAL_ID: result.externalId,
+      TARGET_BUCKET: result.targetBucket,
+      TARGET_REGION: result.targetRegion,
+      SESSION_DURATION_SECONDS: result.sessionDurationSeconds,
+      FANOUT_CONCURRENCY: result.fanoutConcurrency,
+      TARGET_ORGANIZATION_ID: result.organizationId,
+    });
+  } catch (error) {
+    if (error?.code !== 'ConfigError') throw error;
+    throw new ConfigurationError(`The function would refuse this configuration: ${error.message}.`);
+  }
+  return result;
 }
 
 // Not memoised: the framework calls this in several passes and an early pass may fail only

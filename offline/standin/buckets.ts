@@ -1,5 +1,7 @@
 // The S3 side's data: buckets owned by target accounts, with objects kept in memory.
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { s3Error } from './awsErrors';
 
 export interface StoredObject {
@@ -33,14 +35,20 @@ export interface Listing {
   readonly nextContinuationToken: string | undefined;
 }
 
+// The same files `aws s3 sync resources/demo-objects ...` puts into a real demo bucket (README,
+// "Deploy to two accounts"), so an offline listing and a real one show the same keys.
+const DEMO_OBJECTS_DIR = join(__dirname, '..', '..', 'resources', 'demo-objects');
+
 /** What a demo bucket holds unless a seed says otherwise: a few objects under two prefixes. */
-export const DEFAULT_OBJECTS: Readonly<Record<string, string>> = {
-  'README.txt': 'Demo bucket served by the offline AWS stand-in.\n',
-  'reports/2026-01.csv': 'month,requests\n2026-01,1200\n',
-  'reports/2026-02.csv': 'month,requests\n2026-02,1350\n',
-  'reports/summary.json': '{"months":2,"requests":2550}\n',
-  'archive/2025/12.csv': 'month,requests\n2025-12,980\n',
-};
+export const DEFAULT_OBJECTS: Readonly<Record<string, string>> = Object.fromEntries(
+  readdirSync(DEMO_OBJECTS_DIR, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => {
+      const path = join(entry.parentPath, entry.name);
+      return [relative(DEMO_OBJECTS_DIR, path).split(sep).join('/'), readFileSync(path, 'utf8')];
+    })
+    .sort(([a], [b]) => (a < b ? -1 : 1)),
+);
 
 export class BucketStore {
   private readonly buckets = new Map<string, Bucket>();
