@@ -43,7 +43,7 @@ const DEMO_OBJECTS_DIR = join(__dirname, '..', '..', 'resources', 'demo-objects'
 export const DEFAULT_OBJECTS: Readonly<Record<string, string>> = Object.fromEntries(
   readdirSync(DEMO_OBJECTS_DIR, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
-    .map((entry) => {
+    .map((entry): [string, string] => {
       const path = join(entry.parentPath, entry.name);
       return [relative(DEMO_OBJECTS_DIR, path).split(sep).join('/'), readFileSync(path, 'utf8')];
     })
