@@ -1,0 +1,202 @@
+// The README is an executable specification: every shell command in its code blocks runs here,
+// in a temporary copy of the project, in the order written. Commands that need no AWS must succeed
+// (or fail where the README says they do) and print what the README shows; commands that need AWS
+// run with no credentials against endpoints that refuse connections and may fail only on the
+// credentials or the connection, never on configuration or variable resolution.
+import { execFile, execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { PROJECT_ROOT } from '../../offline/synth';
+import { type ReadmeCommand, readmeCommands, shape } from './commands';
+
+type Plan =
+  | { kind: 'local'; expectedExit: number }
+  | { kind: 'aws'; tool: 'sls' | 'aws' }
+  | { kind: 'env' }
+  | { kind: 'not run'; reason: string };
+
+// Commands that cannot run here, with the reason. Anything else the README adds must be runnable.
+const NOT_RUN: Record<string, string> = {
+  'npm ci':
+    'installs node_modules: the suite itself runs after `npm ci`, and the copy shares its node_modules',
+  'npm test': 'is the suite this test belongs to',
+  'npm run format': 'rewrites files; `npm test` runs its read-only twin, `biome check`',
+  'npm run bench':
+    'takes a minute and exits 1 while a target is missed; CI runs the suite, not the benchmark',
+};
+
+function plan(command: ReadmeCommand, hasAwsCli: boolean): Plan {
+  const { text } = command;
+  const base = Object.keys(NOT_RUN).find((name) => text === name || text.startsWith(`${name} `));
+  if (base) return { kind: 'not run', reason: NOT_RUN[base] ?? '' };
+  if (/^export \w+=/.test(text)) return { kind: 'env' };
+  if (/^npm (start|run)\b/.test(text)) {
+    return { kind: 'local', expectedExit: /\bexits? 1\b/.test(command.comment) ? 1 : 0 };
+  }
+  if (text.startsWith('npx sls ')) return { kind: 'aws', tool: 'sls' };
+  if (text.startsWith('aws ')) {
+    return hasAwsCli
+      ? { kind: 'aws', tool: 'aws' }
+      : { kind: 'not run', reason: 'the AWS CLI is not installed on this machine' };
+  }
+  throw new Error(
+    `README line ${command.line}: no rule for running "${text}"; add one to tests/readme/readme-commands.test.ts`,
+  );
+}
+
+/** `npm ci && npm start` is two commands. */
+function expand(commands: ReadmeCommand[]): ReadmeCommand[] {
+  return commands.flatMap((command) =>
+    command.text.split(' && ').map((text) => ({ ...command, text: text.trim() })),
+  );
+}
+
+const hasAwsCli = (() => {
+  try {
+    execFileSync('aws', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+const commands = expand(readmeCommands(readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8')));
+const planned = commands.map((command) => ({ command, plan: plan(command, hasAwsCli) }));
+
+// What a failure for want of AWS access looks like, from the Serverless CLI and the AWS CLI.
+const NO_AWS_ACCESS =
+  /credentials not found|profile "?\w+"? doesn't seem to be configured|config profile \(\w+\) could not be found|Unable to locate credentials|ECONNREFUSED|Could not connect to the endpoint/;
+const CONFIGURATION_FAILURE =
+  /Cannot resolve|ConfigurationError|Parameter "|Unknown parameter|Invalid template|No such file|does not exist|usage:|Unknown options|Detected unrecognized CLI options/i;
+
+let copy: string;
+let env: NodeJS.ProcessEnv;
+const exported: Record<string, string> = {};
+
+beforeAll(() => {
+  copy = mkdtempSync(join(tmpdir(), 'xacct-readme-'));
+  const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], {
+    cwd: PROJECT_ROOT,
+    encoding: 'utf8',
+  })
+    .split('\n')
+    .filter(Boolean);
+  for (const file of files) {
+    mkdirSync(dirname(join(copy, file)), { recursive: true });
+    try {
+      cpSync(join(PROJECT_ROOT, file), join(copy, file));
+    } catch (error) {
+      // A file deleted in the working tree but still in the index.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(copy, 'node_modules'));
+  const awsFiles = join(copy, '.aws-none');
+  mkdirSync(awsFiles);
+  env = {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: '',
+    AWS_SECRET_ACCESS_KEY: '',
+    AWS_SESSION_TOKEN: '',
+    AWS_PROFILE: '',
+    AWS_CONFIG_FILE: join(awsFiles, 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(awsFiles, 'credentials'),
+    // Port 9 (discard) on loopback: nothing listens, so every connection is refused at once.
+    AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_PAGER: '',
+  };
+});
+
+afterAll(() => rmSync(copy, { recursive: true, force: true }));
+
+function runInCopy(text: string): Promise<{ code: number; output: string; stdout: string }> {
+  const prefix = Object.entries(exported)
+    .map(([name, value]) => `export ${name}='${value}'; `)
+    .join('');
+  return new Promise((resolve) => {
+    execFile(
+      'bash',
+      ['-c', `${prefix}${text}`],
+      { cwd: copy, env, timeout: 180_000, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, output: `${stdout}\n${stderr}`, stdout });
+      },
+    );
+  });
+}
+
+/** Why an AWS command's failure is not the one allowed, or undefined when it is. */
+function wrongFailure(code: number, output: string): string | undefined {
+  if (code === 0) return 'it succeeded with no credentials and no endpoint';
+  if (CONFIGURATION_FAILURE.test(output)) return 'it failed on configuration';
+  if (!NO_AWS_ACCESS.test(output))
+    return 'it failed, but not for want of credentials or a connection';
+  return undefined;
+}
+
+describe('the README', () => {
+  it('has commands, and a rule for each of them', () => {
+    expect(planned.filter(({ plan }) => plan.kind === 'local').length).toBeGreaterThan(5);
+    expect(planned.filter(({ plan }) => plan.kind === 'aws').length).toBeGreaterThan(3);
+  });
+
+  it('lists the commands it cannot run, with the reason', () => {
+    const notRun = planned.flatMap(({ command, plan }) =>
+      plan.kind === 'not run' ? [`line ${command.line}: ${command.text} (${plan.reason})`] : [],
+    );
+    process.stdout.write(`README commands not run:\n  ${notRun.join('\n  ')}\n`);
+    for (const line of notRun) expect(line).toMatch(/\(.+\)$/);
+  });
+
+  it('would fail on a command that breaks: a misspelled parameter is a configuration failure', async () => {
+    const { code, output } = await runInCopy(
+      'npx sls deploy --stage dev --region us-east-1 --param targetAccountId=444455556666',
+    );
+    expect(wrongFailure(code, output)).toBe('it failed on configuration');
+  }, 120_000);
+});
+
+describe.each(planned.map((entry) => [`line ${entry.command.line}: ${entry.command.text}`, entry]))(
+  'README %s',
+  (_, { command, plan }) => {
+    if (plan.kind === 'not run') {
+      it.skip(`is not run: ${plan.reason}`, () => undefined);
+      return;
+    }
+    if (plan.kind === 'env') {
+      it('sets the variables the commands after it use', () => {
+        for (const [, name, value] of command.text.matchAll(/(\w+)=(\S+)/g)) {
+          if (name && value) exported[name] = value;
+        }
+        expect(Object.keys(exported).length).toBeGreaterThan(0);
+      });
+      return;
+    }
+    if (plan.kind === 'local') {
+      it(`runs offline and exits ${plan.expectedExit}${command.shownOutput ? ', printing what the README shows' : ''}`, async () => {
+        const { code, output } = await runInCopy(command.text);
+        if (code !== plan.expectedExit) {
+          throw new Error(`exit ${code}, expected ${plan.expectedExit}:\n${output.slice(-3000)}`);
+        }
+        const actual = shape(output);
+        for (const shown of command.shownOutput ?? []) {
+          if (shown.trim() === '' || shown.trim() === '…') continue;
+          if (!actual.includes(shape(shown))) {
+            throw new Error(
+              `the README shows\n  ${shown.trim()}\nbut the command printed no such line:\n${output.slice(-3000)}`,
+            );
+          }
+        }
+      }, 180_000);
+      return;
+    }
+    it('fails only for want of AWS credentials or a connection, never on configuration', async () => {
+      const { code, output } = await runInCopy(command.text);
+      const wrong = wrongFailure(code, output);
+      if (wrong) throw new Error(`${wrong}:\n${output.slice(-3000)}`);
+    }, 120_000);
+  },
+);
