@@ -1,17 +1,16 @@
 // Runs the real `sls package` into a temporary folder and reads what it produced: the
 // CloudFormation template that `sls deploy` would submit and the deployment artefact.
-import { execFile } from 'node:child_process';
-import { mkdirSync, rmSync, statSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { type ChildProcess, execFile } from 'node:child_process';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type Entry, openPromise as openZip } from 'yauzl';
+import { copyProject, PROJECT_ROOT } from './projectCopy';
+import { makeTempDir, removeTempDir } from './tempDirs';
 
 const run = promisify(execFile);
 
-export const PROJECT_ROOT = resolve(__dirname, '..');
+export { PROJECT_ROOT };
 export const SLS_BIN = join(PROJECT_ROOT, 'node_modules', '.bin', 'sls');
 
 export interface SlsOptions {
@@ -52,64 +51,52 @@ export function slsArgs({ stage = 'local', region, params = {} }: SlsOptions): s
   return args;
 }
 
-/**
- * A private esbuild work folder per run, so that concurrent runs (jest workers, `npm start`
- * while tests run) never share one.
- */
-export function isolatedBuildEnv(dir: string): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    ESBUILD_WORK_FOLDER: relative(PROJECT_ROOT, join(dir, 'esbuild')),
-    // serverless-esbuild's zip step leaves a folder in the temp dir; keep it inside ours.
-    TMPDIR: dir,
-  };
-}
-
-const LOCK = join(tmpdir(), 'cross-account-lambda-sls-package.lock');
-const STALE_LOCK_MS = 120_000;
+const runningChildren = new Set<ChildProcess>();
+let killOnExitInstalled = false;
 
 /**
- * Runs `fn` while no other process of this project runs `sls package`: even with `--package`,
- * serverless-esbuild passes the zip through <project>/.serverless, so two runs at once fail with
- * ENOENT there. mkdir is atomic; a lock left by a killed process expires.
+ * An `sls package` still running when this process exits (Ctrl-C, SIGTERM, a closed pipe) is
+ * killed with it, so it cannot write into the temp folder that the exit handler removes.
  */
-export async function oneSlsPackageAtATime<T>(fn: () => Promise<T>): Promise<T> {
-  for (;;) {
-    try {
-      mkdirSync(LOCK);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      try {
-        if (Date.now() - statSync(LOCK).mtimeMs > STALE_LOCK_MS)
-          rmSync(LOCK, { recursive: true, force: true });
-      } catch {
-        // Released between the two calls: try again.
-      }
-      await sleep(100);
-    }
+async function stoppedAtExit<T>(child: ChildProcess, done: Promise<T>): Promise<T> {
+  if (!killOnExitInstalled) {
+    // First among the 'exit' listeners: killed before tempDirs.ts removes the folder.
+    process.prependOnceListener('exit', () => {
+      for (const running of runningChildren) running.kill('SIGKILL');
+    });
+    killOnExitInstalled = true;
   }
+  runningChildren.add(child);
   try {
-    return await fn();
+    return await done;
   } finally {
-    rmSync(LOCK, { recursive: true, force: true });
+    runningChildren.delete(child);
   }
 }
 
-export function synthesize(options: SlsOptions = {}): Promise<Synthesis> {
-  return oneSlsPackageAtATime(() => packageInto(options));
+/** The environment `sls` runs in: whatever it or its plugins leave in the temp dir stays in ours. */
+export function isolatedBuildEnv(dir: string): NodeJS.ProcessEnv {
+  return { ...process.env, TMPDIR: dir };
 }
 
-async function packageInto(options: SlsOptions): Promise<Synthesis> {
-  const dir = await mkdtemp(join(tmpdir(), 'xacct-synth-'));
-  const dispose = () => rm(dir, { recursive: true, force: true });
+/**
+ * Runs the real `sls package` in a private copy of the project (see projectCopy.ts), so it never
+ * touches the user's build output and needs no lock against concurrent runs.
+ */
+export async function synthesize(options: SlsOptions = {}): Promise<Synthesis> {
+  const dir = await makeTempDir('xacct-synth-');
+  const dispose = () => removeTempDir(dir);
+  const project = join(dir, 'project');
   const out = join(dir, 'package');
   try {
-    await run(SLS_BIN, ['package', ...slsArgs(options), '--package', out], {
-      cwd: PROJECT_ROOT,
+    await mkdir(project);
+    copyProject(project);
+    const running = run(SLS_BIN, ['package', ...slsArgs(options), '--package', out], {
+      cwd: project,
       env: isolatedBuildEnv(dir),
       maxBuffer: 16 * 1024 * 1024,
     });
+    await stoppedAtExit(running.child, running);
   } catch (error) {
     await dispose();
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };

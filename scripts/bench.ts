@@ -2,10 +2,14 @@
 // handler, side by side with the naive build, the SDK-external build and a port of the AWS
 // article's handler, all against the offline stand-in on 127.0.0.1. Prints each section with its
 // targets and exits 1 when one is missed (2 when the bench itself could not run).
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type StandIn, startStandIn } from '../offline/standin';
+import {
+  exitCleanlyOnSignalsAndClosedPipes,
+  makeTempDir,
+  removeTempDir,
+} from '../offline/tempDirs';
 import { shippedBuildOptions } from './bench/buildOptions';
 import { bundleSection } from './bench/bundleSection';
 import { STANDIN_TOKEN_VARIABLE, STANDIN_URL_VARIABLE } from './bench/child/standinStats';
@@ -37,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
   const machine = describeMachine();
   process.stdout.write(`${machine}\n\n`);
 
-  const workDir = await mkdtemp(join(tmpdir(), 'xacct-bench-'));
+  const workDir = await makeTempDir('xacct-bench-');
   const standIns: StandIn[] = [];
   let stacks: { single: Stack; fanOut: Stack } | undefined;
   const step = (text: string) =>
@@ -148,7 +152,7 @@ async function main(argv: string[]): Promise<number> {
     await Promise.all(standIns.map((standIn) => standIn.close()));
     await stacks?.single.synthesis.dispose();
     await stacks?.fanOut.synthesis.dispose();
-    await rm(workDir, { recursive: true, force: true });
+    await removeTempDir(workDir);
   }
 }
 
@@ -161,6 +165,7 @@ function childEnvironment(stack: Stack, standIn: StandIn, workDir: string): Reco
 }
 
 if (require.main === module) {
+  exitCleanlyOnSignalsAndClosedPipes();
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

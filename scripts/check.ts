@@ -11,6 +11,7 @@ import {
   runCheck,
 } from '../offline/iam';
 import { SynthesisError, synthesize } from '../offline/synth';
+import { exitCleanlyOnSignalsAndClosedPipes } from '../offline/tempDirs';
 import {
   accountId,
   paramsFrom,
@@ -107,6 +108,7 @@ async function main(): Promise<number> {
   }
 }
 
+exitCleanlyOnSignalsAndClosedPipes();
 main().then(
   (code) => {
     process.exitCode = code;

@@ -3,6 +3,7 @@
 // match the home stack as `sls package` synthesises it for the same --stage / --param values.
 import { parseArgs } from 'node:util';
 import { functionEnvironment, SynthesisError, synthesize } from '../offline/synth';
+import { exitCleanlyOnSignalsAndClosedPipes } from '../offline/tempDirs';
 import { paramsFrom } from './args';
 
 const HELP = `Usage: npm run stackset -- --ou <ou-id> [--ou <ou-id> ...] [options]
@@ -93,4 +94,5 @@ aws cloudformation create-stack-instances \\
 #    npx sls deploy --stage ${values.stage} --param "targetAccountIds=<id>,<id>,…"`);
 }
 
+exitCleanlyOnSignalsAndClosedPipes();
 void main();

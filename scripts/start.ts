@@ -2,9 +2,6 @@
 // `sls package`, builds the policy model (offline/iam) from it and the target template, starts the
 // AWS stand-in on 127.0.0.1, runs the real `sls invoke local` against it and prints the result.
 // A misconfigured stack fails here exactly as it would in AWS, with the handler's own message.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   EvaluatorError,
@@ -30,6 +27,7 @@ import {
   type Synthesis,
   SynthesisError,
 } from '../offline/synth';
+import { exitQuietlyOnClosedPipe, makeTempDir, removeTempDir } from '../offline/tempDirs';
 import {
   accountId,
   paramsFrom,
@@ -242,7 +240,7 @@ export async function main(
     });
     if (signal?.aborted) return interrupted(signal);
     io.out(header(model, standIn, options));
-    workDir = await mkdtemp(join(tmpdir(), 'xacct-start-'));
+    workDir = await makeTempDir('xacct-start-');
     const invocation = await runInvokeLocal({
       standIn,
       workDir,
@@ -267,7 +265,7 @@ export async function main(
   } finally {
     await standIn?.close();
     await synthesis?.dispose();
-    if (workDir) await rm(workDir, { recursive: true, force: true });
+    if (workDir) await removeTempDir(workDir);
   }
 }
 
@@ -399,6 +397,7 @@ if (require.main === module) {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  exitQuietlyOnClosedPipe();
   main(process.argv.slice(2), processIo, { signal: controller.signal }).then(
     (code) => {
       process.exitCode = code;

@@ -1,14 +1,16 @@
 // Runs the real `sls invoke local` against a running stand-in. The function runs in a child
 // process exactly as a user would run it; only the environment points the SDK at 127.0.0.1.
 import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { isolatedBuildEnv, PROJECT_ROOT, SLS_BIN, slsArgs } from '../synth';
+import { copyProject } from '../projectCopy';
+import { isolatedBuildEnv, SLS_BIN, slsArgs } from '../synth';
 import { StandInError } from './errors';
 import type { HomeCredentials } from './homeCredentials';
 
 export interface InvokeLocalOptions {
   readonly standIn: { readonly url: string; readonly homeCredentials: HomeCredentials };
-  /** Private temp folder (esbuild output, empty AWS config files). */
+  /** Private temp folder (the project's copy it runs in, empty AWS config files). */
   readonly workDir: string;
   readonly functionName?: string;
   readonly stage?: string;
@@ -89,10 +91,14 @@ const KILL_GRACE_MS = 3000;
 export function runInvokeLocal(options: InvokeLocalOptions): Promise<InvokeLocalResult> {
   const args = invokeLocalArgs(options);
   const started = Date.now();
+  // In a copy of the project, so the user's own .esbuild/ and .serverless/ are never touched.
+  const project = join(options.workDir, 'project');
+  mkdirSync(project);
+  copyProject(project);
   return new Promise((resolve, reject) => {
     // Its own process group, so that stopping it also stops what it started (esbuild's service).
     const child = spawn(SLS_BIN, args, {
-      cwd: PROJECT_ROOT,
+      cwd: project,
       env: invokeLocalEnv(options),
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],

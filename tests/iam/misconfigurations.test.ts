@@ -32,14 +32,16 @@ const templates = {
 };
 
 beforeAll(async () => {
-  // One after the other: concurrent `sls package` runs share <project>/.serverless.
-  templates.local = await homeTemplate();
-  templates.threeAccounts = await homeTemplate({
-    targetAccountIds: [A, B, C].join(','),
-    externalId: EXTERNAL_ID,
-    targetRoleName: RENAMED_ROLE,
-  });
-  templates.organization = await homeTemplate({ organizationId: ORG });
+  // At once: each synthesis builds in its own copy of the project.
+  [templates.local, templates.threeAccounts, templates.organization] = await Promise.all([
+    homeTemplate(),
+    homeTemplate({
+      targetAccountIds: [A, B, C].join(','),
+      externalId: EXTERNAL_ID,
+      targetRoleName: RENAMED_ROLE,
+    }),
+    homeTemplate({ organizationId: ORG }),
+  ]);
 }, SYNTH_TIMEOUT_MS);
 
 afterAll(removeEditedTemplates);

@@ -4,9 +4,10 @@
 // run with no credentials against endpoints that refuse connections and may fail only on the
 // credentials or the connection, never on configuration or variable resolution.
 import { execFile, execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { copyProject } from '../../offline/projectCopy';
 import { PROJECT_ROOT } from '../../offline/synth';
 import { type ReadmeCommand, readmeCommands, shape } from './commands';
 
@@ -75,23 +76,7 @@ let env: NodeJS.ProcessEnv;
 const exported: Record<string, string> = {};
 
 beforeAll(() => {
-  copy = mkdtempSync(join(tmpdir(), 'xacct-readme-'));
-  const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], {
-    cwd: PROJECT_ROOT,
-    encoding: 'utf8',
-  })
-    .split('\n')
-    .filter(Boolean);
-  for (const file of files) {
-    mkdirSync(dirname(join(copy, file)), { recursive: true });
-    try {
-      cpSync(join(PROJECT_ROOT, file), join(copy, file));
-    } catch (error) {
-      // A file deleted in the working tree but still in the index.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-  }
-  symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(copy, 'node_modules'));
+  copy = copyProject(mkdtempSync(join(tmpdir(), 'xacct-readme-')));
   const awsFiles = join(copy, '.aws-none');
   mkdirSync(awsFiles);
   env = {
@@ -177,9 +162,12 @@ describe.each(planned.map((entry) => [`line ${entry.command.line}: ${entry.comma
     }
     if (plan.kind === 'local') {
       it(`runs offline and exits ${plan.expectedExit}${command.shownOutput ? ', printing what the README shows' : ''}`, async () => {
-        const { code, output } = await runInCopy(command.text);
+        const { code, output, stdout } = await runInCopy(command.text);
         if (code !== plan.expectedExit) {
           throw new Error(`exit ${code}, expected ${plan.expectedExit}:\n${output.slice(-3000)}`);
+        }
+        if (/\s--json\b/.test(command.text)) {
+          expect(() => JSON.parse(stdout)).not.toThrow();
         }
         const actual = shape(output);
         for (const shown of command.shownOutput ?? []) {

@@ -3,11 +3,13 @@
 // of the offline stage or of a placeholder account, an unknown parameter name and a bucket name
 // the function would refuse all stop before anything is built.
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { PROJECT_ROOT, SLS_BIN } from '../../offline/synth';
+import { copyProject } from '../../offline/projectCopy';
+import { SLS_BIN } from '../../offline/synth';
 
 const run = promisify(execFile);
 
@@ -24,10 +26,17 @@ const OFFLINE_ENV: NodeJS.ProcessEnv = {
   AWS_EC2_METADATA_DISABLED: 'true',
 };
 
+// A copy of the project, so that what sls may build never lands in the checkout.
+let project: string;
+beforeAll(() => {
+  project = copyProject(mkdtempSync(join(tmpdir(), 'xacct-lifecycle-project-')));
+});
+afterAll(() => rmSync(project, { recursive: true, force: true }));
+
 async function sls(args: string[]): Promise<{ code: number; output: string }> {
   try {
     const { stdout, stderr } = await run(SLS_BIN, args, {
-      cwd: PROJECT_ROOT,
+      cwd: project,
       env: OFFLINE_ENV,
       timeout: 90_000,
     });
