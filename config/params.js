@@ -11,17 +11,24 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const STAGE = /^[a-zA-Z0-9-]{1,20}$/;
 const MAX_ROLE_NAME = 64;
 
-// The parameters this file validates; any other name given with --param or under params: is a typo.
-const KNOWN = [
+// The core's parameters; the job adds its own (Job.parameters in job/). Any other name given with
+// --param or under params: is a typo.
+const CORE_PARAMETERS = [
   'targetAccountIds',
   'targetRoleName',
   'externalId',
-  'targetBucket',
   'targetRegion',
   'sessionDurationSeconds',
   'fanoutConcurrency',
   'organizationId',
 ];
+
+// tsx is a devDependency, present wherever sls runs from a checkout: the job and the function's
+// own configuration code are read as they are, so deploy time and run time share one schema.
+const { require: requireTs } = require('tsx/cjs/api');
+const { job } = requireTs('../job/index.ts', __filename);
+const { loadAllConfig } = requireTs('../src/crossAccount.ts', __filename);
+const KNOWN = [...CORE_PARAMETERS, ...Object.keys(job.parameters)];
 
 // Commands that build the function (and so bake the targets into it), and those that create
 // resources in AWS. The rest (info, logs, invoke, remove, metrics, print, ...) work on a deployed
@@ -126,6 +133,22 @@ async function refuseUnknownNames(options, resolveConfigurationProperty) {
         throw unknownParameter(name, `(params.${stage} in serverless.yml)`);
     }
   }
+}
+
+/** A job parameter: --param, else params.<stage>, else params.default, else the job's default. */
+async function jobParameter(name, { options, stage, resolveConfigurationProperty }) {
+  const given = [options.param ?? []]
+    .flat()
+    .map((spec) => String(spec))
+    .filter((spec) => spec.split('=')[0].trim() === name);
+  const last = given[given.length - 1];
+  if (last !== undefined) return last.slice(last.indexOf('=') + 1).trim();
+  for (const block of [stage, 'default']) {
+    const value = await resolveConfigurationProperty(['params', block, name]);
+    if (value !== undefined && value !== null && String(value).trim() !== '')
+      return String(value).trim();
+  }
+  return job.parameters[name].default;
 }
 
 async function read(resolveVariable, name) {
@@ -246,13 +269,21 @@ async function load({ options = {}, resolveVariable, resolveConfigurationPropert
     'Fn::Sub': `arn:\${AWS::Partition}:iam::${account}:role/${roleName}`,
   });
 
+  const jobEnvironment = {};
+  for (const [name, parameter] of Object.entries(job.parameters)) {
+    jobEnvironment[parameter.variable] = await jobParameter(name, {
+      options,
+      stage,
+      resolveConfigurationProperty,
+    });
+  }
+
   return validateAsTheFunctionWill(
     {
       accountIds: accountIds.join(','),
       roleName,
       externalId,
-      targetBucket:
-        (await read(resolveVariable, 'targetBucket')) || 'cross-account-demo-{accountId}-{region}',
+      jobEnvironment,
       targetRegion,
       sessionDurationSeconds: String(
         integer(
@@ -292,42 +323,40 @@ function readOnly(service, stage, region) {
     accountIds: '',
     roleName: '',
     externalId: '',
-    targetBucket: '',
     targetRegion: region,
     sessionDurationSeconds: '',
     fanoutConcurrency: '',
     organizationId: '',
     executionRoleName: `${service}-${stage}-${region}-exec`,
     assumeRoleStatement: { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: [] },
+    environment: {},
   };
 }
 
 /**
- * The function's own cold-start validation (src/config.ts), run on the environment this stack
- * gives it: one schema for deploy time and run time, so a value that would fail every cold start
- * (a bucket template that resolves to an invalid name, say) stops the deploy instead.
+ * The function's own cold-start validation (src/config.ts and the job's loadConfig), run on the
+ * environment this stack gives it: one schema for deploy time and run time, so a value that would
+ * fail every cold start (a bucket template that resolves to an invalid name, say) stops the
+ * deploy instead. The result carries that environment for serverless.yml.
  */
 function validateAsTheFunctionWill(result, region) {
-  // tsx is a devDependency, present wherever sls runs from a checkout.
-  const { require: requireTs } = require('tsx/cjs/api');
-  const { loadConfig } = requireTs('../src/config.ts', __filename);
+  const environment = {
+    TARGET_ACCOUNT_IDS: result.accountIds,
+    TARGET_ROLE_NAME: result.roleName,
+    TARGET_EXTERNAL_ID: result.externalId,
+    TARGET_REGION: result.targetRegion,
+    SESSION_DURATION_SECONDS: result.sessionDurationSeconds,
+    FANOUT_CONCURRENCY: result.fanoutConcurrency,
+    TARGET_ORGANIZATION_ID: result.organizationId,
+    ...result.jobEnvironment,
+  };
   try {
-    loadConfig({
-      AWS_REGION: region,
-      TARGET_ACCOUNT_IDS: result.accountIds,
-      TARGET_ROLE_NAME: result.roleName,
-      TARGET_EXTERNAL_ID: result.externalId,
-      TARGET_BUCKET: result.targetBucket,
-      TARGET_REGION: result.targetRegion,
-      SESSION_DURATION_SECONDS: result.sessionDurationSeconds,
-      FANOUT_CONCURRENCY: result.fanoutConcurrency,
-      TARGET_ORGANIZATION_ID: result.organizationId,
-    });
+    loadAllConfig(job, { AWS_REGION: region, ...environment });
   } catch (error) {
     if (error?.code !== 'ConfigError') throw error;
     throw new ConfigurationError(`The function would refuse this configuration: ${error.message}.`);
   }
-  return result;
+  return { ...result, environment };
 }
 
 // Not memoised: the framework calls this in several passes and an early pass may fail only

@@ -6,7 +6,6 @@ import { quote } from './redact';
 export interface TargetSpec {
   readonly account: string;
   readonly roleArn: string;
-  readonly bucket: string;
 }
 
 export interface Config {
@@ -17,7 +16,6 @@ export interface Config {
   readonly accountIds: readonly string[];
   readonly roleName: string;
   readonly externalId: string | undefined;
-  readonly bucketTemplate: string;
   readonly targetRegion: string;
   readonly sessionDurationSeconds: number;
   readonly fanoutConcurrency: number;
@@ -37,8 +35,6 @@ const EXTERNAL_ID = /^[\w+=,.@:/-]+$/;
 const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
 const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
 const ARN = /^arn:([^:]*):([^:]*):([^:]*):([^:]*):(.*)$/;
-const PLACEHOLDER = /\{([^}]*)\}/g;
-const KNOWN_PLACEHOLDERS = new Set(['accountId', 'region']);
 
 // What each variable is called where the user sets it.
 const HINTS = {
@@ -47,8 +43,6 @@ const HINTS = {
     "set --param targetRoleName=<role name> (the target stack's RoleName, default cross-account-demo-target)",
   TARGET_EXTERNAL_ID:
     "set --param externalId=<the target stack's ExternalId>, or leave it empty when the target requires none",
-  TARGET_BUCKET:
-    'set --param targetBucket=<bucket name> (may contain {accountId} and {region}, default cross-account-demo-{accountId}-{region})',
   TARGET_REGION: 'set --param targetRegion=<region id, for example eu-west-1>',
   SESSION_DURATION_SECONDS:
     'set --param sessionDurationSeconds=900 (at most 3600: assuming a role from Lambda is role chaining)',
@@ -81,13 +75,11 @@ export function loadConfig(env: Env): Config {
   }
   const accountIds = accountList(required(env, 'TARGET_ACCOUNT_IDS'));
   const roleName = roleNameOf(required(env, 'TARGET_ROLE_NAME'), homePartition);
-  const bucketTemplate = bucketTemplateOf(required(env, 'TARGET_BUCKET'));
   const targets = new Map<string, TargetSpec>();
   for (const account of accountIds) {
     targets.set(account, {
       account,
       roleArn: `arn:${homePartition}:iam::${account}:role/${roleName}`,
-      bucket: resolveBucket(bucketTemplate, account, targetRegion),
     });
   }
   return {
@@ -97,7 +89,6 @@ export function loadConfig(env: Env): Config {
     accountIds,
     roleName,
     externalId: externalIdOf(optional(env, 'TARGET_EXTERNAL_ID')),
-    bucketTemplate,
     targetRegion,
     sessionDurationSeconds: integer(env, 'SESSION_DURATION_SECONDS', 900, 900, 43200),
     fanoutConcurrency: integer(env, 'FANOUT_CONCURRENCY', 8, 1, 50),
@@ -188,49 +179,6 @@ function describeArn(
     : undefined;
   if (notes.length === 0 && name) notes.push(`use its name ${quote(name)}`);
   return `${quote(value, 128)}: ${notes.join('; ')}`;
-}
-
-function bucketTemplateOf(value: string): string {
-  if (value.startsWith('arn:')) {
-    fail('TARGET_BUCKET', `must be a bucket name, not an ARN; got ${quote(value, 128)}`);
-  }
-  for (const [, placeholder] of value.matchAll(PLACEHOLDER)) {
-    if (!KNOWN_PLACEHOLDERS.has(placeholder ?? '')) {
-      fail(
-        'TARGET_BUCKET',
-        `may only contain the placeholders {accountId} and {region}; got ${quote(`{${placeholder}}`)} in ${quote(value, 128)}`,
-      );
-    }
-  }
-  return value;
-}
-
-function resolveBucket(template: string, account: string, targetRegion: string): string {
-  const bucket = template.replaceAll('{accountId}', account).replaceAll('{region}', targetRegion);
-  const problem = bucketNameProblem(bucket);
-  if (problem) {
-    fail(
-      'TARGET_BUCKET',
-      `must resolve to a valid S3 bucket name; ${quote(template, 128)} gives ${quote(bucket, 128)} for account ${account}, which ${problem}`,
-    );
-  }
-  return bucket;
-}
-
-// S3 general purpose bucket naming rules.
-function bucketNameProblem(name: string): string | undefined {
-  if (name.length < 3 || name.length > 63) return `has ${name.length} characters (3 to 63 allowed)`;
-  if (!/^[a-z0-9.-]+$/.test(name)) return 'contains characters other than a-z, 0-9, dot and hyphen';
-  if (!/^[a-z0-9].*[a-z0-9]$/.test(name)) return 'does not begin and end with a letter or digit';
-  if (name.includes('..')) return 'contains two adjacent dots';
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return 'is formatted as an IP address';
-  const prefix = ['xn--', 'sthree-', 'amzn-s3-demo-'].find((reserved) => name.startsWith(reserved));
-  if (prefix) return `starts with the reserved prefix ${prefix}`;
-  const suffix = ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3'].find((reserved) =>
-    name.endsWith(reserved),
-  );
-  if (suffix) return `ends with the reserved suffix ${suffix}`;
-  return undefined;
 }
 
 function externalIdOf(value: string | undefined): string | undefined {

@@ -1,4 +1,3 @@
-import { S3Client } from '@aws-sdk/client-s3';
 import {
   GetCallerIdentityCommand,
   type GetCallerIdentityCommandOutput,
@@ -11,15 +10,17 @@ import {
   memoizeIdentityProvider,
 } from '@smithy/core';
 import { clientSettings, retryLogging } from './clientSettings';
+import type { ClientFactory, SdkClientClass } from './job';
 import type { Logger } from './logger';
 
 /** Everything needed to work in one target account, built once per role ARN per container. */
 export interface TargetSession {
   readonly roleArn: string;
   readonly sessionName: string;
-  /** Target-region clients; both sign with the one shared, cached credential. */
+  /** Target-region STS client, signing with the one shared, cached credential. */
   readonly sts: STSClient;
-  readonly s3: S3Client;
+  /** The job's clients: target-region, signing with the same credential. */
+  readonly clients: ClientFactory;
   /**
    * Makes sure a valid credential is cached, assuming the role only if there is none or it is
    * about to expire. Resolves to nothing so callers never hold the secret.
@@ -103,17 +104,20 @@ function createSession(roleArn: string, requestId: string, options: SessionOptio
 
   const sts = new STSClient({ ...clientSettings(options.targetRegion), credentials });
   sts.middlewareStack.use(retryLogging(logger, 'STS'));
-  const s3 = new S3Client({
-    ...clientSettings(options.targetRegion),
-    credentials,
-    // ListObjectsV2 has no body to checksum and its response no checksum to validate.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    // Target buckets are general purpose buckets (resources/cross-account-role.yml), never S3
-    // Express directory buckets, so the session-auth lookup per request is skipped.
-    disableS3ExpressSessionAuth: true,
-  });
-  s3.middlewareStack.use(retryLogging(logger, 'S3'));
+  const built = new Map<unknown, unknown>();
+  const clients: ClientFactory = {
+    client<C>(Client: SdkClientClass<C>, extra: Record<string, unknown> = {}): C {
+      let client = built.get(Client);
+      if (!client) {
+        client = new Client({ ...clientSettings(options.targetRegion), ...extra, credentials });
+        (client as { middlewareStack?: { use(plugin: unknown): void } }).middlewareStack?.use(
+          retryLogging(logger, Client.name.replace(/Client$/, '')),
+        );
+        built.set(Client, client);
+      }
+      return client as C;
+    },
+  };
 
   // Keyed by the credential object: the memoizer hands out the same object until it refreshes.
   let verified:
@@ -124,7 +128,7 @@ function createSession(roleArn: string, requestId: string, options: SessionOptio
     roleArn,
     sessionName,
     sts,
-    s3,
+    clients,
     async ensureCredentials() {
       await credentials();
     },

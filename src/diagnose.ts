@@ -10,17 +10,15 @@ import {
 import type { Config, TargetSpec } from './config';
 import {
   AssumeRoleDeniedError,
-  BucketNotFoundError,
-  BucketRegionMismatchError,
   ClockSkewError,
   CredentialsRejectedError,
   DeadlineExceededError,
   ExpiredSessionError,
   HomeCredentialsError,
+  JobStepError,
   RoleChainingLimitError,
   ServiceUnavailableError,
   SessionDurationExceededError,
-  type Step,
   StsRegionDisabledError,
   TargetAccessDeniedError,
   TargetError,
@@ -29,6 +27,7 @@ import {
   UnexpectedAwsError,
 } from './errors';
 
+import type { AwsErrorSummary, JobFailure, JobStep } from './job';
 import { redactText } from './redact';
 
 /**
@@ -118,11 +117,6 @@ const THROTTLING = [
   'PriorRequestNotComplete',
 ];
 const TIMEOUT = ['TimeoutError', 'RequestTimeout', 'RequestTimeoutException'];
-const WRONG_REGION = [
-  'PermanentRedirect',
-  'AuthorizationHeaderMalformed',
-  'IllegalLocationConstraintException',
-];
 const NETWORK_CODES = [
   'ECONNREFUSED',
   'ECONNRESET',
@@ -148,28 +142,39 @@ export type FailureConfig = Pick<
   | 'organizationId'
   | 'sessionDurationSeconds'
   | 'fanoutConcurrency'
-  | 'bucketTemplate'
->;
+> & {
+  /** The job's services as messages name them (S3, DynamoDB...), for endpoint and quota hints. */
+  readonly jobServices: readonly string[];
+};
+
+/** The core's own steps; a job's steps are JobSteps (src/job.ts). */
+export type CoreStep = 'assume-role' | 'caller-identity';
 
 export interface FailureContext {
-  readonly step: Step;
+  readonly step: CoreStep | JobStep;
   readonly target: TargetSpec;
   readonly config: FailureConfig;
+  /** The job's own reading of a failed job step, tried before the core's. */
+  readonly explain?: (error: AwsErrorSummary, step: JobStep) => JobFailure | undefined;
 }
 
 type TargetErrorClass = new (
   account: string,
-  step: Step,
+  step: string,
   message: string,
   options?: ErrorOptions,
 ) => TargetError;
+
+function stepName(step: CoreStep | JobStep): string {
+  return typeof step === 'string' ? step : step.name;
+}
 
 /** Turns whatever a step threw into the TargetError that tells the user what to change. */
 export function toTargetError(error: unknown, context: FailureContext): TargetError {
   if (error instanceof TargetError) return error;
   const { step, target } = context;
   const make = (Class: TargetErrorClass, message: string, cause: Error) =>
-    new Class(target.account, step, message, { cause });
+    new Class(target.account, stepName(step), message, { cause });
 
   if (error instanceof DeadlineExceededError) {
     return make(TargetTimeoutError, deadlineMessage(context, error.budgetMs), error);
@@ -180,6 +185,13 @@ export function toTargetError(error: unknown, context: FailureContext): TargetEr
 
   if (name === 'AbortError') {
     return make(TargetTimeoutError, deadlineMessage(context, undefined), cause);
+  }
+  if (typeof step !== 'string' && context.explain) {
+    const summary = { name, message: shape.message, httpStatusCode: shape.httpStatusCode };
+    const failure = context.explain(summary, step);
+    if (failure) {
+      return new JobStepError(failure.code, target.account, step.name, failure.message, { cause });
+    }
   }
   if (ACCESS_DENIED.includes(name)) {
     return step === 'assume-role'
@@ -207,12 +219,6 @@ export function toTargetError(error: unknown, context: FailureContext): TargetEr
   if (CLOCK_OR_SIGNATURE.includes(name)) {
     return make(ClockSkewError, clockSkewMessage(context, name), cause);
   }
-  if (name === 'NoSuchBucket') {
-    return make(BucketNotFoundError, noSuchBucketMessage(context), cause);
-  }
-  if (WRONG_REGION.includes(name) || shape.httpStatusCode === 301) {
-    return make(BucketRegionMismatchError, wrongRegionMessage(context, name), cause);
-  }
   if (THROTTLING.includes(name) || shape.httpStatusCode === 429) {
     return make(ThrottledError, throttledMessage(context, shape), cause);
   }
@@ -229,23 +235,43 @@ export function toTargetError(error: unknown, context: FailureContext): TargetEr
 }
 
 function stepLabel({ step, target, config }: FailureContext): string {
-  switch (step) {
-    case 'assume-role':
-      return `sts:AssumeRole on ${target.roleArn} (STS in ${config.homeRegion})`;
-    case 'caller-identity':
-      return `sts:GetCallerIdentity with the assumed role (STS in ${config.targetRegion})`;
-    case 'list-objects':
-      return `s3:ListBucket on bucket ${target.bucket} (S3 in ${config.targetRegion})`;
+  if (step === 'assume-role') {
+    return `sts:AssumeRole on ${target.roleArn} (STS in ${config.homeRegion})`;
   }
+  if (step === 'caller-identity') {
+    return `sts:GetCallerIdentity with the assumed role (STS in ${config.targetRegion})`;
+  }
+  return `${step.action} on ${step.describe ?? step.resource} (${serviceOf(step)} in ${config.targetRegion})`;
 }
 
-function serviceOf(step: Step): string {
-  return step === 'list-objects' ? 'S3' : 'STS';
+// How messages name a service, by the prefix of its IAM actions; unlisted ones are upper-cased.
+const SERVICE_NAMES: Readonly<Record<string, string>> = {
+  dynamodb: 'DynamoDB',
+  events: 'EventBridge',
+  secretsmanager: 'Secrets Manager',
+  cloudformation: 'CloudFormation',
+};
+
+/** `S3` for s3:ListBucket, `DynamoDB` for dynamodb:Query. */
+export function serviceName(action: string): string {
+  const prefix = action.split(':')[0] ?? action;
+  return SERVICE_NAMES[prefix] ?? prefix.toUpperCase();
 }
 
-const ENDPOINT_HINT =
-  'In a VPC the function needs a NAT gateway or VPC endpoints for STS and S3; offline, check ' +
-  'that the stand-in answers at AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL_S3.';
+function serviceOf(step: CoreStep | JobStep): string {
+  return typeof step === 'string' ? 'STS' : serviceName(step.action);
+}
+
+function endpointHint(config: FailureConfig): string {
+  const services = ['STS', ...config.jobServices.filter((service) => service !== 'STS')];
+  const variables = services.map(
+    (service) => `AWS_ENDPOINT_URL_${service.toUpperCase().replace(/\W/g, '_')}`,
+  );
+  return (
+    `In a VPC the function needs a NAT gateway or VPC endpoints for ${services.join(' and ')}; ` +
+    `offline, check that the stand-in answers at ${variables.join(' / ')}.`
+  );
+}
 
 // AWS names the denied principal in the message ("User: arn:... is not authorized to perform ...").
 const CALLER_ARN =
@@ -299,20 +325,18 @@ function assumeRoleDeniedMessage(awsMessage: string, context: FailureContext): s
   return parts.join(' ');
 }
 
-function targetDeniedMessage({ step, target, config }: FailureContext): string {
-  if (step !== 'list-objects') {
+function targetDeniedMessage({ step, target }: FailureContext): string {
+  if (typeof step === 'string') {
     return (
       `sts:GetCallerIdentity was denied for ${target.roleArn}, although no policy can deny it: ` +
       'the request did not reach AWS STS as expected. Check AWS_ENDPOINT_URL_STS and any proxy.'
     );
   }
   return (
-    `${target.roleArn} may not list bucket ${target.bucket}. The target role's permission policy ` +
-    "covers only the bucket named by the target stack's BucketName parameter (empty = the demo " +
-    'bucket cross-account-demo-<account>-<region>); this function lists the bucket from ' +
-    `--param targetBucket=${config.bucketTemplate}. Make the two name the same bucket, check ` +
-    `that account ${target.account} owns it (the call sets ExpectedBucketOwner), and check the ` +
-    'bucket policy and any SCP or RCP in the target account.'
+    `${target.roleArn} may not ${step.action} on ${step.describe ?? step.resource}. The job ` +
+    "declares this permission (job/index.ts); the target role's permission policy in account " +
+    `${target.account} (resources/cross-account-role.yml) must grant it: npm run check shows ` +
+    'whether it does. Check also any resource policy, SCP or RCP in the target account.'
   );
 }
 
@@ -392,22 +416,6 @@ function clockSkewMessage(context: FailureContext, name: string): string {
   );
 }
 
-function noSuchBucketMessage({ target, config }: FailureContext): string {
-  return (
-    `Bucket ${target.bucket} does not exist (resolved from --param targetBucket=` +
-    `${config.bucketTemplate} for account ${target.account} in ${config.targetRegion}). Deploy ` +
-    'the target stack with an empty BucketName to create the demo bucket, or set --param ' +
-    `targetBucket to an existing bucket in account ${target.account}.`
-  );
-}
-
-function wrongRegionMessage({ target, config }: FailureContext, name: string): string {
-  return (
-    `Bucket ${target.bucket} is not in ${config.targetRegion} (${name}). Set --param ` +
-    "targetRegion to the bucket's region."
-  );
-}
-
 function attemptsOf(shape: AwsErrorShape): string {
   const attempts = shape.attempts ?? MAX_ATTEMPTS;
   return `${attempts} attempt${attempts === 1 ? '' : 's'}`;
@@ -417,8 +425,8 @@ function throttledMessage(context: FailureContext, shape: AwsErrorShape): string
   return (
     `${stepLabel(context)} was throttled (${shape.name}) on all ${attemptsOf(shape)} of the ` +
     `SDK's ${RETRY_MODE} retry strategy. Lower --param fanoutConcurrency (now ` +
-    `${context.config.fanoutConcurrency}) or spread the invocations out; STS and S3 request ` +
-    'quotas apply per account and region.'
+    `${context.config.fanoutConcurrency}) or spread the invocations out; ` +
+    `${['STS', ...context.config.jobServices].join(' and ')} request quotas apply per account and region.`
   );
 }
 
@@ -426,7 +434,7 @@ function timeoutMessage(context: FailureContext, shape: AwsErrorShape): string {
   return (
     `${stepLabel(context)} timed out after ${attemptsOf(shape)} (connection timeout ` +
     `${CONNECTION_TIMEOUT_MS} ms, request timeout ${REQUEST_TIMEOUT_MS} ms): the endpoint is ` +
-    `slow or unreachable. ${ENDPOINT_HINT}`
+    `slow or unreachable. ${endpointHint(context.config)}`
   );
 }
 
@@ -435,7 +443,7 @@ function deadlineMessage(context: FailureContext, budgetMs: number | undefined):
   return (
     `${stepLabel(context)} had not finished when the invocation's time budget${budget} ran out; ` +
     `the function stops ${SAFETY_MARGIN_MS} ms before the Lambda timeout to answer. The endpoint ` +
-    `is slow or unreachable. ${ENDPOINT_HINT} If it is only slow, raise the function timeout.`
+    `is slow or unreachable. ${endpointHint(context.config)} If it is only slow, raise the function timeout.`
   );
 }
 
@@ -446,7 +454,7 @@ function unavailableMessage(context: FailureContext, shape: AwsErrorShape): stri
   return (
     `${stepLabel(context)} failed (${what}) after ${attemptsOf(shape)}: the ` +
     `${serviceOf(context.step)} endpoint is unavailable or refused the connection. Retry later. ` +
-    ENDPOINT_HINT
+    endpointHint(context.config)
   );
 }
 

@@ -42,7 +42,8 @@ export class DeadlineExceededError extends CrossAccountError {
   }
 }
 
-export type Step = 'assume-role' | 'caller-identity' | 'list-objects';
+/** `assume-role`, `caller-identity`, or the name of a job's step (JobStep.name). */
+export type Step = string;
 
 /** A failure of one target account; reported for that account without failing the others. */
 export abstract class TargetError extends CrossAccountError {
@@ -83,12 +84,6 @@ export class ClockSkewError extends TargetError {
 export class TargetAccessDeniedError extends TargetError {
   readonly code = 'TargetAccessDenied';
 }
-export class BucketNotFoundError extends TargetError {
-  readonly code = 'BucketNotFound';
-}
-export class BucketRegionMismatchError extends TargetError {
-  readonly code = 'BucketRegionMismatch';
-}
 export class AccountMismatchError extends TargetError {
   readonly code = 'AccountMismatch';
 }
@@ -103,6 +98,19 @@ export class ServiceUnavailableError extends TargetError {
 }
 export class UnexpectedAwsError extends TargetError {
   readonly code = 'Unexpected';
+}
+
+/** A failure of a job's step, as the job explains it (Job.explain): the job names the code. */
+export class JobStepError extends TargetError {
+  constructor(
+    readonly code: string,
+    account: string,
+    step: Step,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(account, step, message, options);
+  }
 }
 
 /** Every target failed: the invocation fails, carrying each account's actionable message. */

@@ -1,10 +1,17 @@
-import { loadConfig } from '../../src/config';
+// The function's configuration: the core's (src/config.ts) and the shipped job's
+// (job/listObjects.ts), read together at cold start as the handler reads them.
+import { job } from '../../job';
+import { loadAllConfig } from '../../src/crossAccount';
 import { ConfigError } from '../../src/errors';
 import { TARGET_A, TARGET_B, validEnv } from './fixtures';
 
+function loadConfig(env: Record<string, string | undefined>) {
+  return loadAllConfig(job, env).config;
+}
+
 function configError(overrides: Record<string, string | undefined>): ConfigError {
   try {
-    loadConfig(validEnv(overrides));
+    loadAllConfig(job, validEnv(overrides));
   } catch (error) {
     if (error instanceof ConfigError) return error;
     throw error;
@@ -31,16 +38,16 @@ describe('loadConfig', () => {
       functionName: 'cross-account-lambda-local-crossAccount',
     });
     expect([...config.targets.values()]).toEqual([
-      {
-        account: TARGET_A,
-        roleArn: `arn:aws:iam::${TARGET_A}:role/cross-account-demo-target`,
-        bucket: `cross-account-demo-${TARGET_A}-eu-west-1`,
-      },
-      {
-        account: TARGET_B,
-        roleArn: `arn:aws:iam::${TARGET_B}:role/cross-account-demo-target`,
-        bucket: `cross-account-demo-${TARGET_B}-eu-west-1`,
-      },
+      { account: TARGET_A, roleArn: `arn:aws:iam::${TARGET_A}:role/cross-account-demo-target` },
+      { account: TARGET_B, roleArn: `arn:aws:iam::${TARGET_B}:role/cross-account-demo-target` },
+    ]);
+    const { jobConfig } = loadAllConfig(
+      job,
+      validEnv({ TARGET_ACCOUNT_IDS: `${TARGET_A}, ${TARGET_B}` }),
+    );
+    expect([...jobConfig.buckets.values()]).toEqual([
+      `cross-account-demo-${TARGET_A}-eu-west-1`,
+      `cross-account-demo-${TARGET_B}-eu-west-1`,
     ]);
   });
 

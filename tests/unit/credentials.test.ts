@@ -1,3 +1,4 @@
+import { S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { AssumeRoleCommand, STSClient as NestedSTSClient } from '@aws-sdk/nested-clients/sts';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -78,7 +79,7 @@ describe('target sessions cache credentials per role for the life of the contain
     const session = sessions().get(roleArn(TARGET_A), 'req-1');
     const [viaSts, viaS3] = await Promise.all([
       session.sts.config.credentials(),
-      session.s3.config.credentials(),
+      session.clients.client(S3Client).config.credentials(),
     ]);
     await session.ensureCredentials();
     expect(viaSts.accessKeyId).toBe('ASIAEXAMPLEKEY000001');
@@ -109,7 +110,9 @@ describe('target sessions cache credentials per role for the life of the contain
     advanceClock(2 * MINUTE);
     await session.ensureCredentials();
     expect(assumeRoleCalls()).toHaveLength(2);
-    expect((await session.s3.config.credentials()).accessKeyId).toBe('ASIAEXAMPLEKEY000002');
+    expect((await session.clients.client(S3Client).config.credentials()).accessKeyId).toBe(
+      'ASIAEXAMPLEKEY000002',
+    );
   });
 
   it('assumes the role again when the cached credential has already expired', async () => {
@@ -128,7 +131,7 @@ describe('target sessions cache credentials per role for the life of the contain
     advanceClock(HOUR - MINUTE);
     const [viaSts, viaS3] = await Promise.all([
       session.sts.config.credentials(),
-      session.s3.config.credentials(),
+      session.clients.client(S3Client).config.credentials(),
     ]);
     expect(assumeRoleCalls()).toHaveLength(2);
     expect(viaSts.accessKeyId).toBe('ASIAEXAMPLEKEY000002');
@@ -163,12 +166,14 @@ describe('target sessions cache credentials per role for the life of the contain
     stsIssues(HOUR, 10);
     const session = sessions().get(roleArn(TARGET_A), 'req-1');
     await session.sts.config.credentials();
-    await session.s3.config.credentials();
+    await session.clients.client(S3Client).config.credentials();
     await Promise.all([session.reassume(), session.reassume()]);
     expect(assumeRoleCalls()).toHaveLength(2);
     // Fails if a client kept a private cache of the first credential.
     expect((await session.sts.config.credentials()).accessKeyId).toBe('ASIAEXAMPLEKEY000002');
-    expect((await session.s3.config.credentials()).accessKeyId).toBe('ASIAEXAMPLEKEY000002');
+    expect((await session.clients.client(S3Client).config.credentials()).accessKeyId).toBe(
+      'ASIAEXAMPLEKEY000002',
+    );
   });
 });
 
@@ -292,7 +297,7 @@ describe('the target clients', () => {
       roleArn(TARGET_A),
       'req-1',
     );
-    for (const client of [session.sts, session.s3]) {
+    for (const client of [session.sts, session.clients.client(S3Client)]) {
       expect(await client.config.region()).toBe('us-west-2');
       expect(await client.config.maxAttempts()).toBe(MAX_ATTEMPTS);
       expect(modeOf(await client.config.retryStrategy())).toBe('standard');

@@ -1,6 +1,15 @@
+// The event as the handler reads it: the core's envelope (`accounts`, unknown fields refused)
+// and the shipped job's fields (`prefix`, `maxKeys`).
+import { DEFAULT_MAX_KEYS, listObjects } from '../../job/listObjects';
 import { EventValidationError } from '../../src/errors';
-import { DEFAULT_MAX_KEYS, parseEvent } from '../../src/event';
+import { parseEvent as parseEnvelope } from '../../src/event';
 import { TARGET_A, TARGET_B, TARGET_C } from './fixtures';
+
+function parseEvent(event: unknown, configured: readonly string[]) {
+  const { accounts, jobFields } = parseEnvelope(event, configured, listObjects.eventFields);
+  const config = { bucketTemplate: 'b', buckets: new Map<string, string>() };
+  return { ...listObjects.parseEvent(jobFields, config), accounts };
+}
 
 const CONFIGURED = [TARGET_A, TARGET_B];
 
@@ -56,7 +65,12 @@ describe('parseEvent accepts', () => {
 });
 
 const refused: [string, unknown, string, RegExp][] = [
-  ['null', null, 'event', /The event must be a JSON object such as \{"maxKeys": 10\}; got null/],
+  [
+    'null',
+    null,
+    'event',
+    /The event must be a JSON object with the fields prefix, maxKeys, accounts \(all optional\); got null/,
+  ],
   ['an array', [{ maxKeys: 1 }], 'event', /must be a JSON object .*; got an array/],
   ['a number', 42, 'event', /got the number 42/],
   ['a non-empty string', '{"maxKeys": 1}', 'event', /got a string/],

@@ -343,6 +343,8 @@ describe('the handler at cold start', () => {
     const input = container.mocks.s3.commandCalls(container.sdk.ListObjectsV2Command)[0]?.args[0]
       .input;
     expect(input?.Bucket).toBe(bucketOf(TARGET_A));
-    expect(container.module.config.bucketTemplate).toBe('cross-account-demo-{accountId}-{region}');
+    expect(container.module.jobConfig.bucketTemplate).toBe(
+      'cross-account-demo-{accountId}-{region}',
+    );
   });
 });

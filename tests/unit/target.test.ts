@@ -4,16 +4,17 @@ import {
   type GetCallerIdentityCommandOutput,
   type STSClient,
 } from '@aws-sdk/client-sts';
-import { loadConfig } from '../../src/config';
+import { job } from '../../job';
 import type { TargetSession } from '../../src/credentials';
+import { loadAllConfig } from '../../src/crossAccount';
 import { startDeadline } from '../../src/deadline';
 import type { TargetError } from '../../src/errors';
 import { createLogger } from '../../src/logger';
-import { inspectTarget } from '../../src/target';
+import { runTarget } from '../../src/runTarget';
 import { bucketOf, roleArn, TARGET_A, validEnv } from './fixtures';
 
-const config = loadConfig(validEnv());
-const target = { account: TARGET_A, roleArn: roleArn(TARGET_A), bucket: bucketOf(TARGET_A) };
+const { config, jobConfig } = loadAllConfig(job, validEnv());
+const target = { account: TARGET_A, roleArn: roleArn(TARGET_A) };
 const identity = { Account: TARGET_A, Arn: `arn:aws:sts::${TARGET_A}:assumed-role/r/s` };
 
 const awsError = (name: string, httpStatusCode = 403) =>
@@ -28,6 +29,12 @@ interface Script {
 /** A TargetSession whose AWS side is a script, to test what inspectTarget does with each answer. */
 function fakeSession(script: Script) {
   const calls = { assume: 0, reassume: 0, sts: [] as unknown[], s3: [] as unknown[] };
+  const s3 = {
+    send: async (command: unknown) => {
+      calls.s3.push(command);
+      return script.s3 ? script.s3(command) : { Contents: [{ Key: 'k1' }, {}], IsTruncated: true };
+    },
+  } as unknown as S3Client;
   const session: TargetSession = {
     roleArn: target.roleArn,
     sessionName: 'fn-req',
@@ -49,20 +56,17 @@ function fakeSession(script: Script) {
         return script.sts ? script.sts(command) : identity;
       },
     } as unknown as STSClient,
-    s3: {
-      send: async (command: unknown) => {
-        calls.s3.push(command);
-        return script.s3
-          ? script.s3(command)
-          : { Contents: [{ Key: 'k1' }, {}], IsTruncated: true };
-      },
-    } as unknown as S3Client,
+    clients: {
+      client: <C>() => s3 as C,
+    },
   };
-  return { session, calls };
+  return { session, calls, s3 };
 }
 
 function inspect(session: TargetSession, remainingMs = 9000) {
-  return inspectTarget(target, {
+  return runTarget(target, {
+    job,
+    jobConfig,
     session,
     request: { prefix: undefined, maxKeys: 5 },
     deadline: startDeadline(remainingMs, 1000),
@@ -77,7 +81,7 @@ async function failure(promise: Promise<unknown>): Promise<TargetError> {
   } catch (error) {
     return error as TargetError;
   }
-  throw new Error('inspectTarget succeeded');
+  throw new Error('runTarget succeeded');
 }
 
 describe('inspectTarget', () => {
@@ -87,7 +91,7 @@ describe('inspectTarget', () => {
       account: TARGET_A,
       ok: true,
       assumedRoleArn: identity.Arn,
-      bucket: target.bucket,
+      bucket: bucketOf(TARGET_A),
       keys: ['k1'],
       truncated: true,
     });
@@ -174,7 +178,7 @@ describe('inspectTarget', () => {
       };
     };
     send(session.sts);
-    send(session.s3);
+    send(session.clients.client(Object) as unknown as { send: unknown });
     await inspect(session);
     expect(signals).toHaveLength(2);
     for (const signal of signals) expect(signal).toBeInstanceOf(AbortSignal);

@@ -1,0 +1,132 @@
+// The cross-account core as a Lambda handler: configuration read and validated once at cold
+// start, then per invocation the event, the bounded fan-out over the target accounts, and the
+// response envelope (a result or an actionable error per account). It knows nothing of the job's
+// service; the job (job/index.ts) brings that.
+import type { Context } from 'aws-lambda';
+import { SAFETY_MARGIN_MS } from './clientSettings';
+import { type Env, loadConfig } from './config';
+import { createTargetSessions } from './credentials';
+import { startDeadline } from './deadline';
+import { serviceName, toTargetError } from './diagnose';
+import { AllTargetsFailedError, type TargetError } from './errors';
+import { parseEvent } from './event';
+import { fanOut } from './fanout';
+import type { AnyJob, Job, JobTarget } from './job';
+import { createLogger } from './logger';
+import { runTarget, type TargetSuccess } from './runTarget';
+
+export interface TargetFailure {
+  readonly account: string;
+  readonly ok: false;
+  readonly error: { readonly code: string; readonly message: string };
+}
+
+export type TargetResult = TargetSuccess | TargetFailure;
+
+export interface CrossAccountResponse {
+  readonly results: TargetResult[];
+  readonly summary: { readonly succeeded: number; readonly failed: number };
+}
+
+/** The core's configuration and the job's, both validated: a bad value throws ConfigError. */
+export function loadAllConfig<Config>(job: Job<Config, unknown, unknown, object>, env: Env) {
+  const config = loadConfig(env);
+  const targets: JobTarget[] = [...config.targets.values()].map((target) => ({
+    account: target.account,
+    roleArn: target.roleArn,
+    region: config.targetRegion,
+    partition: config.partition,
+  }));
+  const jobConfig = job.loadConfig(env, { targetRegion: config.targetRegion, targets });
+  const jobServices = [...new Set(job.permissions.map((p) => serviceName(p.action)))];
+  return { config: { ...config, jobServices }, jobConfig, targets };
+}
+
+export function createHandler<Config, Request, Clients, Result extends object>(
+  job: Job<Config, Request, Clients, Result>,
+  env: Env = process.env,
+) {
+  // Cold start: a bad configuration fails here, once, naming the variable to fix.
+  const { config, jobConfig } = loadAllConfig(job, env);
+
+  const logger = createLogger({
+    level: config.logLevel,
+    base: { service: 'cross-account-lambda', function: config.functionName },
+  });
+
+  // Lives as long as the container, so warm invocations reuse each role's cached credential.
+  const sessions = createTargetSessions({
+    homeRegion: config.homeRegion,
+    targetRegion: config.targetRegion,
+    externalId: config.externalId,
+    sessionDurationSeconds: config.sessionDurationSeconds,
+    functionName: config.functionName,
+    logger,
+  });
+
+  async function handler(event: unknown, context: Context): Promise<CrossAccountResponse> {
+    const log = logger.child({ requestId: context.awsRequestId });
+    let accounts: readonly string[];
+    let request: Request;
+    try {
+      const parsed = parseEvent(event, config.accountIds, job.eventFields);
+      accounts = parsed.accounts;
+      request = job.parseEvent(parsed.jobFields, jobConfig);
+    } catch (error) {
+      log.warn('rejected the event', { error });
+      throw error;
+    }
+
+    const targets = accounts.map((account) => {
+      const target = config.targets.get(account);
+      if (!target) throw new Error(`account ${account} passed validation but has no target`);
+      return target;
+    });
+    const deadline = startDeadline(context.getRemainingTimeInMillis(), SAFETY_MARGIN_MS);
+    // Indexed like `targets`, so the thrown message lists accounts in the order they were asked for.
+    const failures: (TargetError | undefined)[] = [];
+    const outcomes = await fanOut(targets, config.fanoutConcurrency, async (target, index) => {
+      try {
+        const success = await runTarget(target, {
+          job: job as AnyJob,
+          jobConfig,
+          request,
+          session: sessions.get(target.roleArn, context.awsRequestId),
+          deadline,
+          logger: log,
+          config,
+        });
+        log.info(job.name, {
+          account: target.account,
+          ...job.summarize?.(success as unknown as Result),
+        });
+        return success;
+      } catch (error) {
+        const failure = toTargetError(error, { step: 'assume-role', target, config });
+        failures[index] = failure;
+        log.warn('target account failed', { account: target.account, error: failure });
+        return failureResult(failure);
+      }
+    });
+    const results = outcomes.map((outcome) => {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      return outcome.value;
+    });
+    const failed = failures.filter((failure) => failure !== undefined);
+
+    const summary = { succeeded: results.length - failed.length, failed: failed.length };
+    log.info('invocation finished', summary);
+    if (failed.length === results.length) throw new AllTargetsFailedError(failed);
+    return { results, summary };
+  }
+
+  return { handler, config, jobConfig };
+}
+
+function failureResult(failure: TargetError): TargetFailure {
+  return {
+    account: failure.account,
+    ok: false,
+    error: { code: failure.code, message: failure.message },
+  };
+}

@@ -1,0 +1,108 @@
+// The work in one target account: assume the role (or reuse the cached session), prove the switch
+// of account, then run the job's work with clients signing as that account. Failures come out as
+// TargetErrors naming the step and what to change.
+import type { TargetSpec } from './config';
+import type { TargetSession } from './credentials';
+import { type Deadline, withinDeadline } from './deadline';
+import { type CoreStep, type FailureConfig, isExpiredSession, toTargetError } from './diagnose';
+import { AccountMismatchError } from './errors';
+import type { AnyJob, JobStep, JobTarget } from './job';
+import type { Logger } from './logger';
+
+/** One account's answer when it worked: who did it, and the job's result. */
+export type TargetSuccess<Result extends object = object> = {
+  readonly account: string;
+  readonly ok: true;
+  readonly assumedRoleArn: string;
+} & Result;
+
+export interface RunTargetOptions {
+  readonly job: AnyJob;
+  readonly jobConfig: unknown;
+  readonly request: unknown;
+  readonly session: TargetSession;
+  readonly deadline: Deadline;
+  readonly logger: Logger;
+  readonly config: FailureConfig & { readonly targetRegion: string; readonly partition: string };
+}
+
+export async function runTarget(
+  target: TargetSpec,
+  options: RunTargetOptions,
+): Promise<TargetSuccess> {
+  const { session, deadline, logger, job, jobConfig } = options;
+  let step = 'assume-role' as CoreStep | JobStep;
+  const run = <T>(next: CoreStep | JobStep, work: () => Promise<T>): Promise<T> => {
+    step = next;
+    return withinDeadline(deadline, work);
+  };
+  const explain = job.explain
+    ? (error: Parameters<NonNullable<AnyJob['explain']>>[0], failed: JobStep) =>
+        job.explain?.(error, failed, { target: jobTarget(target, options), config: jobConfig })
+    : undefined;
+  try {
+    // Resolved on its own so that a denial is attributed to AssumeRole, not to the first call
+    // that happens to need the credential.
+    await run('assume-role', () => session.ensureCredentials());
+    try {
+      return await callTarget(target, options, run);
+    } catch (error) {
+      // A session revoked or expired before its stated expiry: assume once more, then give up.
+      if (!isExpiredSession(error)) throw error;
+      logger.warn('the target rejected the cached session as expired; assuming the role again', {
+        account: target.account,
+        step: typeof step === 'string' ? step : step.name,
+      });
+      await run('assume-role', () => session.reassume());
+      return await callTarget(target, options, run);
+    }
+  } catch (error) {
+    throw toTargetError(error, {
+      step,
+      target,
+      config: options.config,
+      ...(explain ? { explain } : {}),
+    });
+  }
+}
+
+type Runner = <T>(step: CoreStep | JobStep, work: () => Promise<T>) => Promise<T>;
+
+function jobTarget(target: TargetSpec, { config }: RunTargetOptions): JobTarget {
+  return {
+    account: target.account,
+    roleArn: target.roleArn,
+    region: config.targetRegion,
+    partition: config.partition,
+  };
+}
+
+async function callTarget(
+  target: TargetSpec,
+  options: RunTargetOptions,
+  run: Runner,
+): Promise<TargetSuccess> {
+  const { session, deadline, job, jobConfig, request, logger } = options;
+  const abortSignal = deadline.signal;
+  // Once per credential (the session caches it), so a warm invocation makes no STS call at all.
+  const identity = await run('caller-identity', () => session.callerIdentity(abortSignal));
+  if (identity.Account !== target.account || !identity.Arn) {
+    throw new AccountMismatchError(
+      target.account,
+      'caller-identity',
+      `GetCallerIdentity answered account ${identity.Account ?? 'none'} (${identity.Arn ?? 'no ARN'}) ` +
+        `but ${target.account} was expected: these are not the credentials of ${target.roleArn}. ` +
+        'Check that AWS_ENDPOINT_URL_STS, if set, points at the right endpoint.',
+    );
+  }
+  const result = await job.run({
+    target: jobTarget(target, options),
+    config: jobConfig,
+    request,
+    clients: job.clients(session.clients, jobConfig),
+    abortSignal,
+    logger,
+    step: (step, call) => run(step, call),
+  });
+  return { account: target.account, ok: true, assumedRoleArn: identity.Arn, ...result };
+}
