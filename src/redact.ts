@@ -42,8 +42,12 @@ const SESSION_TOKEN = /(?:IQoJb3JpZ2lu|FwoGZXIvYXdz)(?:[A-Za-z0-9+/=]|%2[BbFf]|%
 
 /** Shorter values are not credentials (a real secret key is 40 characters, a token hundreds). */
 const MIN_HELD_LENGTH = 16;
-/** Oldest first; bounded so a long-lived container refreshing credentials does not grow it. */
-const MAX_HELD = 64;
+/**
+ * Oldest first, bounded so a long-lived container refreshing credentials hourly does not grow it
+ * without end: 1024 entries are 256 credentials (secret and token, each raw and URL-encoded), far
+ * more than are valid at once even for many target accounts; checking them costs microseconds.
+ */
+const MAX_HELD = 1024;
 const held = new Set<string>();
 
 /**
