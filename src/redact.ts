@@ -19,16 +19,19 @@ const SENSITIVE_KEY_PARTS = [
 ];
 
 // Access key ids are not secret on their own, but they name a credential and are hidden too. The
-// shape is exact: a four-letter credential prefix and 16 base32 characters, standing alone.
+// shape is exact: a four-letter credential prefix and 16 base32 characters, standing alone. Not
+// glued to other capitals or digits: without that, an upper-case hex digest that happens to hold
+// `ACCA` 20 characters from its end would lose its tail; real text delimits a key id.
 const ACCESS_KEY_ID = /(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])/g;
 // `name=value`, `name: value` or `"name": "value"` pairs anywhere in free text (config dumps, ini
 // files, HTTP headers such as X-Amz-Security-Token): the name says the value is a credential.
 const SECRET_ASSIGNMENT =
   /((?:aws[-_]?)?(?:secret[-_]?access[-_]?key|session[-_]?token|security[-_]?token|access[-_]?key[-_]?id)["']?\s*[:=]\s*["']?)[^\s"',;&]+/gi;
 // STS session tokens begin with a fixed serialisation header, so their first base64 characters
-// are always the same: `IQoJb3JpZ2lu` (base64 of "IQoJorigin", today's tokens) or `FwoGZXIvYXdz`
-// (base64 of "\x17\n\x06er/aws", older ones). A token is the prefix and every base64 character
-// after it, also URL-encoded (%2B, %2F, %3D), so a token is hidden whole even if nobody registered it.
+// are always the same: `IQoJb3JpZ2lu` (base64 of "!\n\torigin", today's tokens, often read as
+// "IQoJorigin") or `FwoGZXIvYXdz` (base64 of "\x17\n\x06er/aws", older ones). A token is the
+// prefix and every base64 character after it, also URL-encoded (%2B, %2F, %3D), so a token is
+// hidden whole even if nobody registered it.
 const SESSION_TOKEN = /(?:IQoJb3JpZ2lu|FwoGZXIvYXdz)(?:[A-Za-z0-9+/=]|%2[BbFf]|%3[Dd])*/g;
 
 // Why there is no pattern for secret access keys: a secret key is 40 characters of the base64
@@ -49,6 +52,8 @@ const MIN_HELD_LENGTH = 16;
  */
 const MAX_HELD = 1024;
 const held = new Set<string>();
+/** `held` longest first (a secret inside another goes with it), rebuilt when a secret is added. */
+let heldLongestFirst: readonly string[] = [];
 
 /**
  * Registers a secret the process holds (a secret access key, a session token): from now on
@@ -65,11 +70,12 @@ export function rememberSecret(value: string | undefined): void {
     if (oldest === undefined) break;
     held.delete(oldest);
   }
+  heldLongestFirst = [...held].sort((a, b) => b.length - a.length);
 }
 
 /** The secrets redactText hides exactly, longest first (so a secret inside another goes too). */
 export function heldSecrets(): readonly string[] {
-  return [...held].sort((a, b) => b.length - a.length);
+  return heldLongestFirst;
 }
 
 // The function's own credentials (in Lambda, the execution role's session) are held from the start.
@@ -85,10 +91,8 @@ export function isSensitiveKey(key: string): boolean {
 
 export function redactText(text: string): string {
   let clean = text;
-  if (held.size > 0) {
-    for (const secret of heldSecrets()) {
-      if (clean.includes(secret)) clean = clean.split(secret).join(REDACTED);
-    }
+  for (const secret of heldLongestFirst) {
+    if (clean.includes(secret)) clean = clean.split(secret).join(REDACTED);
   }
   return clean
     .replace(SECRET_ASSIGNMENT, `$1${REDACTED}`)
