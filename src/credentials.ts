@@ -12,6 +12,7 @@ import {
 import { clientSettings, retryLogging } from './clientSettings';
 import type { ClientFactory, SdkClientClass } from './job';
 import type { Logger } from './logger';
+import { rememberSecret } from './redact';
 
 /** Everything needed to work in one target account, built once per role ARN per container. */
 export interface TargetSession {
@@ -87,6 +88,9 @@ function createSession(roleArn: string, requestId: string, options: SessionOptio
   const assumeAndLog: typeof assumeRole = async (properties) => {
     logger.info('assuming role', { roleArn, sessionName });
     const identity = await assumeRole(properties);
+    // From here the process holds this secret: the redactor hides exactly it wherever it shows up.
+    rememberSecret(identity.secretAccessKey);
+    rememberSecret(identity.sessionToken);
     logger.info('assumed role', { roleArn, expiresAt: identity.expiration?.toISOString() });
     return identity;
   };

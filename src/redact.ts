@@ -18,16 +18,69 @@ const SENSITIVE_KEY_PARTS = [
   'canonicalrequest',
 ];
 
-const ACCESS_KEY_ID = /(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])/g;
-// `name=value` or `"name": "value"` pairs anywhere in free text (config dumps, ini files, headers).
+// Access key ids are not secret on their own, but they name a credential and are hidden too. The
+// shape is exact: a four-letter credential prefix and 16 base32 characters, standing alone. Not
+// glued to other capitals or digits: without that, an upper-case hex digest that happens to hold
+// `ACCA` 20 characters from its end would lose its tail; real text delimits a key id.
+const ACCESS_KEY_ID = /(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])/g;
+// `name=value`, `name: value` or `"name": "value"` pairs anywhere in free text (config dumps, ini
+// files, HTTP headers such as X-Amz-Security-Token): the name says the value is a credential.
 const SECRET_ASSIGNMENT =
-  /((?:aws_?)?(?:secret_?access_?key|session_?token|security_?token|access_?key_?id)["']?\s*[:=]\s*["']?)[^\s"',;&]+/gi;
-// A secret access key is 40 characters of base64 alphabet; requiring both letter cases keeps hex
-// digests (SHA-1, 40 lowercase characters) and similar identifiers intact.
-const SECRET_KEY_CANDIDATE = /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
-// Session tokens are several hundred standard-base64 characters (no '-' or '_'), so a long
-// hyphenated assumed-role ARN, which must stay readable, never matches.
-const LONG_TOKEN = /[A-Za-z0-9/+=]{100,}/g;
+  /((?:aws[-_]?)?(?:secret[-_]?access[-_]?key|session[-_]?token|security[-_]?token|access[-_]?key[-_]?id)["']?\s*[:=]\s*["']?)[^\s"',;&]+/gi;
+// STS session tokens begin with a fixed serialisation header, so their first base64 characters
+// are always the same: `IQoJb3JpZ2lu` (base64 of "!\n\torigin", today's tokens, often read as
+// "IQoJorigin") or `FwoGZXIvYXdz` (base64 of "\x17\n\x06er/aws", older ones). A token is the
+// prefix and every base64 character after it, also URL-encoded (%2B, %2F, %3D), so a token is
+// hidden whole even if nobody registered it.
+const SESSION_TOKEN = /(?:IQoJb3JpZ2lu|FwoGZXIvYXdz)(?:[A-Za-z0-9+/=]|%2[BbFf]|%3[Dd])*/g;
+
+// Why there is no pattern for secret access keys: a secret key is 40 characters of the base64
+// alphabet with no prefix, checksum or other mark, and so are ordinary strings (a checkout path
+// such as `<root>/handlers/crossAccount` at some root lengths, base64 of plain text, ids). Any
+// shape-based rule either misses keys or hides things a log line must keep readable. So a secret
+// key is hidden EXACTLY: the process registers every secret it holds (src/credentials.ts does for
+// each credential AssumeRole returns, and this module for the environment's own credentials), and
+// redactText replaces those strings wherever they appear. A secret key the process does not hold
+// and that is not named (field name or assignment above) cannot be recognised, and is not.
+
+/** Shorter values are not credentials (a real secret key is 40 characters, a token hundreds). */
+const MIN_HELD_LENGTH = 16;
+/**
+ * Oldest first, bounded so a long-lived container refreshing credentials hourly does not grow it
+ * without end: 1024 entries are 256 credentials (secret and token, each raw and URL-encoded), far
+ * more than are valid at once even for many target accounts; checking them costs microseconds.
+ */
+const MAX_HELD = 1024;
+const held = new Set<string>();
+/** `held` longest first (a secret inside another goes with it), rebuilt when a secret is added. */
+let heldLongestFirst: readonly string[] = [];
+
+/**
+ * Registers a secret the process holds (a secret access key, a session token): from now on
+ * redactText hides it, and its URL-encoded form, wherever it appears.
+ */
+export function rememberSecret(value: string | undefined): void {
+  if (typeof value !== 'string' || value.length < MIN_HELD_LENGTH) return;
+  for (const form of new Set([value, encodeURIComponent(value)])) {
+    held.delete(form);
+    held.add(form);
+  }
+  while (held.size > MAX_HELD) {
+    const oldest = held.values().next().value;
+    if (oldest === undefined) break;
+    held.delete(oldest);
+  }
+  heldLongestFirst = [...held].sort((a, b) => b.length - a.length);
+}
+
+/** The secrets redactText hides exactly, longest first (so a secret inside another goes too). */
+export function heldSecrets(): readonly string[] {
+  return heldLongestFirst;
+}
+
+// The function's own credentials (in Lambda, the execution role's session) are held from the start.
+rememberSecret(process.env.AWS_SECRET_ACCESS_KEY);
+rememberSecret(process.env.AWS_SESSION_TOKEN);
 
 const MAX_DEPTH = 8;
 
@@ -37,13 +90,14 @@ export function isSensitiveKey(key: string): boolean {
 }
 
 export function redactText(text: string): string {
-  return text
+  let clean = text;
+  for (const secret of heldLongestFirst) {
+    if (clean.includes(secret)) clean = clean.split(secret).join(REDACTED);
+  }
+  return clean
     .replace(SECRET_ASSIGNMENT, `$1${REDACTED}`)
     .replace(ACCESS_KEY_ID, REDACTED)
-    .replace(LONG_TOKEN, REDACTED)
-    .replace(SECRET_KEY_CANDIDATE, (candidate) =>
-      /[a-z]/.test(candidate) && /[A-Z]/.test(candidate) ? REDACTED : candidate,
-    );
+    .replace(SESSION_TOKEN, REDACTED);
 }
 
 /** A copy of `value` that is safe to serialise: sensitive fields dropped, strings scrubbed. */
@@ -100,9 +154,11 @@ const ECHO_LIMIT = 64;
  */
 export function quote(value: unknown, limit = ECHO_LIMIT): string {
   if (typeof value !== 'string') return describeType(value);
-  const head = value.length > limit ? value.slice(0, limit) : value;
-  const suffix = value.length > limit ? `... (${value.length} chars)` : '';
-  const escaped = JSON.stringify(redactText(head)).replace(
+  // Scrubbed before it is cut: a secret cut in two would no longer be recognised.
+  const clean = redactText(value);
+  const head = clean.length > limit ? clean.slice(0, limit) : clean;
+  const suffix = clean.length > limit ? `... (${value.length} chars)` : '';
+  const escaped = JSON.stringify(head).replace(
     /[^\x20-\x7e]/g,
     (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );

@@ -53,7 +53,9 @@ export class CredentialStore {
     const record: CredentialRecord = {
       accessKeyId: `ASIA${randomBase32(16)}`,
       secretAccessKey: randomBytes(30).toString('base64'),
-      sessionToken: randomBytes(120).toString('base64'),
+      // Real STS tokens start with the base64 of their serialisation header ("IQoJorigin"), which is
+      // how src/redact.ts knows a token it was never told about; the stand-in's tokens do too.
+      sessionToken: `${SESSION_TOKEN_PREFIX}${randomBytes(120).toString('base64')}`,
       principal,
       kind: 'issued',
       issuedAt,
@@ -72,6 +74,9 @@ export class CredentialStore {
     return record.kind === 'issued' && record.issuedAt <= this.revokedUpTo;
   }
 }
+
+/** base64 of "IQoJorigin": the first characters of every session token STS issues today. */
+export const SESSION_TOKEN_PREFIX = 'IQoJb3JpZ2lu';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 

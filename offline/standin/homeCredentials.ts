@@ -5,7 +5,8 @@
  * stand-in issues on AssumeRole are random and are never printed.
  */
 export const HOME_ACCESS_KEY_ID = 'AKIAOFFLINEHOME00001';
-// Shaped like a real secret (40 base64 characters) so that secret scanners would catch a leak.
+// Shaped like a real secret (40 base64 characters). Offline runs put it in the function's
+// environment, so src/redact.ts holds it and hides it exactly; the test run's scan looks for it.
 export const HOME_SECRET_ACCESS_KEY = 'OfflineHomeSecretKeyNotRealAnywhere00001';
 
 export interface HomeCredentials {

@@ -1,6 +1,6 @@
 // The function through success and every kind of failure, against the stand-in, cold and warm:
 // nothing it logs, returns or throws holds a credential. The home credentials are deliberately
-// shaped like nothing (no pattern of src/redact.ts matches them), and the run also shows that
+// shaped like nothing (no shape rule of src/redact.ts matches them), and the run also shows that
 // redaction never had anything to catch: the code never hands a credential to a log line or a
 // message in the first place, so the absence of secrets does not depend on a regular expression.
 import { inspect } from 'node:util';

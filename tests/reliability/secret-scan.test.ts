@@ -12,7 +12,8 @@ import {
 
 // Built at run time, so this file holds no literal a scanner of the repository would flag.
 const accessKeyId = `ASIA${'Q'.repeat(12)}TEST`;
-const token = randomBytes(120).toString('base64');
+// Shaped as STS issues them: the base64 of "IQoJorigin" first.
+const token = `IQoJb3JpZ2lu${randomBytes(120).toString('base64')}`;
 const secret = randomBytes(30).toString('base64');
 const index = () =>
   indexSecrets([
@@ -48,10 +49,12 @@ describe('findSecrets', () => {
     expect(findSecrets('id canary-short here', index())).toEqual(['a short canary']);
   });
 
-  test('finds a session-token-shaped blob it was not told about', () => {
-    expect(findSecrets(randomBytes(90).toString('base64'), index())).toEqual([
-      'a session-token-shaped base64 blob',
-    ]);
+  test('finds a session token it was not told about by its STS prefix, old or new', () => {
+    for (const prefix of ['IQoJb3JpZ2lu', 'FwoGZXIvYXdz']) {
+      expect(findSecrets(`${prefix}${randomBytes(90).toString('base64')}`, index())).toEqual([
+        'a session token (by its STS prefix)',
+      ]);
+    }
   });
 
   test('leaves ordinary output alone: ARNs, digests, request ids, paths, a 23-character piece', () => {
@@ -60,6 +63,11 @@ describe('findSecrets', () => {
       'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
       'x-amz-request-id: 9f3c1f7e-2b9a-4c6e-8d1f-0a1b2c3d4e5f',
       '/work/main/node_modules/@aws-sdk/client-s3/dist-cjs/index.js:1234',
+      // Long runs of the base64 alphabet that are no token: a deep checkout path, base64 text.
+      `    at handler (/${'Ab1'.repeat(40)}/handlers/crossAccount.ts:12:34)`,
+      Buffer.from(
+        'an ordinary sentence, long enough to be over a hundred characters once it is encoded as base64',
+      ).toString('base64'),
       token.slice(0, 23),
     ].join('\n');
     expect(findSecrets(ordinary, index())).toEqual([]);
@@ -129,7 +137,7 @@ describe('the reliability reporter', () => {
     const scan = reporter();
     runOf(scan.dir, 'tests/leaky.test.ts', [`{"token":"${token}"}`, `key ${accessKeyId}`]);
     const report = printed(() => scan.onRunComplete([], results('tests/leaky.test.ts')));
-    // The token counts twice: as the recorded secret and as a token-shaped blob.
+    // The token counts twice: as the recorded secret and by its STS prefix.
     expect(scan.getLastError()?.message).toMatch(/^secret scan: 3 secret\(s\) in the test output/);
     expect(report).toContain('secrets found    3');
     expect(report).toContain(

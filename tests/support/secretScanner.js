@@ -11,8 +11,11 @@ const ACCESS_KEY_ID = /(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/g;
 // The offline home key is a published fake, but it is printed nowhere by design: if it shows up,
 // some code path prints the key it signs with, which in Lambda is the execution role's real one.
 const PUBLISHED_FAKE_KEY_ID = 'AKIAOFFLINEHOME00001';
-// Session tokens are hundreds of standard-base64 characters; hex digests and ARNs never match.
-const TOKEN_SHAPED = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{100,}={0,2}/g;
+// Session tokens STS issues (and the stand-in's) begin with the base64 of their serialisation
+// header: `IQoJb3JpZ2lu` ("IQoJorigin") or, for older tokens, `FwoGZXIvYXdz`. Matching the prefix
+// finds a token nobody recorded without mistaking long paths or other base64 for one (a rule on
+// length and alphabet alone flags `<root>/handlers/...` paths at some checkout roots).
+const TOKEN_SHAPED = /(?:IQoJb3JpZ2lu|FwoGZXIvYXdz)[A-Za-z0-9+/]{20,}/;
 // Characters recorded secrets are made of; only runs of them can hold a fragment.
 const SECRET_RUN = /[A-Za-z0-9+/=_-]+/g;
 
@@ -73,11 +76,7 @@ function findSecrets(text, secretIndex) {
         : 'an AWS access key id (AKIA/ASIA + 16)',
     );
   }
-  for (const [match] of text.matchAll(TOKEN_SHAPED)) {
-    if (/[a-z]/.test(match) && /[A-Z]/.test(match) && /\d/.test(match)) {
-      found.add('a session-token-shaped base64 blob');
-    }
-  }
+  if (TOKEN_SHAPED.test(text)) found.add('a session token (by its STS prefix)');
   const candidates = new Set([text, decoded(text)]);
   for (const candidate of candidates) {
     for (const [run] of candidate.matchAll(SECRET_RUN)) {

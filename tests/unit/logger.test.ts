@@ -1,4 +1,5 @@
 import { createLogger, type LogLevel } from '../../src/logger';
+import { rememberSecret } from '../../src/redact';
 import { SECRETS } from './fixtures';
 
 function recordingLogger(level?: LogLevel) {
@@ -107,7 +108,10 @@ describe('the logger never prints a credential', () => {
     }
   });
 
-  it('redacts credential-shaped values inside free text', () => {
+  it('redacts credentials inside free text: key ids and tokens by shape, held secrets exactly', () => {
+    // A secret key has no shape of its own; it is hidden because the process holds it (as
+    // src/credentials.ts registers every credential AssumeRole returns).
+    rememberSecret(SECRETS.secretAccessKey);
     const { logger, lines } = recordingLogger();
     logger.error(`leaked ${SECRETS.accessKeyId} and ${SECRETS.secretAccessKey}`, {
       note: `token=${SECRETS.sessionToken}`,
