@@ -13,6 +13,7 @@ import {
   OFFLINE_HOME_ACCOUNT,
   reportJson,
   runCheck,
+  TARGET_DEPLOYER_TEMPLATE_PATH,
   TARGET_TEMPLATE_PATH,
   withWildcards,
 } from '../offline/iam';
@@ -42,6 +43,8 @@ Options (the first three as for sls):
   --home-account <id>                 the home account id (default: ${OFFLINE_HOME_ACCOUNT})
   --target-template <path>            target template to model (default resources/cross-account-role.yml)
   --deployer-template <path>          deployer role template to audit (default resources/deployer-role.yml)
+  --target-deployer-template <path>   target deployer role template to audit
+                                      (default resources/target-deployer-role.yml)
   --json                              print the report as JSON
   -h, --help                          this help
 
@@ -63,6 +66,7 @@ function parse(argv: string[]) {
       'home-account': { type: 'string', default: OFFLINE_HOME_ACCOUNT },
       'target-template': { type: 'string', default: TARGET_TEMPLATE_PATH },
       'deployer-template': { type: 'string', default: DEPLOYER_TEMPLATE_PATH },
+      'target-deployer-template': { type: 'string', default: TARGET_DEPLOYER_TEMPLATE_PATH },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -84,6 +88,7 @@ function parse(argv: string[]) {
     outsideOrg: values['outside-org'],
     targetTemplate: resolve(values['target-template']),
     deployerTemplate: resolve(values['deployer-template']),
+    targetDeployerTemplate: resolve(values['target-deployer-template']),
   };
 }
 
@@ -118,6 +123,7 @@ async function main(): Promise<number> {
       auditWildcards(model, {
         targetTemplate: options.targetTemplate,
         deployerTemplate: options.deployerTemplate,
+        targetDeployerTemplate: options.targetDeployerTemplate,
         stage: options.stage ?? 'local',
       }),
     );

@@ -78,6 +78,8 @@ export interface WildcardAuditOptions {
   targetTemplate?: string;
   /** The home-account deployer role template (resources/deployer-role.yml); omitted: not audited. */
   deployerTemplate?: string;
+  /** The target-account deployer role template (resources/target-deployer-role.yml); omitted: not audited. */
+  targetDeployerTemplate?: string;
   /** Stage the deployer role is resolved for. */
   stage: string;
 }
@@ -108,6 +110,21 @@ export function auditWildcards(
             parameters: { Stage: options.stage, GitHubOwner: 'owner', GitHubRepo: 'repo' },
           }),
         ]
+      : []),
+    ...(options.targetDeployerTemplate
+      ? model.targets.map((target) => {
+          const audited = rolePolicies(options.targetDeployerTemplate as string, {
+            partition: model.partition,
+            accountId: target.accountId,
+            region: model.targetRegion,
+            parameters: {
+              GitHubOwner: 'owner',
+              GitHubRepo: 'repo',
+              TargetRoleName: target.roleName,
+            },
+          });
+          return { ...audited, source: `${audited.source} in ${target.accountId}` };
+        })
       : []),
   ]);
 }

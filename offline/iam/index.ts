@@ -55,7 +55,12 @@ export {
   targetFor,
 } from './model';
 export type { NamedPolicy, PolicyDocument, PolicyStatement } from './policy';
-export { DEPLOYER_TEMPLATE_PATH, readTemplate, TARGET_TEMPLATE_PATH } from './templates';
+export {
+  DEPLOYER_TEMPLATE_PATH,
+  readTemplate,
+  TARGET_DEPLOYER_TEMPLATE_PATH,
+  TARGET_TEMPLATE_PATH,
+} from './templates';
 export {
   describeFinding,
   findWildcards,

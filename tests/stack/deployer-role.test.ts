@@ -1,5 +1,6 @@
 // resources/deployer-role.yml: the home-account role the deploy workflow assumes through OIDC.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CelEngine, TemplateFile } from '@aws/cloudformation-validate';
 import { yamlParse } from 'yaml-cfn';
@@ -32,6 +33,25 @@ describe('deployer role template validity', () => {
       (d) => d.severity !== 'INFO' && d.severity !== 'DEBUG',
     );
     expect(problems).toEqual([]);
+  });
+
+  it('reports a broken copy, so the validation can fail', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deployer-role-'));
+    try {
+      const copy = join(dir, 'deployer-role.yml');
+      const text = readFileSync(PATH, 'utf8');
+      const broken = text.replace('MaxSessionDuration: 3600', 'MaxSessionDurations: 3600');
+      expect(broken).not.toBe(text);
+      writeFileSync(copy, broken);
+      const report = engine.validateStandard(new TemplateFile(copy), {
+        parameterOverrides: REQUIRED,
+      });
+      expect(report.diagnostics.map((d) => d.message).join('\n')).toContain(
+        "'MaxSessionDurations' was unexpected",
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('hard-codes no account id', () => {
@@ -112,5 +132,63 @@ describe('permissions', () => {
     expect(
       statements.flatMap((s) => [s.Action].flat()).filter((a) => String(a).includes('*')),
     ).toEqual([]);
+  });
+});
+
+describe('target deployer role (resources/target-deployer-role.yml)', () => {
+  const TARGET_PATH = join(__dirname, '..', '..', 'resources', 'target-deployer-role.yml');
+  const target = yamlParse(readFileSync(TARGET_PATH, 'utf8'));
+  const props = target.Resources.TargetDeployerRole.Properties;
+  const statements: Array<Record<string, unknown>> = props.Policies.flatMap(
+    (p: { PolicyDocument: { Statement: unknown[] } }) => p.PolicyDocument.Statement,
+  );
+  const engine = new CelEngine();
+  afterAll(() => engine.free());
+
+  it.each([
+    ['with only the required parameters', REQUIRED],
+    [
+      'with an environment and a role name',
+      { ...REQUIRED, GitHubEnvironment: 'dev', TargetRoleName: 'x' },
+    ],
+  ])('passes AWS’s offline validator without errors or warnings %s', (_, parameterOverrides) => {
+    const report = engine.validateStandard(new TemplateFile(TARGET_PATH), { parameterOverrides });
+    expect(
+      report.diagnostics.filter((d) => d.severity !== 'INFO' && d.severity !== 'DEBUG'),
+    ).toEqual([]);
+  });
+
+  it('trusts the same repository claims as the home deployer role', () => {
+    expect(props.AssumeRolePolicyDocument).toEqual(role.AssumeRolePolicyDocument);
+  });
+
+  it('may change only the target stack, the role it creates and the demo bucket', () => {
+    expect(statements.map((s) => [s.Sid, s.Effect, s.Resource])).toEqual([
+      [
+        'TheTargetStack',
+        'Allow',
+        {
+          'Fn::Sub':
+            'arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/cross-account-demo-target/*',
+        },
+      ],
+      [
+        'TheTargetRole',
+        'Allow',
+        { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${TargetRoleName}' },
+      ],
+      [
+        'TheDemoBucket',
+        'Allow',
+        {
+          'Fn::Sub':
+            'arn:${AWS::Partition}:s3:::cross-account-demo-${AWS::AccountId}-${AWS::Region}',
+        },
+      ],
+    ]);
+    expect(
+      statements.flatMap((s) => [s.Action].flat()).filter((a) => String(a).includes('*')),
+    ).toEqual([]);
+    expect(statements.flatMap((s) => [s.Action].flat())).not.toContain('iam:PassRole');
   });
 });
