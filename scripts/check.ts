@@ -1,14 +1,21 @@
 // `npm run check`: the offline proof of the IAM wiring, to run before every deploy. Synthesises
 // the home stack with the real `sls package`, resolves resources/cross-account-role.yml for every
 // configured account, and asks the IAM simulator what the function may and may not do.
+
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  auditWildcards,
+  DEPLOYER_TEMPLATE_PATH,
   EvaluatorError,
   formatReport,
   loadCheckModel,
   OFFLINE_HOME_ACCOUNT,
   reportJson,
   runCheck,
+  TARGET_DEPLOYER_TEMPLATE_PATH,
+  TARGET_TEMPLATE_PATH,
+  withWildcards,
 } from '../offline/iam';
 import { SynthesisError, synthesize } from '../offline/synth';
 import { exitCleanlyOnSignalsAndClosedPipes } from '../offline/tempDirs';
@@ -35,11 +42,20 @@ Options (the first three as for sls):
                                       target stack gets what the README's deploy command passes.
   --outside-org <account>             organization mode: model <account> outside the organization
   --home-account <id>                 the home account id (default: ${OFFLINE_HOME_ACCOUNT})
+  --target-template <path>            target template to model (default resources/cross-account-role.yml)
+  --deployer-template <path>          deployer role template to audit (default resources/deployer-role.yml)
+  --target-deployer-template <path>   target deployer role template to audit
+                                      (default resources/target-deployer-role.yml)
   --json                              print the report as JSON
   -h, --help                          this help
 
-Exit status: 0 every case matches, 1 some case does not (one line per cause says what to fix),
-2 the stacks could not be synthesised or modelled.`;
+Every * in an Action or Resource of an Allow statement (execution role, target role, deployer
+role) must be justified: by its shape (only inside one named resource, e.g. a bucket's objects)
+or by the template's Metadata.WildcardJustifications.<Sid>; others are listed by statement.
+
+Exit status: 0 every case matches and no wildcard is unjustified, 1 some case does not match or
+some wildcard is unjustified (one line per cause says what to fix), 2 the stacks could not be
+synthesised or modelled.`;
 
 function parse(argv: string[]) {
   const { values } = parseArgs({
@@ -49,6 +65,9 @@ function parse(argv: string[]) {
       ...TARGET_PARAM_OPTION,
       'outside-org': { type: 'string', multiple: true, default: [] },
       'home-account': { type: 'string', default: OFFLINE_HOME_ACCOUNT },
+      'target-template': { type: 'string', default: TARGET_TEMPLATE_PATH },
+      'deployer-template': { type: 'string', default: DEPLOYER_TEMPLATE_PATH },
+      'target-deployer-template': { type: 'string', default: TARGET_DEPLOYER_TEMPLATE_PATH },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -68,6 +87,9 @@ function parse(argv: string[]) {
     targetOverrides,
     homeAccountId,
     outsideOrg: values['outside-org'],
+    targetTemplate: resolve(values['target-template']),
+    deployerTemplate: resolve(values['deployer-template']),
+    targetDeployerTemplate: resolve(values['target-deployer-template']),
   };
 }
 
@@ -94,9 +116,18 @@ async function main(): Promise<number> {
       homeAccountId: options.homeAccountId,
       ...(options.region ? { region: options.region } : {}),
       targetOverrides: options.targetOverrides,
+      targetTemplate: options.targetTemplate,
       organizations: Object.fromEntries(options.outsideOrg.map((account) => [account, null])),
     });
-    const report = await runCheck(model);
+    const report = withWildcards(
+      await runCheck(model),
+      auditWildcards(model, {
+        targetTemplate: options.targetTemplate,
+        deployerTemplate: options.deployerTemplate,
+        targetDeployerTemplate: options.targetDeployerTemplate,
+        stage: options.stage ?? 'local',
+      }),
+    );
     process.stdout.write(
       options.json
         ? `${JSON.stringify(reportJson(report), null, 2)}\n`

@@ -9,6 +9,15 @@ import {
   NO_PERMISSION_NEEDED,
 } from './evaluate';
 import { type LoadPolicyModelOptions, loadPolicyModel, type PolicyModel } from './model';
+import { readTemplate, relativeToCwd, TARGET_TEMPLATE_PATH } from './templates';
+import {
+  describeFinding,
+  findWildcards,
+  justificationsOf,
+  rolePolicies,
+  unjustified,
+  type WildcardFinding,
+} from './wildcards';
 
 export interface CheckModelOptions
   extends Omit<LoadPolicyModelOptions, 'targetParameters' | 'otherTargetAccounts'> {
@@ -60,6 +69,69 @@ export interface CheckReport {
   results: CaseResult[];
   /** Distinct diagnoses, in case order. */
   diagnoses: string[];
+  /** Wildcards in the stacks' Allow statements, when audited (see withWildcards). */
+  wildcards?: WildcardFinding[];
+}
+
+export interface WildcardAuditOptions {
+  /** The target template the model was loaded from (default resources/cross-account-role.yml). */
+  targetTemplate?: string;
+  /** The home-account deployer role template (resources/deployer-role.yml); omitted: not audited. */
+  deployerTemplate?: string;
+  /** The target-account deployer role template (resources/target-deployer-role.yml); omitted: not audited. */
+  targetDeployerTemplate?: string;
+  /** Stage the deployer role is resolved for. */
+  stage: string;
+}
+
+/**
+ * Every wildcard in the Allow statements of the function's execution role, of the target role in
+ * each account, and of the deployer role.
+ */
+export function auditWildcards(
+  model: PolicyModel,
+  options: WildcardAuditOptions,
+): WildcardFinding[] {
+  const targetPath = options.targetTemplate ?? TARGET_TEMPLATE_PATH;
+  const targetJustifications = justificationsOf(readTemplate(targetPath));
+  return findWildcards([
+    { source: 'synthesised home stack', policies: model.executionRolePolicies },
+    ...model.targets.map((target) => ({
+      source: `${relativeToCwd(targetPath)} in ${target.accountId}`,
+      policies: target.permissions,
+      justifications: targetJustifications,
+    })),
+    ...(options.deployerTemplate
+      ? [
+          rolePolicies(options.deployerTemplate, {
+            partition: model.partition,
+            accountId: model.homeAccountId,
+            region: model.region,
+            parameters: { Stage: options.stage, GitHubOwner: 'owner', GitHubRepo: 'repo' },
+          }),
+        ]
+      : []),
+    ...(options.targetDeployerTemplate
+      ? model.targets.map((target) => {
+          const audited = rolePolicies(options.targetDeployerTemplate as string, {
+            partition: model.partition,
+            accountId: target.accountId,
+            region: model.targetRegion,
+            parameters: {
+              GitHubOwner: 'owner',
+              GitHubRepo: 'repo',
+              TargetRoleName: target.roleName,
+            },
+          });
+          return { ...audited, source: `${audited.source} in ${target.accountId}` };
+        })
+      : []),
+  ]);
+}
+
+/** The report with the wildcard audit added: any unjustified wildcard fails the check. */
+export function withWildcards(report: CheckReport, wildcards: WildcardFinding[]): CheckReport {
+  return { ...report, ok: report.ok && unjustified(wildcards).length === 0, wildcards };
 }
 
 export async function decide(model: PolicyModel, c: CheckCase): Promise<Decision> {
@@ -180,7 +252,7 @@ export function formatReport(report: CheckReport): string {
   }
   lines.push('');
   const mismatches = report.results.filter((r) => !r.ok).length;
-  if (report.ok) {
+  if (mismatches === 0) {
     lines.push(
       `All ${report.results.length} cases match: the function can do exactly what it needs, nothing else.`,
     );
@@ -189,6 +261,19 @@ export function formatReport(report: CheckReport): string {
     for (const diagnosis of report.diagnoses) {
       const cases = report.results.flatMap((r, i) => (r.diagnosis === diagnosis ? [i + 1] : []));
       lines.push(`  - ${diagnosis} (case${cases.length > 1 ? 's' : ''} ${cases.join(', ')})`);
+    }
+  }
+  if (report.wildcards) {
+    const bad = unjustified(report.wildcards);
+    const justified = report.wildcards.length - bad.length;
+    lines.push('');
+    if (bad.length === 0) {
+      lines.push(`Wildcards: none unjustified (${justified} justified).`);
+    } else {
+      lines.push(
+        `Wildcards: ${bad.length} not justified (${justified} justified). Narrow each, or justify it in the template's Metadata.WildcardJustifications.<Sid>:`,
+      );
+      for (const finding of bad) lines.push(`  - ${describeFinding(finding)}`);
     }
   }
   return lines.join('\n');
@@ -219,5 +304,6 @@ export function reportJson(report: CheckReport): unknown {
       diagnosis: r.diagnosis ?? null,
     })),
     diagnoses: report.diagnoses,
+    ...(report.wildcards ? { wildcards: report.wildcards } : {}),
   };
 }

@@ -13,6 +13,7 @@ export {
 } from './cases';
 export { ResolvedTemplate, type StackInputs, type TemplateDocument } from './cfn';
 export {
+  auditWildcards,
   type CaseResult,
   type CheckModelOptions,
   type CheckReport,
@@ -21,6 +22,8 @@ export {
   loadCheckModel,
   reportJson,
   runCheck,
+  type WildcardAuditOptions,
+  withWildcards,
 } from './check';
 export { accessProblems, assumeProblems, diagnose, SIDE_LABELS } from './diagnose';
 export { EvaluatorError } from './errors';
@@ -52,4 +55,18 @@ export {
   targetFor,
 } from './model';
 export type { NamedPolicy, PolicyDocument, PolicyStatement } from './policy';
-export { readTemplate, TARGET_TEMPLATE_PATH } from './templates';
+export {
+  DEPLOYER_TEMPLATE_PATH,
+  readTemplate,
+  TARGET_DEPLOYER_TEMPLATE_PATH,
+  TARGET_TEMPLATE_PATH,
+} from './templates';
+export {
+  describeFinding,
+  findWildcards,
+  justificationsOf,
+  type PolicySource,
+  rolePolicies,
+  unjustified,
+  type WildcardFinding,
+} from './wildcards';

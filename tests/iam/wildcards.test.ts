@@ -1,0 +1,147 @@
+// The wildcard audit of `npm run check`: every `*` in an Allow statement's Action or Resource is
+// justified by its shape or by the template's Metadata, and any other fails the check by name.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  DEPLOYER_TEMPLATE_PATH,
+  findWildcards,
+  TARGET_TEMPLATE_PATH,
+  unjustified,
+} from '../../offline/iam';
+import { PROJECT_ROOT } from '../../offline/synth';
+import { SYNTH_TIMEOUT_MS } from './support';
+
+const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+
+function check(
+  ...args: string[]
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      TSX,
+      ['scripts/check.ts', ...args],
+      { cwd: PROJECT_ROOT, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) =>
+        resolve({
+          code: error ? (typeof error.code === 'number' ? error.code : null) : 0,
+          stdout,
+          stderr,
+        }),
+    );
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'wildcards-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A copy of `path` with `from` replaced by `to`; fails when nothing was replaced. */
+function editedCopy(path: string, name: string, from: string, to: string): string {
+  const original = readFileSync(path, 'utf8');
+  const edited = original.replace(from, to);
+  if (edited === original) throw new Error(`edit of ${name} changed nothing: ${from}`);
+  const copy = join(dir, name);
+  writeFileSync(copy, edited);
+  return copy;
+}
+
+describe('findWildcards', () => {
+  const policy = (Statement: Array<Record<string, unknown>>) => [
+    { name: 'p', document: { Statement: Statement as never } },
+  ];
+
+  it('accepts a trailing * inside one named resource, and Deny statements', () => {
+    const findings = findWildcards([
+      {
+        source: 't',
+        policies: policy([
+          { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::bucket/*' },
+          { Effect: 'Deny', Action: 's3:*', Resource: '*' },
+        ]),
+      },
+    ]);
+    expect(findings).toHaveLength(1);
+    expect(unjustified(findings)).toEqual([]);
+  });
+
+  it('flags action and resource wildcards unless the Sid is justified in Metadata', () => {
+    const findings = findWildcards([
+      {
+        source: 't',
+        justifications: { Justified: 'no resource-level permissions' },
+        policies: policy([
+          { Sid: 'AnyS3', Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::b' },
+          { Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::b*'] },
+          {
+            Sid: 'Justified',
+            Effect: 'Allow',
+            Action: 'cloudformation:ValidateTemplate',
+            Resource: '*',
+          },
+        ]),
+      },
+    ]);
+    expect(unjustified(findings).map((f) => [f.statement, f.field, f.value])).toEqual([
+      ['AnyS3', 'Action', 's3:*'],
+      ['#2', 'Resource', 'arn:aws:s3:::b*'],
+    ]);
+  });
+});
+
+describe('npm run check wildcard audit', () => {
+  it(
+    'fails with exit 1, naming the statement, for a wildcard action in a copy of the target template',
+    async () => {
+      const copy = editedCopy(
+        TARGET_TEMPLATE_PATH,
+        'cross-account-role.yml',
+        'Action: s3:ListBucket',
+        "Action: 's3:List*'",
+      );
+      const run = await check('--target-template', copy);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/All \d+ cases match/);
+      expect(run.stdout).toContain('Wildcards: 2 not justified');
+      expect(run.stdout).toMatch(
+        /cross-account-role\.yml in 222222222222: policy ReadOneBucket, statement ListTheBucket: Action "s3:List\*"/,
+      );
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+
+  it(
+    'fails in --json too for a deployer role wildcard whose justification was removed',
+    async () => {
+      const copy = editedCopy(
+        DEPLOYER_TEMPLATE_PATH,
+        'deployer-role.yml',
+        '    ValidateTemplates: cloudformation:ValidateTemplate supports no resource-level permissions\n',
+        '',
+      );
+      const run = await check('--json', '--deployer-template', copy);
+      expect(run.code).toBe(1);
+      const report = JSON.parse(run.stdout) as {
+        ok: boolean;
+        cases: Array<{ ok: boolean }>;
+        wildcards: Array<{ statement: string; value: string; justification?: string }>;
+      };
+      expect(report.ok).toBe(false);
+      expect(report.cases.every((c) => c.ok)).toBe(true);
+      expect(report.wildcards.filter((w) => !w.justification)).toEqual([
+        expect.objectContaining({ statement: 'ValidateTemplates', value: '*' }),
+      ]);
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+
+  it(
+    'passes for the shipped templates and lists what it justified',
+    async () => {
+      const run = await check();
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/Wildcards: none unjustified \(\d+ justified\)\./);
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+});
