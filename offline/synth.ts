@@ -1,7 +1,8 @@
 // Runs the real `sls package` into a temporary folder and reads what it produced: the
 // CloudFormation template that `sls deploy` would submit and the deployment artefact.
 import { type ChildProcess, execFile } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type Entry, openPromise as openZip } from 'yauzl';
@@ -62,7 +63,13 @@ async function stoppedAtExit<T>(child: ChildProcess, done: Promise<T>): Promise<
   if (!killOnExitInstalled) {
     // First among the 'exit' listeners: killed before tempDirs.ts removes the folder.
     process.prependOnceListener('exit', () => {
-      for (const running of runningChildren) running.kill('SIGKILL');
+      for (const running of runningChildren) {
+        try {
+          if (running.pid !== undefined) process.kill(-running.pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
     });
     killOnExitInstalled = true;
   }
@@ -89,12 +96,15 @@ export async function synthesize(options: SlsOptions = {}): Promise<Synthesis> {
   const project = join(dir, 'project');
   const out = join(dir, 'package');
   try {
-    await mkdir(project);
-    copyProject(project);
+    mkdirSync(project);
+    await copyProject(project);
     const running = run(SLS_BIN, ['package', ...slsArgs(options), '--package', out], {
       cwd: project,
       env: isolatedBuildEnv(dir),
       maxBuffer: 16 * 1024 * 1024,
+      // Its own process group, so that stopping it stops what it started (esbuild's service);
+      // execFile hands the option to spawn, though its type does not list it.
+      ...({ detached: true } as object),
     });
     await stoppedAtExit(running.child, running);
   } catch (error) {

@@ -2,8 +2,8 @@
 // normally, on an uncaught error, on Ctrl-C or SIGTERM, or when stdout is a closed pipe
 // (`npm run check | head`). `tmp`'s graceful clean-up runs on 'exit' only, which Node does not emit
 // for a signal, and `signal-exit` has no notion of the folders; the few lines below do both.
-import { rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -11,7 +11,9 @@ const live = new Set<string>();
 let removeOnExitInstalled = false;
 
 function removeAllNow(): void {
-  for (const dir of live) rmSync(dir, { recursive: true, force: true });
+  // Retries: a process killed a moment ago may still be closing files in there.
+  for (const dir of live)
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
   live.clear();
 }
 
@@ -21,7 +23,8 @@ export async function makeTempDir(prefix: string): Promise<string> {
     process.once('exit', removeAllNow);
     removeOnExitInstalled = true;
   }
-  const dir = await mkdtemp(join(tmpdir(), prefix));
+  // Synchronous, so that no signal can arrive between the folder's creation and its listing.
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   live.add(dir);
   return dir;
 }

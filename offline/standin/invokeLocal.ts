@@ -88,13 +88,13 @@ export function invokeLocalArgs(
 
 const KILL_GRACE_MS = 3000;
 
-export function runInvokeLocal(options: InvokeLocalOptions): Promise<InvokeLocalResult> {
+export async function runInvokeLocal(options: InvokeLocalOptions): Promise<InvokeLocalResult> {
   const args = invokeLocalArgs(options);
   const started = Date.now();
   // In a copy of the project, so the user's own .esbuild/ and .serverless/ are never touched.
   const project = join(options.workDir, 'project');
   mkdirSync(project);
-  copyProject(project);
+  await copyProject(project);
   return new Promise((resolve, reject) => {
     // Its own process group, so that stopping it also stops what it started (esbuild's service).
     const child = spawn(SLS_BIN, args, {

@@ -75,8 +75,8 @@ let copy: string;
 let env: NodeJS.ProcessEnv;
 const exported: Record<string, string> = {};
 
-beforeAll(() => {
-  copy = copyProject(mkdtempSync(join(tmpdir(), 'xacct-readme-')));
+beforeAll(async () => {
+  copy = await copyProject(mkdtempSync(join(tmpdir(), 'xacct-readme-')));
   const awsFiles = join(copy, '.aws-none');
   mkdirSync(awsFiles);
   env = {

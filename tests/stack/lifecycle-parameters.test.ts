@@ -28,8 +28,8 @@ const OFFLINE_ENV: NodeJS.ProcessEnv = {
 
 // A copy of the project, so that what sls may build never lands in the checkout.
 let project: string;
-beforeAll(() => {
-  project = copyProject(mkdtempSync(join(tmpdir(), 'xacct-lifecycle-project-')));
+beforeAll(async () => {
+  project = await copyProject(mkdtempSync(join(tmpdir(), 'xacct-lifecycle-project-')));
 });
 afterAll(() => rmSync(project, { recursive: true, force: true }));
 

@@ -58,7 +58,7 @@ describe('the build output of the user', () => {
     async () => {
       const checkout = join(scratch, 'checkout');
       mkdirSync(checkout);
-      copyProject(checkout);
+      await copyProject(checkout);
       for (const folder of ['.serverless', '.esbuild']) {
         mkdirSync(join(checkout, folder));
         writeFileSync(join(checkout, folder, 'mine.txt'), 'from my own sls package');
@@ -123,11 +123,13 @@ describe('runs at the same time', () => {
   it(
     'in two checkouts at once both succeed: no lock, no shared folder',
     async () => {
-      const [a, b] = ['a', 'b'].map((name) => {
-        const checkout = join(scratch, name);
-        mkdirSync(checkout);
-        return copyProject(checkout);
-      });
+      const [a, b] = await Promise.all(
+        ['a', 'b'].map((name) => {
+          const checkout = join(scratch, name);
+          mkdirSync(checkout);
+          return copyProject(checkout);
+        }),
+      );
       const runs = await Promise.all(
         [a, b].map((checkout) => exited(start('scripts/check.ts', ['--json'], checkout ?? ''))),
       );
