@@ -7,7 +7,6 @@ const { readFile } = require('node:fs/promises');
 const { resolve } = require('node:path');
 
 const PROJECT_ROOT = resolve(__dirname, '..');
-const SDK_FILE = /[\\/]node_modules[\\/]@(?:aws-sdk|smithy)[\\/]/;
 
 /**
  * The SDK's default credential chain (@aws-sdk/credential-provider-node) tries env vars, SSO, ini
@@ -57,42 +56,13 @@ export const credentialsTreatedAsExpired = (credentials) =>
 };
 
 /**
- * src/ imports fromTemporaryCredentials from the package's index, which also lists
- * fromCognitoIdentity, fromSSO, fromIni... behind dynamic import()s. esbuild decides before tree
- * shaking that every module such an import() can reach (most of the SDK) must be wrapped in a lazy
- * initialiser, which costs ~16 KB minified even though those providers are then dropped. So the
- * bare name resolves to fromTemporaryCredentials' own module, the one export src/ uses (should
- * src/ import another, the build fails with "No matching export" rather than silently grow).
- */
-const temporaryCredentialsOnly = {
-  name: 'temporary-credentials-only',
-  setup(build) {
-    build.onResolve({ filter: /^@aws-sdk\/credential-providers$/ }, (args) => {
-      if (SDK_FILE.test(args.importer)) return undefined;
-      return build.resolve('@aws-sdk/credential-providers/dist-es/fromTemporaryCredentials.js', {
-        kind: args.kind,
-        resolveDir: PROJECT_ROOT,
-      });
-    });
-  },
-};
-
-/**
- * The remaining import()s that would trigger the same wrapping, each of a module this bundle
- * already imports statically (so it is evaluated at load either way): fromTemporaryCredentials
- * loads the STS client (which src/ imports for GetCallerIdentity), fromNodeProviderChain the chain
- * above, the HTTP protocol the event-stream serde (which S3Client imports), and the HTTP handler
- * node:http (which src/clientSettings.ts imports). Made static here.
+ * Dynamic import()s of modules this bundle already imports statically (so they are evaluated at
+ * load either way). esbuild decides before tree shaking that every module an import() can reach
+ * must be wrapped in a lazy initialiser, which costs bytes and start-up time for nothing: the HTTP
+ * protocol's import() of the event-stream serde (which S3Client imports), and the HTTP handler's
+ * of node:http (which src/clientSettings.ts imports). Made static here.
  */
 const STATIC_IMPORTS = [
-  {
-    file: /[\\/]@aws-sdk[\\/]credential-providers[\\/]dist-es[\\/]fromTemporaryCredentials\.base\.js$/,
-    specifier: './loadSts.js',
-  },
-  {
-    file: /[\\/]@aws-sdk[\\/]credential-providers[\\/]dist-es[\\/]fromNodeProviderChain\.js$/,
-    specifier: '@aws-sdk/credential-provider-node',
-  },
   {
     file: /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]protocols[\\/]HttpProtocol\.js$/,
     specifier: '@smithy/core/event-streams',
@@ -163,10 +133,10 @@ const literalSchemaKeys = {
 };
 
 /**
- * fromTemporaryCredentials assumes the role with the STS client of @aws-sdk/nested-clients, a
- * second copy of STS (client, schemas, endpoint rules: ~14 KB minified) next to
- * @aws-sdk/client-sts, which the function needs anyway for GetCallerIdentity. client-sts exports
- * the same two names (STSClient, AssumeRoleCommand) generated from the same service model.
+ * The SDK's default credential chain, were any of it bundled, signs its own STS calls with the
+ * client of @aws-sdk/nested-clients, a second copy of STS (client, schemas, endpoint rules: ~14 KB
+ * minified) next to @aws-sdk/client-sts, which the function imports for AssumeRole. client-sts
+ * exports the same names generated from the same service model.
  */
 const oneStsClient = {
   name: 'one-sts-client',
@@ -193,7 +163,6 @@ const packageVersionOnly = {
 
 module.exports = [
   envOnlyCredentialChain,
-  temporaryCredentialsOnly,
   staticSdkImports,
   literalSchemaKeys,
   oneStsClient,

@@ -1,6 +1,6 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import type { FromTemporaryCredentialsOptions } from '@aws-sdk/credential-providers';
+import type { Pluggable } from '@smithy/types';
 import type { Logger } from './logger';
 
 // The Lambda timeout is 10 s. One attempt may take CONNECTION_TIMEOUT_MS + REQUEST_TIMEOUT_MS;
@@ -39,8 +39,8 @@ function sharedAgents() {
 }
 
 /**
- * Retry and timeout settings shared by every client, including the STS client that
- * fromTemporaryCredentials creates for AssumeRole. Endpoints are deliberately absent: the SDK reads
+ * Retry and timeout settings shared by every client, including the home STS client that calls
+ * AssumeRole. Endpoints are deliberately absent: the SDK reads
  * AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL_S3 itself, so offline runs need no switch here.
  */
 export function clientSettings(region: string): ClientSettings {
@@ -59,7 +59,8 @@ export function clientSettings(region: string): ClientSettings {
   };
 }
 
-type AnyPluggable = NonNullable<FromTemporaryCredentialsOptions['clientPlugins']>[number];
+// biome-ignore lint/suspicious/noExplicitAny: a plugin for clients of any service.
+type AnyPluggable = Pluggable<any, any>;
 // The slice of the SDK's finalizeRequest middleware signature this middleware relies on.
 type AttemptArgs = { request: unknown; input: unknown };
 type AttemptHandler = (args: AttemptArgs) => Promise<{ output: unknown; response: unknown }>;
@@ -92,7 +93,7 @@ export function retryLogging(logger: Logger, client: string): AnyPluggable {
           name: 'crossAccountRetryLogging',
           relation: 'after',
           toMiddleware: 'retryMiddleware',
-          // fromTemporaryCredentials applies its plugins on every refresh, to the same client.
+          // Applied once per client; override keeps a second application from stacking.
           override: true,
         },
       );

@@ -1,26 +1,27 @@
-import {
-  GetCallerIdentityCommand,
-  type GetCallerIdentityCommandOutput,
-  STSClient,
-} from '@aws-sdk/client-sts';
-import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import {
   doesIdentityRequireRefresh,
   isIdentityExpired,
   memoizeIdentityProvider,
 } from '@smithy/core';
+import type { AwsCredentialIdentity } from '@smithy/types';
 import { clientSettings, retryLogging } from './clientSettings';
 import type { ClientFactory, SdkClientClass } from './job';
 import type { Logger } from './logger';
 import { rememberSecret } from './redact';
 
+/** Who a credential is, as AssumeRole answered: the assumed-role ARN and its account. */
+export interface AssumedRole {
+  readonly arn: string;
+  /** The account in `arn`; undefined if the answer named no assumed role. */
+  readonly account: string | undefined;
+}
+
 /** Everything needed to work in one target account, built once per role ARN per container. */
 export interface TargetSession {
   readonly roleArn: string;
   readonly sessionName: string;
-  /** Target-region STS client, signing with the one shared, cached credential. */
-  readonly sts: STSClient;
-  /** The job's clients: target-region, signing with the same credential. */
+  /** The job's clients: target-region, all signing with the one shared, cached credential. */
   readonly clients: ClientFactory;
   /**
    * Makes sure a valid credential is cached, assuming the role only if there is none or it is
@@ -29,12 +30,8 @@ export interface TargetSession {
   ensureCredentials(): Promise<void>;
   /** Drops the cached credential and assumes the role again; concurrent callers share one call. */
   reassume(): Promise<void>;
-  /**
-   * GetCallerIdentity signed with the current credential, called once per credential: an identity
-   * cannot change without new credentials, so the answer is reused until a refresh (or reassume())
-   * replaces them, and then asked again. Concurrent callers share one call; a failure is not kept.
-   */
-  callerIdentity(abortSignal?: AbortSignal): Promise<GetCallerIdentityCommandOutput>;
+  /** The assumed role of the current credential, from the AssumeRole that issued it. */
+  assumedRole(): Promise<AssumedRole>;
 }
 
 export interface SessionOptions {
@@ -69,35 +66,64 @@ export function createTargetSessions(options: SessionOptions): TargetSessions {
   };
 }
 
+// One client for every AssumeRole of the container, in the function's own region (AssumeRole
+// belongs to the home account's regional STS endpoint), signing with the execution role's
+// credentials from the default chain. Created on first use, like the connection pool.
+let homeSts: { client: STSClient; region: string } | undefined;
+function homeStsClient(region: string, logger: Logger): STSClient {
+  if (homeSts?.region !== region) {
+    const client = new STSClient(clientSettings(region));
+    client.middlewareStack.use(retryLogging(logger, 'STS (AssumeRole)'));
+    homeSts = { client, region };
+  }
+  return homeSts.client;
+}
+
+// An assumed-role ARN: arn:<partition>:sts::<account>:assumed-role/<role>/<session>.
+const ASSUMED_ROLE_ARN = /^arn:[\w-]+:sts::(\d{12}):assumed-role\/[\w+=,.@-]+\/[\w+=,.@-]+$/;
+
 function createSession(roleArn: string, requestId: string, options: SessionOptions): TargetSession {
   const { logger } = options;
   const sessionName = roleSessionName(options.functionName, requestId);
-  const assumeRole = fromTemporaryCredentials({
-    params: {
-      RoleArn: roleArn,
-      RoleSessionName: sessionName,
-      DurationSeconds: options.sessionDurationSeconds,
-      ...(options.externalId === undefined ? {} : { ExternalId: options.externalId }),
-    },
-    // Without an explicit region the nested client would inherit the calling client's (the
-    // target region); AssumeRole belongs to the function's own regional STS endpoint.
-    clientConfig: clientSettings(options.homeRegion),
-    clientPlugins: [retryLogging(logger, 'STS (AssumeRole)')],
-  });
+  const sts = homeStsClient(options.homeRegion, logger);
+  // Who each credential is, from AssumeRole's own answer: no GetCallerIdentity is needed.
+  const assumedBy = new WeakMap<object, AssumedRole>();
 
-  const assumeAndLog: typeof assumeRole = async (properties) => {
+  // AssumeRole called directly (not through fromTemporaryCredentials) because its response names
+  // the assumed role (AssumedRoleUser.Arn), which proves the switch of account at no extra call;
+  // the provider keeps only the credentials.
+  const assumeRole = async (): Promise<AwsCredentialIdentity> => {
     logger.info('assuming role', { roleArn, sessionName });
-    const identity = await assumeRole(properties);
+    const answer = await sts.send(
+      new AssumeRoleCommand({
+        RoleArn: roleArn,
+        RoleSessionName: sessionName,
+        DurationSeconds: options.sessionDurationSeconds,
+        ...(options.externalId === undefined ? {} : { ExternalId: options.externalId }),
+      }),
+    );
+    const issued = answer.Credentials;
+    if (!issued?.AccessKeyId || !issued.SecretAccessKey || !issued.SessionToken) {
+      throw new Error(`AssumeRole on ${roleArn} answered without credentials`);
+    }
     // From here the process holds this secret: the redactor hides exactly it wherever it shows up.
-    rememberSecret(identity.secretAccessKey);
-    rememberSecret(identity.sessionToken);
-    logger.info('assumed role', { roleArn, expiresAt: identity.expiration?.toISOString() });
+    rememberSecret(issued.SecretAccessKey);
+    rememberSecret(issued.SessionToken);
+    const arn = answer.AssumedRoleUser?.Arn ?? '';
+    const identity: AwsCredentialIdentity = {
+      accessKeyId: issued.AccessKeyId,
+      secretAccessKey: issued.SecretAccessKey,
+      sessionToken: issued.SessionToken,
+      ...(issued.Expiration ? { expiration: issued.Expiration } : {}),
+    };
+    assumedBy.set(identity, { arn, account: ASSUMED_ROLE_ARN.exec(arn)?.[1] });
+    logger.info('assumed role', { roleArn, expiresAt: issued.Expiration?.toISOString() });
     return identity;
   };
 
   // The SDK's memoizer: refreshes EXPIRATION_MS before expiry and coalesces concurrent refreshes.
   const memoized = memoizeIdentityProvider(
-    assumeAndLog,
+    assumeRole,
     isIdentityExpired,
     doesIdentityRequireRefresh,
   );
@@ -106,8 +132,6 @@ function createSession(roleArn: string, requestId: string, options: SessionOptio
   // two private caches would mean two AssumeRole calls and would miss reassume()'s refresh.
   const credentials = Object.assign(memoized, { memoized: true });
 
-  const sts = new STSClient({ ...clientSettings(options.targetRegion), credentials });
-  sts.middlewareStack.use(retryLogging(logger, 'STS'));
   const built = new Map<unknown, unknown>();
   const clients: ClientFactory = {
     client<C>(Client: SdkClientClass<C>, extra: Record<string, unknown> = {}): C {
@@ -123,15 +147,9 @@ function createSession(roleArn: string, requestId: string, options: SessionOptio
     },
   };
 
-  // Keyed by the credential object: the memoizer hands out the same object until it refreshes.
-  let verified:
-    | { credential: object; identity: Promise<GetCallerIdentityCommandOutput> }
-    | undefined;
-
   return {
     roleArn,
     sessionName,
-    sts,
     clients,
     async ensureCredentials() {
       await credentials();
@@ -139,19 +157,9 @@ function createSession(roleArn: string, requestId: string, options: SessionOptio
     async reassume() {
       await credentials({ forceRefresh: true });
     },
-    async callerIdentity(abortSignal) {
-      const credential = await credentials();
-      if (verified?.credential !== credential) {
-        // The client resolves the credential again when it signs; a refresh in between only
-        // means the answer is keyed on the older one, so the next caller asks once more.
-        const identity = sts.send(new GetCallerIdentityCommand({}), { abortSignal });
-        const entry = { credential, identity };
-        verified = entry;
-        identity.catch(() => {
-          if (verified === entry) verified = undefined;
-        });
-      }
-      return verified.identity;
+    async assumedRole() {
+      const identity = await credentials();
+      return assumedBy.get(identity) ?? { arn: '', account: undefined };
     },
   };
 }

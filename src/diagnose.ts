@@ -148,7 +148,7 @@ export type FailureConfig = Pick<
 };
 
 /** The core's own steps; a job's steps are JobSteps (src/job.ts). */
-export type CoreStep = 'assume-role' | 'caller-identity';
+export type CoreStep = 'assume-role';
 
 export interface FailureContext {
   readonly step: CoreStep | JobStep;
@@ -196,7 +196,7 @@ export function toTargetError(error: unknown, context: FailureContext): TargetEr
   if (ACCESS_DENIED.includes(name)) {
     return step === 'assume-role'
       ? make(AssumeRoleDeniedError, assumeRoleDeniedMessage(shape.message, context), cause)
-      : make(TargetAccessDeniedError, targetDeniedMessage(context), cause);
+      : make(TargetAccessDeniedError, targetDeniedMessage(step, target), cause);
   }
   if (name === 'ValidationError' && /role chaining|1 hour session limit/i.test(shape.message)) {
     return make(RoleChainingLimitError, roleChainingMessage(context), cause);
@@ -237,9 +237,6 @@ export function toTargetError(error: unknown, context: FailureContext): TargetEr
 function stepLabel({ step, target, config }: FailureContext): string {
   if (step === 'assume-role') {
     return `sts:AssumeRole on ${target.roleArn} (STS in ${config.homeRegion})`;
-  }
-  if (step === 'caller-identity') {
-    return `sts:GetCallerIdentity with the assumed role (STS in ${config.targetRegion})`;
   }
   return `${step.action} on ${step.describe ?? step.resource} (${serviceOf(step)} in ${config.targetRegion})`;
 }
@@ -325,13 +322,7 @@ function assumeRoleDeniedMessage(awsMessage: string, context: FailureContext): s
   return parts.join(' ');
 }
 
-function targetDeniedMessage({ step, target }: FailureContext): string {
-  if (typeof step === 'string') {
-    return (
-      `sts:GetCallerIdentity was denied for ${target.roleArn}, although no policy can deny it: ` +
-      'the request did not reach AWS STS as expected. Check AWS_ENDPOINT_URL_STS and any proxy.'
-    );
-  }
+function targetDeniedMessage(step: JobStep, target: TargetSpec): string {
   return (
     `${target.roleArn} may not ${step.action} on ${step.describe ?? step.resource}. The job ` +
     "declares this permission (job/index.ts); the target role's permission policy in account " +

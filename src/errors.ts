@@ -42,7 +42,7 @@ export class DeadlineExceededError extends CrossAccountError {
   }
 }
 
-/** `assume-role`, `caller-identity`, or the name of a job's step (JobStep.name). */
+/** `assume-role`, or the name of a job's step (JobStep.name). */
 export type Step = string;
 
 /** A failure of one target account; reported for that account without failing the others. */

@@ -1,5 +1,5 @@
-// The work in one target account: assume the role (or reuse the cached session), prove the switch
-// of account, then run the job's work with clients signing as that account. Failures come out as
+// The work in one target account: assume the role (or reuse the cached session), check that
+// AssumeRole answered for that account, then run the job's work with clients signing as that account. Failures come out as
 // TargetErrors naming the step and what to change.
 import type { TargetSpec } from './config';
 import type { TargetSession } from './credentials';
@@ -84,13 +84,13 @@ async function callTarget(
 ): Promise<TargetSuccess> {
   const { session, deadline, job, jobConfig, request, logger } = options;
   const abortSignal = deadline.signal;
-  // Once per credential (the session caches it), so a warm invocation makes no STS call at all.
-  const identity = await run('caller-identity', () => session.callerIdentity(abortSignal));
-  if (identity.Account !== target.account || !identity.Arn) {
+  // AssumeRole's own answer names the assumed role: the proof of the switch costs no call.
+  const identity = await session.assumedRole();
+  if (identity.account !== target.account || !identity.arn) {
     throw new AccountMismatchError(
       target.account,
-      'caller-identity',
-      `GetCallerIdentity answered account ${identity.Account ?? 'none'} (${identity.Arn ?? 'no ARN'}) ` +
+      'assume-role',
+      `AssumeRole answered for account ${identity.account ?? 'none'} (${identity.arn || 'no assumed-role ARN'}) ` +
         `but ${target.account} was expected: these are not the credentials of ${target.roleArn}. ` +
         'Check that AWS_ENDPOINT_URL_STS, if set, points at the right endpoint.',
     );
@@ -104,5 +104,5 @@ async function callTarget(
     logger,
     step: (step, call) => run(step, call),
   });
-  return { account: target.account, ok: true, assumedRoleArn: identity.Arn, ...result };
+  return { account: target.account, ok: true, assumedRoleArn: identity.arn, ...result };
 }

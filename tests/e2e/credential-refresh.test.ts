@@ -83,7 +83,8 @@ test('one AssumeRole per credential lifetime: warm invocations reuse it, the nex
     credentialsIssued: 2,
     refreshes: 1,
     expiredCredentialRequests: 0,
-    calls: { byAction: { 'sts:GetCallerIdentity': 2, 's3:ListObjectsV2': 4 } },
+    // No GetCallerIdentity: AssumeRole's own answer names the assumed role.
+    calls: { byAction: { 'sts:AssumeRole': 2, 's3:ListObjectsV2': 4 } },
     errors: {},
   });
 }, 30_000);

@@ -91,9 +91,7 @@ test(
     expect(failure?.message).toContain(
       'check parameters TrustedAccountId=111111111111 and ExecutionRoleName=',
     );
-    expect(summaryLine(run.out)).toMatch(
-      /^STS 5 calls \(AssumeRole 3, GetCallerIdentity 2\) \| S3 2 calls/,
-    );
+    expect(summaryLine(run.out)).toMatch(/^STS 3 calls \(AssumeRole 3\) \| S3 2 calls/);
   },
   E2E_TIMEOUT_MS,
 );

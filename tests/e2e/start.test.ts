@@ -49,7 +49,7 @@ test(
       summary: { succeeded: 1, failed: 0 },
     });
     expect(summaryLine(stdout)).toMatch(
-      /^STS 2 calls \(AssumeRole 1, GetCallerIdentity 1\) \| S3 1 call \(ListObjectsV2 1\) \| credentials issued 1 \| no AWS errors \| /,
+      /^STS 1 call \(AssumeRole 1\) \| S3 1 call \(ListObjectsV2 1\) \| credentials issued 1 \| no AWS errors \| /,
     );
     for (const pattern of CREDENTIAL_PATTERNS) expect(`${stdout}\n${stderr}`).not.toMatch(pattern);
   },

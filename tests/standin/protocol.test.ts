@@ -6,7 +6,7 @@ import {
   type AssumeRoleCommandOutput,
   GetCallerIdentityCommand,
 } from '@aws-sdk/client-sts';
-import type { FromTemporaryCredentialsOptions } from '@aws-sdk/credential-providers';
+import type { Pluggable } from '@smithy/types';
 import type { PolicyModel } from '../../offline/iam';
 import {
   HOME_CREDENTIALS,
@@ -52,7 +52,8 @@ async function standInWith(options: Partial<StandInOptions> = {}): Promise<Stand
   return standIn;
 }
 
-type AnyPluggable = NonNullable<FromTemporaryCredentialsOptions['clientPlugins']>[number];
+// biome-ignore lint/suspicious/noExplicitAny: a plugin for clients of any service.
+type AnyPluggable = Pluggable<any, any>;
 type SignedRequest = { body?: unknown; path: string };
 type FinalizeArgs = { request: unknown; input: unknown };
 type FinalizeNext = (args: FinalizeArgs) => Promise<{ output: unknown; response: unknown }>;

@@ -1,14 +1,13 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { AssumeRoleCommand, STSClient as NestedSTSClient } from '@aws-sdk/nested-clients/sts';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { MAX_ATTEMPTS } from '../../src/clientSettings';
 import { createTargetSessions, roleSessionName, type SessionOptions } from '../../src/credentials';
 import { createLogger } from '../../src/logger';
 import { roleArn, SECRETS, TARGET_A, TARGET_B } from './fixtures';
 
-// The STS client that fromTemporaryCredentials creates comes from @aws-sdk/nested-clients.
-const sts = mockClient(NestedSTSClient);
+// The home STS client that calls AssumeRole (src/credentials.ts), in the function's region.
+const sts = mockClient(STSClient);
 
 let issued = 0;
 /** Each AssumeRole hands out a new, numbered access key that expires after `lifetimeMs`. */
@@ -22,6 +21,10 @@ function stsIssues(lifetimeMs: number, delayMs = 0) {
         ...{ AccessKeyId: accessKeyId, SecretAccessKey: SECRETS.secretAccessKey },
         SessionToken: SECRETS.sessionToken,
         Expiration: new Date(Date.now() + lifetimeMs),
+      },
+      AssumedRoleUser: {
+        Arn: `arn:aws:sts::${TARGET_A}:assumed-role/cross-account-demo-target/${accessKeyId}`,
+        AssumedRoleId: `AROAEXAMPLE:${accessKeyId}`,
       },
     };
   });
@@ -78,7 +81,7 @@ describe('target sessions cache credentials per role for the life of the contain
     stsIssues(HOUR);
     const session = sessions().get(roleArn(TARGET_A), 'req-1');
     const [viaSts, viaS3] = await Promise.all([
-      session.sts.config.credentials(),
+      session.clients.client(STSClient).config.credentials(),
       session.clients.client(S3Client).config.credentials(),
     ]);
     await session.ensureCredentials();
@@ -130,7 +133,7 @@ describe('target sessions cache credentials per role for the life of the contain
     await session.ensureCredentials();
     advanceClock(HOUR - MINUTE);
     const [viaSts, viaS3] = await Promise.all([
-      session.sts.config.credentials(),
+      session.clients.client(STSClient).config.credentials(),
       session.clients.client(S3Client).config.credentials(),
     ]);
     expect(assumeRoleCalls()).toHaveLength(2);
@@ -165,70 +168,53 @@ describe('target sessions cache credentials per role for the life of the contain
   it('reassume() replaces the credential of both clients with one AssumeRole', async () => {
     stsIssues(HOUR, 10);
     const session = sessions().get(roleArn(TARGET_A), 'req-1');
-    await session.sts.config.credentials();
+    await session.clients.client(STSClient).config.credentials();
     await session.clients.client(S3Client).config.credentials();
     await Promise.all([session.reassume(), session.reassume()]);
     expect(assumeRoleCalls()).toHaveLength(2);
     // Fails if a client kept a private cache of the first credential.
-    expect((await session.sts.config.credentials()).accessKeyId).toBe('ASIAEXAMPLEKEY000002');
+    expect((await session.clients.client(STSClient).config.credentials()).accessKeyId).toBe(
+      'ASIAEXAMPLEKEY000002',
+    );
     expect((await session.clients.client(S3Client).config.credentials()).accessKeyId).toBe(
       'ASIAEXAMPLEKEY000002',
     );
   });
 });
 
-describe('GetCallerIdentity proves each credential once', () => {
-  // The target-side STS client (client-sts) that signs with the assumed-role credential.
-  const targetSts = mockClient(STSClient);
-  const signedWith: string[] = [];
-  beforeEach(() => {
-    targetSts.reset();
-    signedWith.length = 0;
-    targetSts.on(GetCallerIdentityCommand).callsFake(async (_input, getClient) => {
-      const { accessKeyId } = await getClient().config.credentials();
-      signedWith.push(accessKeyId);
-      return { Account: TARGET_A, Arn: `arn:aws:sts::${TARGET_A}:assumed-role/r/${accessKeyId}` };
+describe("AssumeRole's own answer proves the switch of account", () => {
+  it('names the assumed role and its account, with no GetCallerIdentity', async () => {
+    stsIssues(HOUR);
+    const session = sessions().get(roleArn(TARGET_A), 'req-1');
+    await expect(session.assumedRole()).resolves.toEqual({
+      arn: `arn:aws:sts::${TARGET_A}:assumed-role/cross-account-demo-target/ASIAEXAMPLEKEY000001`,
+      account: TARGET_A,
     });
-  });
-  afterAll(() => targetSts.restore());
-
-  it('asks once while the credential is valid, concurrent callers included', async () => {
-    stsIssues(HOUR);
-    const session = sessions().get(roleArn(TARGET_A), 'req-1');
-    const answers = await Promise.all([session.callerIdentity(), session.callerIdentity()]);
-    await session.callerIdentity();
-    expect(signedWith).toEqual(['ASIAEXAMPLEKEY000001']);
-    expect(answers[1]?.Arn).toContain('ASIAEXAMPLEKEY000001');
+    expect(sts.commandCalls(GetCallerIdentityCommand)).toHaveLength(0);
+    expect(assumeRoleCalls()).toHaveLength(1);
   });
 
-  it('asks again, signed with the new credential, after a refresh and after reassume()', async () => {
+  it('follows the credential: after a refresh and after reassume() it is the new session', async () => {
     stsIssues(HOUR);
     const session = sessions().get(roleArn(TARGET_A), 'req-1');
-    await session.callerIdentity();
+    await session.ensureCredentials();
     advanceClock(HOUR - MINUTE);
-    expect((await session.callerIdentity()).Arn).toContain('ASIAEXAMPLEKEY000002');
+    expect((await session.assumedRole()).arn).toMatch(/ASIAEXAMPLEKEY000002$/);
     await session.reassume();
-    await session.callerIdentity();
-    expect(signedWith).toEqual([
-      'ASIAEXAMPLEKEY000001',
-      'ASIAEXAMPLEKEY000002',
-      'ASIAEXAMPLEKEY000003',
-    ]);
+    expect((await session.assumedRole()).arn).toMatch(/ASIAEXAMPLEKEY000003$/);
   });
 
-  it('does not keep a failed answer', async () => {
-    stsIssues(HOUR);
+  it('has no account when the answer names no assumed role', async () => {
+    sts.on(AssumeRoleCommand).resolves({
+      Credentials: {
+        AccessKeyId: 'ASIAEXAMPLEKEY000009',
+        SecretAccessKey: SECRETS.secretAccessKey,
+        SessionToken: SECRETS.sessionToken,
+        Expiration: new Date(Date.now() + HOUR),
+      },
+    });
     const session = sessions().get(roleArn(TARGET_A), 'req-1');
-    targetSts
-      .on(GetCallerIdentityCommand)
-      .rejectsOnce(new Error('throttled'))
-      .callsFake(async () => {
-        signedWith.push('retry');
-        return { Account: TARGET_A, Arn: `arn:aws:sts::${TARGET_A}:assumed-role/r/s` };
-      });
-    await expect(session.callerIdentity()).rejects.toThrow('throttled');
-    await expect(session.callerIdentity()).resolves.toMatchObject({ Account: TARGET_A });
-    expect(signedWith).toEqual(['retry']);
+    await expect(session.assumedRole()).resolves.toEqual({ arn: '', account: undefined });
   });
 });
 
@@ -275,6 +261,7 @@ describe('the AssumeRole request', () => {
         Credentials: {
           AccessKeyId: 'ASIAEXAMPLEKEY000001',
           SecretAccessKey: 's',
+          SessionToken: 't',
           Expiration: new Date(Date.now() + HOUR),
         },
       };
@@ -297,7 +284,7 @@ describe('the target clients', () => {
       roleArn(TARGET_A),
       'req-1',
     );
-    for (const client of [session.sts, session.clients.client(S3Client)]) {
+    for (const client of [session.clients.client(STSClient), session.clients.client(S3Client)]) {
       expect(await client.config.region()).toBe('us-west-2');
       expect(await client.config.maxAttempts()).toBe(MAX_ATTEMPTS);
       expect(modeOf(await client.config.retryStrategy())).toBe('standard');

@@ -291,10 +291,14 @@ describe('failures in the target account', () => {
     expect(error.message).toContain('ExpectedBucketOwner');
   });
 
-  it('maps a denied GetCallerIdentity, which no policy can deny, to an endpoint problem', () => {
-    const error = mapped(stsError('AccessDenied', 'Access denied'), 'caller-identity');
+  it('maps a denial the job does not explain to the permission it declares and npm run check', () => {
+    const error = toTargetError(s3Error('AccessDenied', 'Access Denied'), {
+      ...context('list-objects'),
+      explain: () => undefined,
+    });
     expect(error).toBeInstanceOf(TargetAccessDeniedError);
-    expect(error.message).toMatch(/although no policy can deny it.*AWS_ENDPOINT_URL_STS/);
+    expect(error.message).toContain(`${ROLE} may not s3:ListBucket on bucket ${BUCKET}`);
+    expect(error.message).toMatch(/declares this permission .*npm run check shows whether it does/);
   });
 
   it('maps NoSuchBucket to its own message', () => {
@@ -338,8 +342,8 @@ describe('failures in the target account', () => {
 
   it('maps assumed credentials the target region does not recognise to the opt-in region hint', () => {
     const error = mapped(
-      stsError('InvalidClientTokenId', 'The security token included in the request is invalid'),
-      'caller-identity',
+      s3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist'),
+      'list-objects',
     );
     expect(error).toBeInstanceOf(CredentialsRejectedError);
     expect(error.message).toMatch(
@@ -383,7 +387,7 @@ describe('timeouts and unavailable endpoints', () => {
 
   it('maps an aborted SDK call to the deadline message', () => {
     const aborted = Object.assign(new Error('Request aborted'), { name: 'AbortError' });
-    expect(mapped(aborted, 'caller-identity')).toBeInstanceOf(TargetTimeoutError);
+    expect(mapped(aborted, 'list-objects')).toBeInstanceOf(TargetTimeoutError);
   });
 
   it('maps a refused connection', () => {
@@ -391,7 +395,7 @@ describe('timeouts and unavailable endpoints', () => {
       code: 'ECONNREFUSED',
       $metadata: { attempts: 3 },
     });
-    const error = mapped(refused, 'caller-identity');
+    const error = mapped(refused, 'assume-role');
     expect(error).toBeInstanceOf(ServiceUnavailableError);
     expect(error.message).toMatch(
       /failed \(Error, ECONNREFUSED\) after 3 attempts: the STS endpoint is unavailable/,
@@ -430,7 +434,7 @@ describe('anything else', () => {
       1,
       400,
     );
-    const error = mapped(quoting, 'caller-identity');
+    const error = mapped(quoting, 'assume-role');
     expect(error).toBeInstanceOf(UnexpectedAwsError);
     expect(error.message).toMatch(
       /failed with IncompleteSignature \(HTTP 400, AWS request id req-1\)\.$/,

@@ -45,8 +45,11 @@ export function lambdaContext(requestId: string, remainingMs = 9000): Context {
   } as Context;
 }
 
-/** Temporary credentials as STS returns them; the values are recognisable on purpose. */
-export function assumedCredentials(secrets: Secrets, expiresInMs = 3_600_000) {
+/**
+ * Temporary credentials as STS returns them, for a role of `account`; the values are
+ * recognisable on purpose.
+ */
+export function assumedCredentials(secrets: Secrets, expiresInMs = 3_600_000, account = TARGET_A) {
   return {
     Credentials: {
       AccessKeyId: secrets.accessKeyId,
@@ -54,7 +57,10 @@ export function assumedCredentials(secrets: Secrets, expiresInMs = 3_600_000) {
       SessionToken: secrets.sessionToken,
       Expiration: new Date(Date.now() + expiresInMs),
     },
-    AssumedRoleUser: { Arn: 'unused', AssumedRoleId: 'AROAEXAMPLE:session' },
+    AssumedRoleUser: {
+      Arn: `arn:aws:sts::${account}:assumed-role/cross-account-demo-target/session`,
+      AssumedRoleId: 'AROAEXAMPLE:session',
+    },
   };
 }
 
@@ -78,8 +84,8 @@ type HandlerModule = typeof import('../../handlers/crossAccount');
 /**
  * Loads the handler in a fresh module registry, as a new Lambda container would, with `env` as the
  * process environment. The SDK classes come from the same registry, so mocks of them apply. (Not
- * jest.isolateModules: the SDK requires the nested STS client lazily, after such a callback has
- * returned, and would get it from the outer registry.) Classes the test file imported itself come
+ * jest.isolateModules: the SDK may require modules lazily, after such a callback has returned,
+ * and would get them from the outer registry.) Classes the test file imported itself come
  * from the previous registry, so compare errors by name, not with instanceof.
  */
 export function coldStart(env: Env) {
@@ -94,18 +100,16 @@ export function coldStart(env: Env) {
 }
 
 function loadWithMocks() {
-  const nested =
-    require('@aws-sdk/nested-clients/sts') as typeof import('@aws-sdk/nested-clients/sts');
   const sts = require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts');
   const s3 = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
   // The handler module is loaded last: a config error must surface here, after the mocks exist.
   const mocks = {
-    assumeRole: mockClient(nested.STSClient),
-    sts: mockClient(sts.STSClient),
+    // The home STS client of src/credentials.ts: the only STS the function calls.
+    assumeRole: mockClient(sts.STSClient),
     s3: mockClient(s3.S3Client),
   };
   const sdk = {
-    AssumeRoleCommand: nested.AssumeRoleCommand,
+    AssumeRoleCommand: sts.AssumeRoleCommand,
     GetCallerIdentityCommand: sts.GetCallerIdentityCommand,
     ListObjectsV2Command: s3.ListObjectsV2Command,
   };

@@ -22,19 +22,18 @@ const awsError = (name: string, message: string, httpStatusCode = 403) =>
 const assumedRoleArn = (account: string) =>
   `arn:aws:sts::${account}:assumed-role/cross-account-demo-target/session`;
 
-/** Answers GetCallerIdentity and ListObjectsV2 for whichever account the bucket or role names. */
+/** Answers AssumeRole and ListObjectsV2 for whichever account the role or bucket names. */
 function targetsAnswer(container: Container, keys: Record<string, string[]>) {
   const { mocks, sdk } = container;
   const accountOfRole = new Map<string, string>();
   mocks.assumeRole.on(sdk.AssumeRoleCommand).callsFake(async (input: { RoleArn: string }) => {
     const account = /iam::(\d{12}):/.exec(input.RoleArn)?.[1] ?? 'unknown';
     accountOfRole.set(account, input.RoleArn);
-    return assumedCredentials({ ...SECRETS, accessKeyId: `ASIA${account}0000` });
-  });
-  mocks.sts.on(sdk.GetCallerIdentityCommand).callsFake(async (_input, getClient) => {
-    const { accessKeyId } = await getClient().config.credentials();
-    const account = accessKeyId.slice(4, 16);
-    return { Account: account, Arn: assumedRoleArn(account), UserId: 'AROAEXAMPLE:session' };
+    return assumedCredentials(
+      { ...SECRETS, accessKeyId: `ASIA${account}0000` },
+      undefined,
+      account,
+    );
   });
   mocks.s3.on(sdk.ListObjectsV2Command).callsFake(async (input: { Bucket: string }) => {
     const account = /demo-(\d{12})-/.exec(input.Bucket)?.[1] ?? 'unknown';
@@ -161,11 +160,11 @@ describe('the handler, single target account', () => {
   it('reports an account whose credentials turn out to be for another account', async () => {
     container = coldStart(validEnv({ TARGET_ACCOUNT_IDS: `${TARGET_A},${TARGET_B}` }));
     targetsAnswer(container, {});
-    container.mocks.sts
-      .on(container.sdk.GetCallerIdentityCommand)
-      .resolves({ Account: TARGET_C, Arn: assumedRoleArn(TARGET_C) });
+    container.mocks.assumeRole
+      .on(container.sdk.AssumeRoleCommand)
+      .resolves(assumedCredentials(SECRETS, undefined, TARGET_C));
     const { error } = await invokeQuietly(container, {});
-    expect((error as Error).message).toMatch(/GetCallerIdentity answered account 444444444444/);
+    expect((error as Error).message).toMatch(/AssumeRole answered for account 444444444444/);
     expect(container.mocks.s3.commandCalls(container.sdk.ListObjectsV2Command)).toHaveLength(0);
   });
 });

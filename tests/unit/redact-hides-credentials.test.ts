@@ -2,7 +2,7 @@
 // are hidden wherever they appear; so are tokens by their STS prefix and values whose name says
 // they are credentials. Secrets are built at run time, so this file holds none a scanner would flag.
 import { randomBytes } from 'node:crypto';
-import { AssumeRoleCommand, STSClient as NestedSTSClient } from '@aws-sdk/nested-clients/sts';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createTargetSessions } from '../../src/credentials';
 import { createLogger } from '../../src/logger';
@@ -59,7 +59,7 @@ describe('held secret keys are hidden exactly, wherever they appear', () => {
 });
 
 describe('what src/credentials.ts receives from AssumeRole is held', () => {
-  const sts = mockClient(NestedSTSClient);
+  const sts = mockClient(STSClient);
   afterAll(() => sts.restore());
 
   test('every secret key and session token, from the moment it arrives', async () => {

@@ -1,9 +1,4 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import {
-  GetCallerIdentityCommand,
-  type GetCallerIdentityCommandOutput,
-  type STSClient,
-} from '@aws-sdk/client-sts';
 import { job } from '../../job';
 import type { TargetSession } from '../../src/credentials';
 import { loadAllConfig } from '../../src/crossAccount';
@@ -15,20 +10,21 @@ import { bucketOf, roleArn, TARGET_A, validEnv } from './fixtures';
 
 const { config, jobConfig } = loadAllConfig(job, validEnv());
 const target = { account: TARGET_A, roleArn: roleArn(TARGET_A) };
-const identity = { Account: TARGET_A, Arn: `arn:aws:sts::${TARGET_A}:assumed-role/r/s` };
+const identity = { account: TARGET_A, arn: `arn:aws:sts::${TARGET_A}:assumed-role/r/s` };
 
 const awsError = (name: string, httpStatusCode = 403) =>
   Object.assign(new Error(`${name} from AWS`), { name, $metadata: { httpStatusCode } });
 
 interface Script {
   assume?: () => Promise<void>;
-  sts?: (command: unknown) => Promise<unknown>;
+  /** Who AssumeRole said the credential is. */
+  identity?: () => Promise<{ account: string | undefined; arn: string }>;
   s3?: (command: unknown) => Promise<unknown>;
 }
 
-/** A TargetSession whose AWS side is a script, to test what inspectTarget does with each answer. */
+/** A TargetSession whose AWS side is a script, to test what runTarget does with each answer. */
 function fakeSession(script: Script) {
-  const calls = { assume: 0, reassume: 0, sts: [] as unknown[], s3: [] as unknown[] };
+  const calls = { assume: 0, reassume: 0, s3: [] as unknown[] };
   const s3 = {
     send: async (command: unknown) => {
       calls.s3.push(command);
@@ -45,17 +41,7 @@ function fakeSession(script: Script) {
     async reassume() {
       calls.reassume += 1;
     },
-    // The real session caches this per credential (tests/unit/credentials.test.ts); this fake asks
-    // every time, so each test sees exactly the calls inspectTarget makes.
-    callerIdentity(abortSignal?: AbortSignal): Promise<GetCallerIdentityCommandOutput> {
-      return session.sts.send(new GetCallerIdentityCommand({}), { abortSignal });
-    },
-    sts: {
-      send: async (command: unknown) => {
-        calls.sts.push(command);
-        return script.sts ? script.sts(command) : identity;
-      },
-    } as unknown as STSClient,
+    assumedRole: () => (script.identity ? script.identity() : Promise.resolve(identity)),
     clients: {
       client: <C>() => s3 as C,
     },
@@ -90,7 +76,7 @@ describe('inspectTarget', () => {
     expect(await inspect(session)).toEqual({
       account: TARGET_A,
       ok: true,
-      assumedRoleArn: identity.Arn,
+      assumedRoleArn: identity.arn,
       bucket: bucketOf(TARGET_A),
       keys: ['k1'],
       truncated: true,
@@ -103,7 +89,7 @@ describe('inspectTarget', () => {
     });
     const error = await failure(inspect(session));
     expect(error).toMatchObject({ code: 'AssumeRoleDenied', step: 'assume-role' });
-    expect(calls.sts).toHaveLength(0);
+    expect(calls.s3).toHaveLength(0);
   });
 
   it('attributes a denial by S3 to the target role permissions', async () => {
@@ -116,28 +102,28 @@ describe('inspectTarget', () => {
 
   it('refuses credentials that belong to another account before listing anything', async () => {
     const { session, calls } = fakeSession({
-      sts: async () => ({
-        Account: '999999999999',
-        Arn: 'arn:aws:sts::999999999999:assumed-role/r/s',
+      identity: async () => ({
+        account: '999999999999',
+        arn: 'arn:aws:sts::999999999999:assumed-role/r/s',
       }),
     });
     const error = await failure(inspect(session));
-    expect(error).toMatchObject({ code: 'AccountMismatch', step: 'caller-identity' });
-    expect(error.message).toContain('GetCallerIdentity answered account 999999999999');
+    expect(error).toMatchObject({ code: 'AccountMismatch', step: 'assume-role' });
+    expect(error.message).toContain('AssumeRole answered for account 999999999999');
     expect(calls.s3).toHaveLength(0);
   });
 
   it('assumes the role again exactly once when the session is rejected as expired', async () => {
     let rejections = 1;
     const { session, calls } = fakeSession({
-      sts: async () => {
+      s3: async () => {
         if (rejections-- > 0) throw awsError('ExpiredToken', 400);
-        return identity;
+        return { Contents: [], IsTruncated: false };
       },
     });
     expect((await inspect(session)).ok).toBe(true);
     expect(calls.reassume).toBe(1);
-    expect(calls.sts).toHaveLength(2);
+    expect(calls.s3).toHaveLength(2);
   });
 
   it('gives up after one re-assume instead of looping', async () => {
@@ -177,10 +163,9 @@ describe('inspectTarget', () => {
         return original(command);
       };
     };
-    send(session.sts);
     send(session.clients.client(Object) as unknown as { send: unknown });
     await inspect(session);
-    expect(signals).toHaveLength(2);
+    expect(signals).toHaveLength(1);
     for (const signal of signals) expect(signal).toBeInstanceOf(AbortSignal);
   });
 });
