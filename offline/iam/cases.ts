@@ -1,8 +1,9 @@
 // What `npm run check` asks of the model: for every configured account, the function may do
-// exactly what the demo needs, and everything around it is denied. Cases are data (who asks for
+// exactly what the job declares (Job.permissions), and everything around it is denied. Cases are data (who asks for
 // what, and what must happen), so the report and --json can show them and tests can pick them.
 import { type Caller, functionSession, iamUser, roleSession } from './evaluate';
-import { functionBucket, functionTargetRoleArn, type PolicyModel } from './model';
+import { sampleResource, siblingResource } from './jobPermissions';
+import { functionTargetRoleArn, type PolicyModel, targetFor } from './model';
 import type { NamedPolicy } from './policy';
 
 export type CaseRequest =
@@ -31,8 +32,6 @@ export interface CheckCase {
   request: CaseRequest;
 }
 
-/** A key the demo reads, to ask about objects of a bucket. */
-export const SAMPLE_KEY = 'demo/hello.txt';
 const SPARE_ACCOUNTS = [
   '999999999999',
   '444444444444',
@@ -73,9 +72,7 @@ export function buildCases(model: PolicyModel): CheckCase[] {
 
   for (const account of model.configuredTargets) {
     const roleArn = functionTargetRoleArn(model, account);
-    const bucket = functionBucket(model, account);
-    const bucketArn = `arn:${model.partition}:s3:::${bucket}`;
-    const otherBucketArn = `arn:${model.partition}:s3:::not-the-demo-bucket-${account}`;
+    const declared = targetFor(model, account)?.job.declared ?? [];
     const asTarget = roleSession(account, model.targetRoleName, model.deployedFunctionName);
     const add = (id: string, c: Omit<CheckCase, 'id' | 'account'>) =>
       cases.push({ id: `${account}/${id}`, account, ...c });
@@ -101,24 +98,22 @@ export function buildCases(model: PolicyModel): CheckCase[] {
       concern: 'function-assume',
       request: assume(fn),
     });
-    add('list-bucket', {
-      title: 'as the role: s3:ListBucket on the bucket',
-      expected: 'allowed',
-      concern: 'function-call',
-      request: call('s3:ListBucket', bucketArn),
-    });
-    add('get-object', {
-      title: 'as the role: s3:GetObject on an object in it',
-      expected: 'allowed',
-      concern: 'function-call',
-      request: call('s3:GetObject', `${bucketArn}/${SAMPLE_KEY}`),
-    });
-    add('get-caller-identity', {
-      title: 'as the role: sts:GetCallerIdentity',
-      expected: 'allowed',
-      concern: 'function-call',
-      request: call('sts:GetCallerIdentity', '*'),
-    });
+    // Each permission the job declares is granted, and no more widely than declared.
+    for (const permission of declared) {
+      add(`job:${permission.action}`, {
+        title: `as the role: ${permission.action} on ${permission.resource} (the job declares it)`,
+        expected: 'allowed',
+        concern: 'function-call',
+        request: call(permission.action, sampleResource(permission.resource)),
+      });
+      const sibling = siblingResource(permission.resource);
+      add(`broader:${permission.action}`, {
+        title: `as the role: ${permission.action} on ${sibling} (not declared)`,
+        expected: 'denied',
+        concern: 'outside-grant',
+        request: call(permission.action, sibling),
+      });
+    }
     if (externalId) {
       add('no-external-id', {
         title: 'function assumes it without the external id',
@@ -179,41 +174,11 @@ export function buildCases(model: PolicyModel): CheckCase[] {
         ...withExternalId,
       },
     });
-    add('put-object', {
-      title: 'as the role: s3:PutObject in the bucket',
-      expected: 'denied',
-      concern: 'outside-grant',
-      request: call('s3:PutObject', `${bucketArn}/${SAMPLE_KEY}`),
-    });
-    add('delete-object', {
-      title: 'as the role: s3:DeleteObject in the bucket',
-      expected: 'denied',
-      concern: 'outside-grant',
-      request: call('s3:DeleteObject', `${bucketArn}/${SAMPLE_KEY}`),
-    });
-    add('list-all-buckets', {
-      title: 'as the role: s3:ListAllMyBuckets',
-      expected: 'denied',
-      concern: 'outside-grant',
-      request: call('s3:ListAllMyBuckets', '*'),
-    });
     add('put-role-policy', {
       title: 'as the role: iam:PutRolePolicy on itself',
       expected: 'denied',
       concern: 'outside-grant',
       request: call('iam:PutRolePolicy', roleArn),
-    });
-    add('other-bucket-list', {
-      title: 'as the role: s3:ListBucket on another bucket',
-      expected: 'denied',
-      concern: 'outside-grant',
-      request: call('s3:ListBucket', otherBucketArn),
-    });
-    add('other-bucket-get', {
-      title: "as the role: s3:GetObject on another bucket's objects",
-      expected: 'denied',
-      concern: 'outside-grant',
-      request: call('s3:GetObject', `${otherBucketArn}/${SAMPLE_KEY}`),
     });
   }
 

@@ -8,6 +8,7 @@ import {
   decideTargetCall,
   NO_PERMISSION_NEEDED,
 } from './evaluate';
+import { type Grant, grantsOf, isDeclaredGrant } from './jobPermissions';
 import { type LoadPolicyModelOptions, loadPolicyModel, type PolicyModel } from './model';
 import { readTemplate, relativeToCwd, TARGET_TEMPLATE_PATH } from './templates';
 import {
@@ -71,6 +72,35 @@ export interface CheckReport {
   diagnoses: string[];
   /** Wildcards in the stacks' Allow statements, when audited (see withWildcards). */
   wildcards?: WildcardFinding[];
+  /** The target stack's grants against the job's declarations, per configured account. */
+  permissions: PermissionAudit;
+}
+
+export interface PermissionAudit {
+  /** What the job declares, per configured account. */
+  declared: Record<string, { action: string; resource: string }[]>;
+  /** Grants the job neither declares nor marks as deliberate: each fails the check. */
+  excess: Grant[];
+  /** Grants the job does not use but marks as deliberate (Job.deliberateGrants), with why. */
+  deliberate: (Grant & { reason: string })[];
+}
+
+/** Every grant of the target role in a configured account, against what the job declares. */
+export function auditPermissions(model: PolicyModel): PermissionAudit {
+  const audit: PermissionAudit = { declared: {}, excess: [], deliberate: [] };
+  for (const target of model.targets.filter((t) => t.configured)) {
+    audit.declared[target.accountId] = target.job.declared.map(({ action, resource }) => ({
+      action,
+      resource,
+    }));
+    for (const grant of grantsOf(target.accountId, target.permissions)) {
+      if (isDeclaredGrant(grant, target.job.declared)) continue;
+      const deliberate = target.job.deliberate.find((d) => isDeclaredGrant(grant, [d]));
+      if (deliberate) audit.deliberate.push({ ...grant, reason: deliberate.reason });
+      else audit.excess.push(grant);
+    }
+  }
+  return audit;
 }
 
 export interface WildcardAuditOptions {
@@ -162,8 +192,10 @@ export async function runCheck(
     });
   }
   const diagnoses = [...new Set(results.flatMap((r) => (r.diagnosis ? [r.diagnosis] : [])))];
+  const permissions = auditPermissions(model);
   return {
-    ok: results.every((r) => r.ok),
+    ok: results.every((r) => r.ok) && permissions.excess.length === 0,
+    permissions,
     model: {
       homeAccountId: model.homeAccountId,
       region: model.region,
@@ -195,7 +227,7 @@ export function formatReport(report: CheckReport): string {
   const m = report.model;
   const lines = [
     `Home account ${m.homeAccountId} (${m.region}), function role ${m.executionRoleArn}`,
-    `Targets ${m.configuredTargets.join(', ')} (${m.targetRegion}): role ${m.targetRoleName}, bucket ${m.targetBucket}; external id ${
+    `Targets ${m.configuredTargets.join(', ')} (${m.targetRegion}): role ${m.targetRoleName}; external id ${
       m.externalIdSet ? 'required' : 'not set'
     }; ${m.organizationId ? `organization mode (${m.organizationId})` : 'accounts listed by id'}`,
     '',
@@ -254,7 +286,9 @@ export function formatReport(report: CheckReport): string {
   const mismatches = report.results.filter((r) => !r.ok).length;
   if (mismatches === 0) {
     lines.push(
-      `All ${report.results.length} cases match: the function can do exactly what it needs, nothing else.`,
+      report.permissions.excess.length === 0
+        ? `All ${report.results.length} cases match: the function can do exactly what it needs, nothing else.`
+        : `All ${report.results.length} cases match, but the target stack grants more than the job declares:`,
     );
   } else {
     lines.push(`${mismatches} of ${report.results.length} cases do not match. Fix:`);
@@ -263,6 +297,7 @@ export function formatReport(report: CheckReport): string {
       lines.push(`  - ${diagnosis} (case${cases.length > 1 ? 's' : ''} ${cases.join(', ')})`);
     }
   }
+  lines.push('', ...permissionLines(report.permissions));
   if (report.wildcards) {
     const bad = unjustified(report.wildcards);
     const justified = report.wildcards.length - bad.length;
@@ -277,6 +312,28 @@ export function formatReport(report: CheckReport): string {
     }
   }
   return lines.join('\n');
+}
+
+const JOB = 'job/index.ts';
+
+function permissionLines({ declared, excess, deliberate }: PermissionAudit): string[] {
+  const first = Object.values(declared)[0] ?? [];
+  const lines = [
+    `Permissions: the job (${JOB}) declares ${first.map((p) => p.action).join(', ') || 'none'}; the target stack grants ${
+      excess.length === 0 ? 'nothing else' : `${excess.length} more`
+    }${deliberate.length ? ` (${deliberate.length} deliberately)` : ''}.`,
+  ];
+  for (const grant of deliberate) {
+    lines.push(
+      `  granted on purpose: ${grant.action} on ${grant.resource} in ${grant.account}: ${grant.reason}`,
+    );
+  }
+  for (const grant of excess) {
+    lines.push(
+      `  EXCESS: ${grant.action} on ${grant.resource} in ${grant.account} (policy ${grant.policy}, statement ${grant.statement}) is granted but the job does not declare it: remove it from resources/cross-account-role.yml, or declare it in the job's permissions (its code uses it) or deliberateGrants (with the reason)`,
+    );
+  }
+  return lines;
 }
 
 /** The report for machines: every case with its request, expectation and decision. */
@@ -304,6 +361,7 @@ export function reportJson(report: CheckReport): unknown {
       diagnosis: r.diagnosis ?? null,
     })),
     diagnoses: report.diagnoses,
+    permissions: report.permissions,
     ...(report.wildcards ? { wildcards: report.wildcards } : {}),
   };
 }

@@ -4,7 +4,7 @@
 // statement that decided.
 import type { CheckCase, Concern } from './cases';
 import type { Decision, Side } from './evaluate';
-import { DEMO_BUCKET_PATTERN, functionBucket, type PolicyModel, targetFor } from './model';
+import { type PolicyModel, targetFor } from './model';
 
 const TARGET_TEMPLATE = 'resources/cross-account-role.yml';
 
@@ -78,18 +78,27 @@ export function assumeProblems(model: PolicyModel, account: string): string[] {
   return problems;
 }
 
-/** Differences that stop the demo's calls once the role is assumed (the "access" stage). */
+/**
+ * Differences that stop the job's calls once the role is assumed (the "access" stage): target
+ * stack parameters other than those the function's configuration implies (Job.targetStackParameters,
+ * e.g. BucketName for the shipped S3 job).
+ */
 export function accessProblems(model: PolicyModel, account: string): string[] {
   const target = targetFor(model, account);
-  const wanted = functionBucket(model, account);
-  if (!target || target.bucket === wanted) return [];
-  const demo = DEMO_BUCKET_PATTERN.replaceAll('{accountId}', account).replaceAll(
-    '{region}',
-    model.targetRegion,
-  );
-  return [
-    `target stack in ${account} grants bucket ${target.bucket} but the function reads ${wanted}: deploy ${TARGET_TEMPLATE} there with BucketName=${wanted === demo ? "'' (the demo bucket)" : wanted}, or set --param targetBucket=${target.bucket}`,
-  ];
+  if (!target) return [];
+  return Object.entries(target.job.stackParameters).flatMap(([key, wanted]) => {
+    const deployed = target.parameters[key] ?? '';
+    if (deployed === wanted) return [];
+    const show = (value: string) => (value === '' ? "'' (empty)" : value);
+    return [
+      `target stack in ${account} was deployed with ${key}=${show(deployed)} but the function's configuration needs ${key}=${show(wanted)}: deploy ${TARGET_TEMPLATE} there with ${key}=${show(wanted)}, or change the job's parameter that sets it`,
+    ];
+  });
+}
+
+function declaredList(model: PolicyModel, account: string): string {
+  const declared = targetFor(model, account)?.job.declared ?? [];
+  return declared.map((p) => `${p.action} on ${p.resource}`).join(', ') || 'nothing';
 }
 
 function callerOf(c: CheckCase): string {
@@ -114,7 +123,7 @@ function policyProblem(model: PolicyModel, c: CheckCase, decision: Decision): st
     case 'unconfigured-account':
       return `execution-role policy of ${model.executionRoleName} lets the function assume ${r.type === 'assume' ? r.roleArn : ''}${via}: its sts:AssumeRole statement must name only ${model.targetRoleName} in the configured accounts (config/params.js)`;
     case 'outside-grant':
-      return `target permissions of the role in ${c.account} allow ${r.type === 'call' ? `${r.action} on ${r.resource}` : c.title}${via}: grant only s3:ListBucket on the bucket and s3:GetObject on its objects in ${TARGET_TEMPLATE}`;
+      return `target permissions of the role in ${c.account} allow ${r.type === 'call' ? `${r.action} on ${r.resource}` : c.title}${via}: grant only what the job declares (${declaredList(model, c.account)}) in ${TARGET_TEMPLATE}`;
     default:
       return `${SIDE_LABELS[decision.decidedBy]} allows "${c.title}", which must be denied: ${decision.reason}`;
   }

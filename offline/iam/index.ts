@@ -8,7 +8,6 @@ export {
   type CaseRequest,
   type CheckCase,
   type Concern,
-  SAMPLE_KEY,
   spareAccounts,
 } from './cases';
 export { ResolvedTemplate, type StackInputs, type TemplateDocument } from './cfn';
@@ -40,6 +39,14 @@ export {
   type Side,
   uniqueIdOf,
 } from './evaluate';
+export {
+  type AccountPermissions,
+  coversRequest,
+  type Grant,
+  grantsOf,
+  isDeclaredGrant,
+  jobPermissions,
+} from './jobPermissions';
 export {
   DEFAULT_FUNCTION,
   DEMO_BUCKET_PATTERN,

@@ -1,8 +1,10 @@
 // The policy model: everything needed to decide any request of the cross-account set-up offline,
 // built from the synthesised home stack and one resolved target stack per account.
 import { relative } from 'node:path';
+import type { AnyJob } from '../../src/job';
 import type { TemplateDocument } from './cfn';
 import { EvaluatorError } from './errors';
+import { type AccountPermissions, jobPermissions } from './jobPermissions';
 import type { NamedPolicy, PolicyDocument } from './policy';
 import {
   asTemplate,
@@ -30,6 +32,8 @@ export interface TargetSetup {
   bucketPolicy?: PolicyDocument;
   /** Whether the function is configured to reach this account (TARGET_ACCOUNT_IDS). */
   configured: boolean;
+  /** What the job declares it needs here (Job.permissions), placeholders filled in. */
+  job: AccountPermissions;
 }
 
 export interface PolicyModel {
@@ -49,8 +53,8 @@ export interface PolicyModel {
   targetRoleName: string;
   externalId: string;
   organizationId: string;
-  /** TARGET_BUCKET, placeholders unexpanded. */
-  targetBucket: string;
+  /** TARGET_BUCKET of the shipped S3 job, placeholders unexpanded; undefined for other jobs. */
+  targetBucket: string | undefined;
   targetRegion: string;
   /** One per account that has a target stack (configured ones first). */
   targets: TargetSetup[];
@@ -82,6 +86,8 @@ export interface LoadPolicyModelOptions {
    * configured organization, when there is one); null takes an account out of any organization.
    */
   organizations?: Record<string, string | null>;
+  /** The job whose permissions are proven; default: the job of job/index.ts. */
+  job?: AnyJob;
 }
 
 function requiredVariable(environment: Record<string, string>, name: string): string {
@@ -94,10 +100,10 @@ function requiredVariable(environment: Record<string, string>, name: string): st
   return value;
 }
 
-/** The bucket the function lists in `accountId` (TARGET_BUCKET with its placeholders filled). */
-export function functionBucket(model: PolicyModel, accountId: string): string {
+/** The bucket the shipped job lists in `accountId`; undefined when the job has no TARGET_BUCKET. */
+export function functionBucket(model: PolicyModel, accountId: string): string | undefined {
   return model.targetBucket
-    .replaceAll('{accountId}', accountId)
+    ?.replaceAll('{accountId}', accountId)
     .replaceAll('{region}', model.targetRegion);
 }
 
@@ -116,16 +122,15 @@ export function organizationOf(model: PolicyModel, accountId: string): string | 
 
 /**
  * The target stack parameters the README's deploy command passes for `accountId`: everything
- * from the home stack, so that a stack deployed as documented matches the function.
+ * from the home stack and what the job's configuration implies (Job.targetStackParameters), so
+ * that a stack deployed as documented matches the function.
  */
 export function defaultTargetParameters(
   home: Pick<
     PolicyModel,
     'homeAccountId' | 'executionRoleName' | 'targetRoleName' | 'externalId' | 'organizationId'
-  > & {
-    bucket: string;
-    demoBucket: string;
-  },
+  >,
+  job: Readonly<Record<string, string>>,
 ): Record<string, string> {
   return {
     TrustedAccountId: home.homeAccountId,
@@ -133,8 +138,7 @@ export function defaultTargetParameters(
     RoleName: home.targetRoleName,
     ExternalId: home.externalId,
     OrganizationId: home.organizationId,
-    // Empty = the stack creates the demo bucket; a fixed targetBucket names an existing one.
-    BucketName: home.bucket === home.demoBucket ? '' : home.bucket,
+    ...job,
   };
 }
 
@@ -167,7 +171,7 @@ export async function loadPolicyModel(options: LoadPolicyModelOptions): Promise<
     targetRoleName: requiredVariable(env, 'TARGET_ROLE_NAME'),
     externalId: env.TARGET_EXTERNAL_ID ?? '',
     organizationId: env.TARGET_ORGANIZATION_ID ?? '',
-    targetBucket: requiredVariable(env, 'TARGET_BUCKET'),
+    targetBucket: env.TARGET_BUCKET,
     targetRegion: env.TARGET_REGION || region,
   };
 
@@ -195,17 +199,24 @@ export async function loadPolicyModel(options: LoadPolicyModelOptions): Promise<
   const others = (options.otherTargetAccounts ?? []).filter(
     (id) => !configuredTargets.includes(id),
   );
-  for (const accountId of [...configuredTargets, ...others]) {
-    const defaults = defaultTargetParameters({
-      ...partial,
-      // The README passes the home stack's output; it equals the role name unless a plugin renames it.
-      executionRoleName: home.outputRoleName ?? partial.executionRoleName,
-      bucket: functionBucket(model, accountId),
-      demoBucket: DEMO_BUCKET_PATTERN.replaceAll('{accountId}', accountId).replaceAll(
-        '{region}',
-        partial.targetRegion,
-      ),
-    });
+  const accounts = [...configuredTargets, ...others];
+  const needs = jobPermissions({
+    environment: env,
+    region,
+    accounts,
+    ...(options.job ? { job: options.job } : {}),
+  });
+  for (const accountId of accounts) {
+    const job = needs.get(accountId);
+    if (!job) throw new EvaluatorError(`the job named no permissions for account ${accountId}`);
+    const defaults = defaultTargetParameters(
+      {
+        ...partial,
+        // The README passes the home stack's output; it equals the role name unless a plugin renames it.
+        executionRoleName: home.outputRoleName ?? partial.executionRoleName,
+      },
+      job.stackParameters,
+    );
     const given = { ...defaults, ...options.targetParameters?.(accountId, defaults) };
     const side = readTargetSide(
       targetTemplate,
@@ -222,6 +233,7 @@ export async function loadPolicyModel(options: LoadPolicyModelOptions): Promise<
       permissions: side.permissions,
       ...(side.bucketPolicy ? { bucketPolicy: side.bucketPolicy } : {}),
       configured: configuredTargets.includes(accountId),
+      job,
     });
   }
   return model;

@@ -74,6 +74,9 @@ export const stsError = {
 export const s3Error = {
   accessDenied: (message = 'Access Denied') =>
     new AwsServiceError('s3', 'AccessDenied', 403, message),
+  // Not an AWS error: the stand-in's answer to a call the job's code makes without declaring it.
+  undeclaredPermission: (message: string) =>
+    new AwsServiceError('s3', 'UndeclaredPermission', 403, message),
   noSuchBucket: (bucket: string) =>
     new AwsServiceError('s3', 'NoSuchBucket', 404, 'The specified bucket does not exist', {
       BucketName: bucket,

@@ -119,8 +119,28 @@ async function authorize(
   action: string,
   resourceArn: string,
 ): Promise<void> {
+  refuseUndeclared(context, signer, action);
   const decision = await context.decisions.targetCall(signer.principal.caller, action, resourceArn);
   if (!decision.allowed) throw accessDenied(signer, action, resourceArn, decision);
+}
+
+/**
+ * The declaration cannot drift from the code: a call the job makes with the target role's
+ * credentials whose IAM action the job does not declare (Job.permissions) is refused and counted,
+ * so the test that made it fails naming the action. Actions only: which resources the grant
+ * covers is `npm run check`'s to prove, and a test may point the function at other resources.
+ */
+function refuseUndeclared(context: StandInContext, signer: CredentialRecord, action: string): void {
+  const target = context.model.targets.find((t) => t.roleArn === signer.principal.caller.roleArn);
+  if (!target) return;
+  const declared = target.job.declared;
+  if (declared.some((p) => p.action.toLowerCase() === action.toLowerCase())) return;
+  context.stats.undeclaredCall(action);
+  throw s3Error.undeclaredPermission(
+    `The job called ${action}, which it does not declare: add { action: '${action}', resource: '<ARN>' } to its permissions (job/index.ts) and grant it in resources/cross-account-role.yml. It declares ${
+      declared.map((p) => p.action).join(', ') || 'nothing'
+    }.`,
+  );
 }
 
 /** S3's current wording, which names the principal, the action and the resource. */

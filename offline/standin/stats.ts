@@ -25,6 +25,8 @@ export interface StandInStats {
   revokedCredentialRequests: number;
   /** AWS error answers by code, injected ones included. */
   errors: Record<string, number>;
+  /** Calls of the job that its declared permissions do not cover, by IAM action. */
+  undeclared: Record<string, number>;
   faultsInjected: { total: number } & Record<FaultKind | 'clockSkew', number>;
   /**
    * Time the stand-in spent answering AWS requests (injected delays excluded), so a benchmark can
@@ -42,6 +44,7 @@ function emptyStats(): StandInStats {
     expiredCredentialRequests: 0,
     revokedCredentialRequests: 0,
     errors: {},
+    undeclared: {},
     faultsInjected: {
       total: 0,
       throttle: 0,
@@ -85,6 +88,10 @@ export class StatsRecorder {
 
   expiredCredentials(): void {
     this.stats.expiredCredentialRequests += 1;
+  }
+
+  undeclaredCall(action: string): void {
+    bump(this.stats.undeclared, action);
   }
 
   revokedCredentials(): void {

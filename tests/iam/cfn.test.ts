@@ -34,10 +34,15 @@ describe('resolving resources/cross-account-role.yml', () => {
     const [policy] = target().property('CrossAccountRole', 'Policies') as Array<{
       PolicyDocument: { Statement: Array<{ Resource: string }> };
     }>;
+    // The list form, with a variable map whose value is a Ref to the demo bucket.
     expect(policy?.PolicyDocument.Statement.map((s) => s.Resource)).toEqual([
       'arn:aws:s3:::cross-account-demo-222222222222-eu-west-1',
-      'arn:aws:s3:::cross-account-demo-222222222222-eu-west-1/*',
     ]);
+    // The string form, with a parameter and a pseudo parameter.
+    const trust = target().property('CrossAccountRole', 'AssumeRolePolicyDocument') as {
+      Statement: Array<{ Principal: { AWS: string } }>;
+    };
+    expect(trust.Statement[0]?.Principal.AWS).toBe('arn:aws:iam::111111111111:root');
   });
 
   it('drops statements switched off by Fn::If ... AWS::NoValue and keeps IAM Condition blocks as data', () => {

@@ -95,13 +95,15 @@ describe('loadPolicyModel resolves the target template once per account, deploye
     ]);
   });
 
-  it('grants the role read access to the demo bucket it creates in that account and region', () => {
+  it('grants the role exactly what the shipped job declares: s3:ListBucket on the demo bucket there', () => {
     const target = targetFor(model, TARGET);
     expect(target?.roleArn).toBe(TARGET_ROLE_ARN);
     expect(target?.bucket).toBe(BUCKET);
     expect(target?.permissions[0]?.document.Statement.map((s) => [s.Action, s.Resource])).toEqual([
       ['s3:ListBucket', `arn:aws:s3:::${BUCKET}`],
-      ['s3:GetObject', `arn:aws:s3:::${BUCKET}/*`],
+    ]);
+    expect(target?.job.declared).toEqual([
+      { action: 's3:ListBucket', resource: `arn:aws:s3:::${BUCKET}` },
     ]);
   });
 
@@ -250,7 +252,7 @@ describe('decideAssumeRole', () => {
 describe('decideTargetCall', () => {
   const asTarget = () => roleSession(TARGET, 'cross-account-demo-target', 'crossAccount');
 
-  it('allows what the demo needs: s3:ListBucket on the bucket and s3:GetObject on its objects', async () => {
+  it('allows what the job needs, s3:ListBucket on the bucket, and not reading its objects', async () => {
     expect(
       await decideTargetCall(model, asTarget(), 's3:ListBucket', `arn:aws:s3:::${BUCKET}`),
     ).toMatchObject({
@@ -261,7 +263,7 @@ describe('decideTargetCall', () => {
     expect(
       (await decideTargetCall(model, asTarget(), 's3:GetObject', `arn:aws:s3:::${BUCKET}/a/b.txt`))
         .allowed,
-    ).toBe(true);
+    ).toBe(false);
   });
 
   it('denies writes and other buckets by the target permissions', async () => {
@@ -324,19 +326,19 @@ describe('decideTargetCall', () => {
 });
 
 describe('npm run check on the shipped configuration (stage local, defaults)', () => {
-  it('passes every case: exactly what the demo needs is allowed, the rest denied', async () => {
+  it('passes every case: exactly what the job declares is allowed, the rest denied, nothing granted beyond it', async () => {
     const report = await runCheck(await loadCheckModel({ template }));
     expect(report.results.filter((r) => !r.ok)).toEqual([]);
     expect(report.ok).toBe(true);
     const allowed = report.results
       .filter((r) => r.case.expected === 'allowed')
       .map((r) => r.case.id);
-    expect(allowed).toEqual([
-      `${TARGET}/function-assumes-role`,
-      `${TARGET}/list-bucket`,
-      `${TARGET}/get-object`,
-      `${TARGET}/get-caller-identity`,
-    ]);
+    expect(allowed).toEqual([`${TARGET}/function-assumes-role`, `${TARGET}/job:s3:ListBucket`]);
+    expect(report.permissions).toEqual({
+      declared: { [TARGET]: [{ action: 's3:ListBucket', resource: `arn:aws:s3:::${BUCKET}` }] },
+      excess: [],
+      deliberate: [],
+    });
     expect(report.results.map((r) => r.case.concern)).toEqual(
       expect.arrayContaining([
         'other-principal',

@@ -1,8 +1,10 @@
 // Each test seeds one mistake a person deploying the two stacks could make, and expects
 // `npm run check` to fail on it with a diagnosis that names the side and the setting to fix.
+import { listObjects } from '../../job/listObjects';
 import {
   type CheckModelOptions,
   type CheckReport,
+  formatReport,
   loadCheckModel,
   type PolicyModel,
   runCheck,
@@ -102,15 +104,14 @@ describe('npm run check catches a target stack deployed with the wrong values', 
     );
   });
 
-  it('a bucket other than the one the function reads: the fix names both buckets', async () => {
+  it('a bucket other than the one the function reads: the fix names the parameter and both values', async () => {
     const report = await check('local', {
       targetOverrides: { [A]: { BucketName: 'some-existing-bucket' } },
     });
     expect(mismatches(report)).toEqual({
-      [`${A}/list-bucket`]: expect.stringMatching(
-        /grants bucket some-existing-bucket but the function reads cross-account-demo-222222222222-us-east-1/,
+      [`${A}/job:s3:ListBucket`]: expect.stringMatching(
+        /target stack in 222222222222 was deployed with BucketName=some-existing-bucket but the function's configuration needs BucketName='' \(empty\)/,
       ),
-      [`${A}/get-object`]: expect.stringContaining('BucketName='),
     });
     expect(report.diagnoses).toHaveLength(1);
   });
@@ -137,29 +138,79 @@ describe('npm run check catches a target template edited into something unsafe',
     expect(diagnosis).toContain('ArnEquals aws:PrincipalArn');
   });
 
-  it('a `*` resource in the target permissions lets the role read any bucket', async () => {
+  it('a `*` resource in the target permissions lets the role list any bucket: broader than declared, and excess', async () => {
     const report = await check('local', {}, (model) => {
       for (const statement of model.targets[0]?.permissions[0]?.document.Statement ?? [])
         statement.Resource = '*';
     });
-    expect(Object.keys(mismatches(report)).sort()).toEqual([
-      `${A}/other-bucket-get`,
-      `${A}/other-bucket-list`,
+    expect(Object.keys(mismatches(report))).toEqual([`${A}/broader:s3:ListBucket`]);
+    expect(mismatches(report)[`${A}/broader:s3:ListBucket`]).toMatch(
+      /^target permissions of the role in 222222222222 allow s3:ListBucket on arn:aws:s3:::cross-account-demo-222222222222-us-east-1-not-declared \(ReadOneBucket\/ListTheBucket\): grant only what the job declares \(s3:ListBucket on arn:aws:s3:::cross-account-demo-222222222222-us-east-1\)/,
+    );
+    expect(report.permissions.excess).toEqual([
+      expect.objectContaining({
+        action: 's3:ListBucket',
+        resource: '*',
+        statement: 'ListTheBucket',
+      }),
     ]);
-    expect(mismatches(report)[`${A}/other-bucket-list`]).toMatch(
-      /^target permissions of the role in 222222222222 allow s3:ListBucket on arn:aws:s3:::not-the-demo-bucket-222222222222 \(ReadOneBucket\/ListTheBucket\)/,
+    expect(report.ok).toBe(false);
+  });
+
+  it('an s3:* grant is excess: the check fails, naming the statement and what to do', async () => {
+    const report = await check('local', {}, (model) => {
+      const statement = model.targets[0]?.permissions[0]?.document.Statement[0];
+      if (statement) statement.Action = 's3:*';
+    });
+    expect(report.permissions.excess).toEqual([
+      {
+        account: A,
+        action: 's3:*',
+        resource: 'arn:aws:s3:::cross-account-demo-222222222222-us-east-1',
+        policy: 'ReadOneBucket',
+        statement: 'ListTheBucket',
+      },
+    ]);
+    expect(report.ok).toBe(false);
+    expect(formatReport(report)).toMatch(
+      /EXCESS: s3:\* on arn:aws:s3:::cross-account-demo-222222222222-us-east-1 in 222222222222 \(policy ReadOneBucket, statement ListTheBucket\) is granted but the job does not declare it: remove it from resources\/cross-account-role.yml, or declare it/,
     );
   });
 
-  it('an s3:* grant lets the role write and delete: each action outside the grant is caught', async () => {
-    const report = await check('local', {}, (model) => {
-      const statement = model.targets[0]?.permissions[0]?.document.Statement[1];
-      if (statement) statement.Action = 's3:*';
-    });
-    expect(Object.keys(mismatches(report)).sort()).toEqual([
-      `${A}/delete-object`,
-      `${A}/put-object`,
+  it('a grant the job does not use (s3:GetObject, as the stack once had) is excess, unless the job marks it deliberate', async () => {
+    const readObjects = (model: PolicyModel) =>
+      model.targets[0]?.permissions[0]?.document.Statement.push({
+        Sid: 'ReadItsObjects',
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: 'arn:aws:s3:::cross-account-demo-222222222222-us-east-1/*',
+      });
+    const excess = await check('local', {}, readObjects);
+    expect(excess.ok).toBe(false);
+    expect(excess.permissions.excess.map((g) => [g.action, g.statement])).toEqual([
+      ['s3:GetObject', 'ReadItsObjects'],
     ]);
+
+    const reason = 'an auditor reads the objects with this role';
+    const deliberate = await check(
+      'local',
+      {
+        job: {
+          ...listObjects,
+          deliberateGrants: [
+            { action: 's3:GetObject', resource: 'arn:{partition}:s3:::{bucket}/*', reason },
+          ],
+        },
+      },
+      readObjects,
+    );
+    expect(deliberate.ok).toBe(true);
+    expect(deliberate.permissions.deliberate).toEqual([
+      expect.objectContaining({ action: 's3:GetObject', reason }),
+    ]);
+    expect(formatReport(deliberate)).toContain(
+      `granted on purpose: s3:GetObject on arn:aws:s3:::cross-account-demo-222222222222-us-east-1/* in 222222222222: ${reason}`,
+    );
   });
 });
 
@@ -202,7 +253,7 @@ describe('npm run check evaluates every configured account', () => {
       expect(ids).toEqual(
         expect.arrayContaining([
           `${account}/function-assumes-role`,
-          `${account}/list-bucket`,
+          `${account}/job:s3:ListBucket`,
           `${account}/no-external-id`,
           `${account}/wrong-external-id`,
         ]),

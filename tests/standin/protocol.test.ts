@@ -7,6 +7,7 @@ import {
   GetCallerIdentityCommand,
 } from '@aws-sdk/client-sts';
 import type { Pluggable } from '@smithy/types';
+import { listObjects } from '../../job/listObjects';
 import type { PolicyModel } from '../../offline/iam';
 import {
   HOME_CREDENTIALS,
@@ -286,7 +287,7 @@ describe('S3', () => {
     expect(missing.$metadata?.httpStatusCode).toBe(404);
   });
 
-  test('reads and writes outside the grant are AccessDenied: another bucket of the account, and PutObject', async () => {
+  test('reads outside the grant are AccessDenied, writes the job does not declare UndeclaredPermission', async () => {
     await standInWith({
       extraBuckets: [{ name: 'private-ledger-222222222222', accountId: TARGET }],
     });
@@ -305,8 +306,26 @@ describe('S3', () => {
     const put = await failureOf(
       s3.send(new PutObjectCommand({ Bucket: DEMO_BUCKET, Key: 'x.txt', Body: 'x' })),
     );
-    expect(put.name).toBe('AccessDenied');
-    expect(put.message).toContain(`s3:PutObject on resource: "arn:aws:s3:::${DEMO_BUCKET}/x.txt"`);
+    // PutObject is not even declared by the job: the stand-in says so before IAM is asked.
+    expect(put.name).toBe('UndeclaredPermission');
+    expect(put.message).toContain('The job called s3:PutObject, which it does not declare');
+  });
+
+  test('an undeclared call fails naming the action to declare, and is counted', async () => {
+    const standIn = await startStandIn({ model: await modelOf(template, { job: listObjects }) });
+    running.push(standIn);
+    pointSdkAt(standIn);
+    const s3 = s3Client((await assume()).credentials);
+    const read = await failureOf(
+      s3.send(new GetObjectCommand({ Bucket: DEMO_BUCKET, Key: 'README.txt' })),
+    );
+    expect(read.name).toBe('UndeclaredPermission');
+    expect(read.message).toMatch(
+      /The job called s3:GetObject, which it does not declare: add \{ action: 's3:GetObject', resource: '<ARN>' \} to its permissions \(job\/index.ts\).* It declares s3:ListBucket\./,
+    );
+    expect(standIn.stats.undeclared).toEqual({ 's3:GetObject': 1 });
+    await s3.send(new ListObjectsV2Command({ Bucket: DEMO_BUCKET }));
+    expect(standIn.stats.undeclared).toEqual({ 's3:GetObject': 1 });
   });
 
   test('the home credentials themselves may not read the target bucket', async () => {

@@ -1,10 +1,21 @@
 // Shared set-up for the stand-in tests: the policy model of the real synthesised home stack, and
 // SDK clients pointed at a stand-in the way the function's are (AWS_ENDPOINT_URL_* variables).
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
-import { type LoadPolicyModelOptions, loadPolicyModel, type PolicyModel } from '../../offline/iam';
+import { listObjects } from '../../job/listObjects';
+import {
+  type LoadPolicyModelOptions,
+  loadPolicyModel,
+  type PolicyModel,
+  TARGET_TEMPLATE_PATH,
+} from '../../offline/iam';
 import type { StandIn } from '../../offline/standin';
 import { type CfnTemplate, synthesize } from '../../offline/synth';
+import type { AnyJob } from '../../src/job';
 
 export const HOME = '111111111111';
 export const TARGET = '222222222222';
@@ -27,11 +38,57 @@ export async function synthesizedTemplate(
   }
 }
 
+/**
+ * The model the stand-in tests run against: by default that of a job that reads objects too
+ * (OBJECT_READER_JOB below), so every S3 operation the stand-in answers can be exercised.
+ */
 export function modelOf(
   template: CfnTemplate,
   options: Omit<LoadPolicyModelOptions, 'template'> = {},
 ): Promise<PolicyModel> {
-  return loadPolicyModel({ template, ...options });
+  return loadPolicyModel({
+    template,
+    job: OBJECT_READER_JOB,
+    targetTemplate: objectReaderTemplate(),
+    ...options,
+  });
+}
+
+/**
+ * The stand-in's S3 answers more than the shipped job asks (GetObject, HeadObject, PutObject). To
+ * exercise them, a job that also reads objects, declared as such, and a target stack that grants
+ * it: the shipped job and stack, one permission and one statement more.
+ */
+export const OBJECT_READER_JOB: AnyJob = {
+  ...listObjects,
+  permissions: [
+    ...listObjects.permissions,
+    { action: 's3:GetObject', resource: 'arn:{partition}:s3:::{bucket}/*' },
+  ],
+};
+
+let readerTemplate: string | undefined;
+
+export function objectReaderTemplate(): string {
+  if (readerTemplate) return readerTemplate;
+  const original = readFileSync(TARGET_TEMPLATE_PATH, 'utf8');
+  const statement = `              - Sid: ListTheBucket`;
+  if (!original.includes(statement)) throw new Error('ListTheBucket not found in the template');
+  const edited = original.replace(
+    statement,
+    `              - Sid: ReadItsObjects
+                Effect: Allow
+                Action: s3:GetObject
+                Resource: !Sub
+                  - 'arn:\${AWS::Partition}:s3:::\${Bucket}/*'
+                  - Bucket: !If [CreateDemoBucket, !Ref DemoBucket, !Ref BucketName]
+${statement}`,
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'xacct-reader-template-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  readerTemplate = join(dir, 'cross-account-role.yml');
+  writeFileSync(readerTemplate, edited);
+  return readerTemplate;
 }
 
 type Credentials = NonNullable<STSClientConfig['credentials']>;
