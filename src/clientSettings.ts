@@ -26,9 +26,9 @@ export interface ClientSettings {
 }
 
 // The SDK's own defaults (keep-alive, 50 sockets per host), but one pool for every client in the
-// container instead of one per client: STS and S3 are the same few regional hosts for every target
-// account, so a new account's clients reuse warm connections (and TLS sessions) rather than each
-// opening its own. Created on first use so that nothing here runs before the first client.
+// container instead of one per client: STS and the job's services are the same few regional hosts
+// for every target account, so a new account's clients reuse warm connections (and TLS sessions)
+// rather than each opening its own. Created on first use so that nothing here runs before the first client.
 let agents: { readonly http: HttpAgent; readonly https: HttpsAgent } | undefined;
 function sharedAgents() {
   agents ??= {

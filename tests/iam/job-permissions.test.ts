@@ -1,0 +1,84 @@
+// How the offline proof reads a job's declarations against the target stack's grants.
+import {
+  coversRequest,
+  grantsOf,
+  isDeclaredGrant,
+  sampleResource,
+  siblingResource,
+} from '../../offline/iam/jobPermissions';
+
+describe("a declared resource's neighbour, which a grant no broader than declared denies", () => {
+  it.each([
+    ['arn:aws:s3:::bucket', 'arn:aws:s3:::bucket-not-declared'],
+    ['arn:aws:s3:::bucket/*', 'arn:aws:s3:::bucket-not-declared/example'],
+    [
+      'arn:aws:dynamodb:eu-west-1:222222222222:table/orders',
+      'arn:aws:dynamodb:eu-west-1:222222222222:table/orders-not-declared',
+    ],
+  ])('of %s is %s', (declared, sibling) => {
+    expect(siblingResource(declared)).toBe(sibling);
+    expect(coversRequest([{ action: 'x:Y', resource: declared }], 'x:Y', sibling)).toBe(false);
+  });
+});
+
+describe('a request the job sends', () => {
+  const declared = [{ action: 's3:GetObject', resource: 'arn:aws:s3:::b/*' }];
+
+  it('is covered by a declaration of the same action whose resource matches, wildcards included', () => {
+    expect(coversRequest(declared, 's3:getobject', 'arn:aws:s3:::b/a/key.txt')).toBe(true);
+    expect(coversRequest(declared, 's3:GetObject', sampleResource('arn:aws:s3:::b/*'))).toBe(true);
+  });
+
+  it('is not covered by another action or another resource', () => {
+    expect(coversRequest(declared, 's3:PutObject', 'arn:aws:s3:::b/k')).toBe(false);
+    expect(coversRequest(declared, 's3:GetObject', 'arn:aws:s3:::bb/k')).toBe(false);
+  });
+});
+
+describe("the target stack's grants", () => {
+  const policies = [
+    {
+      name: 'P',
+      document: {
+        Statement: [
+          { Sid: 'A', Effect: 'Allow', Action: ['s3:ListBucket', 's3:GetObject'], Resource: 'r1' },
+          { Effect: 'Allow', NotAction: 'iam:*', Resource: ['r2'] },
+          { Sid: 'D', Effect: 'Deny', Action: 's3:*', Resource: '*' },
+        ],
+      },
+    },
+  ];
+
+  it('are every action x resource of every Allow statement, NotAction spelled out, Denies left out', () => {
+    expect(grantsOf('222222222222', policies)).toEqual([
+      {
+        account: '222222222222',
+        action: 's3:ListBucket',
+        resource: 'r1',
+        policy: 'P',
+        statement: 'A',
+      },
+      {
+        account: '222222222222',
+        action: 's3:GetObject',
+        resource: 'r1',
+        policy: 'P',
+        statement: 'A',
+      },
+      {
+        account: '222222222222',
+        action: 'everything but iam:*',
+        resource: 'r2',
+        policy: 'P',
+        statement: '#2',
+      },
+    ]);
+  });
+
+  it('count as declared only when action and resource are exactly a declaration', () => {
+    const declared = [{ action: 's3:ListBucket', resource: 'r1' }];
+    expect(isDeclaredGrant({ action: 'S3:LISTBUCKET', resource: 'r1' }, declared)).toBe(true);
+    expect(isDeclaredGrant({ action: 's3:ListBucket', resource: '*' }, declared)).toBe(false);
+    expect(isDeclaredGrant({ action: 's3:*', resource: 'r1' }, declared)).toBe(false);
+  });
+});
