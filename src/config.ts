@@ -90,7 +90,8 @@ export function loadConfig(env: Env): Config {
     roleName,
     externalId: externalIdOf(optional(env, 'TARGET_EXTERNAL_ID')),
     targetRegion,
-    sessionDurationSeconds: integer(env, 'SESSION_DURATION_SECONDS', 900, 900, 43200),
+    // The same range as at deploy time (config/params.js): from Lambda, AssumeRole is role chaining.
+    sessionDurationSeconds: integer(env, 'SESSION_DURATION_SECONDS', 900, 900, 3600),
     fanoutConcurrency: integer(env, 'FANOUT_CONCURRENCY', 8, 1, 50),
     organizationId: organizationIdOf(optional(env, 'TARGET_ORGANIZATION_ID')),
     logLevel: logLevelOf(env),

@@ -79,6 +79,18 @@ describe('home stack for stage local', () => {
     expect(fn).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Timeout: 10 });
   });
 
+  it('keeps the code in a deployment bucket that is never public and keeps every version', () => {
+    expect(properties(synth.template, 'ServerlessDeploymentBucket')).toMatchObject({
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
+  });
+
   it('passes the validated parameters to the function as environment', () => {
     const env = properties<{ Environment: { Variables: object } }>(synth.template, FUNCTION)
       .Environment.Variables;

@@ -253,12 +253,12 @@ const malformed: [string, Record<string, string | undefined>, RegExp][] = [
   [
     'a session duration below STS range',
     { SESSION_DURATION_SECONDS: '899' },
-    /SESSION_DURATION_SECONDS must be an integer from 900 to 43200; got "899"; set --param sessionDurationSeconds=/,
+    /SESSION_DURATION_SECONDS must be an integer from 900 to 3600; got "899"; set --param sessionDurationSeconds=/,
   ],
   [
-    'a session duration above STS range',
-    { SESSION_DURATION_SECONDS: '43201' },
-    /SESSION_DURATION_SECONDS must be an integer from 900 to 43200; got "43201"/,
+    'a session duration above the one hour STS allows a chained session (as at deploy time)',
+    { SESSION_DURATION_SECONDS: '3601' },
+    /SESSION_DURATION_SECONDS must be an integer from 900 to 3600; got "3601"/,
   ],
   [
     'a fractional session duration',
