@@ -182,15 +182,16 @@ describe('AccessDenied from AssumeRole', () => {
 
 describe('other STS failures of AssumeRole', () => {
   it('maps the role-chaining one-hour limit to its own message', () => {
-    const error = mapped(
+    // The configuration refuses more than 3600 s; a function deployed before that rule could ask it.
+    const base = context('assume-role');
+    const error = toTargetError(
       stsError(
         'ValidationError',
         'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.',
         1,
         400,
       ),
-      'assume-role',
-      { SESSION_DURATION_SECONDS: '7200' },
+      { ...base, config: { ...base.config, sessionDurationSeconds: 7200 } },
     );
     expect(error).toBeInstanceOf(RoleChainingLimitError);
     expect(error.code).toBe('RoleChainingLimit');
