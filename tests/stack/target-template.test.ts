@@ -99,19 +99,13 @@ describe('permissions', () => {
     Bucket: { 'Fn::If': ['CreateDemoBucket', { Ref: 'DemoBucket' }, { Ref: 'BucketName' }] },
   };
 
-  it('lists one bucket and reads its objects, nothing else', () => {
+  it('lists one bucket, nothing else', () => {
     expect(statements).toEqual([
       {
         Sid: 'ListTheBucket',
         Effect: 'Allow',
         Action: 's3:ListBucket',
         Resource: { 'Fn::Sub': ['arn:${AWS::Partition}:s3:::${Bucket}', bucket] },
-      },
-      {
-        Sid: 'ReadItsObjects',
-        Effect: 'Allow',
-        Action: 's3:GetObject',
-        Resource: { 'Fn::Sub': ['arn:${AWS::Partition}:s3:::${Bucket}/*', bucket] },
       },
     ]);
   });
