@@ -303,7 +303,7 @@ function header(model: PolicyModel, standIn: StandIn, options: StartOptions): st
       .join(', ');
     lines.push(
       target
-        ? `  target  ${accountId}  role ${target.roleName}, bucket ${target.bucket}${overrides ? ` (target stack deployed with ${overrides})` : ''}`
+        ? `  target  ${accountId}  role ${target.roleName}${target.bucket ? `, bucket ${target.bucket}` : ''}${overrides ? ` (target stack deployed with ${overrides})` : ''}`
         : `  target  ${accountId}  no target stack deployed (--missing-target)`,
     );
   }

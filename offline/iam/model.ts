@@ -24,7 +24,8 @@ export interface TargetSetup {
   accountId: string;
   roleArn: string;
   roleName: string;
-  bucket: string;
+  /** The bucket the target stack outputs as BucketName (the S3 job's); absent for other jobs. */
+  bucket?: string;
   /** The target stack's parameter values, defaults included. */
   parameters: Record<string, string>;
   trustPolicy: PolicyDocument;
@@ -227,7 +228,7 @@ export async function loadPolicyModel(options: LoadPolicyModelOptions): Promise<
       accountId,
       roleArn: side.roleArn,
       roleName: side.roleName,
-      bucket: side.bucket,
+      ...(side.bucket ? { bucket: side.bucket } : {}),
       parameters: side.parameters,
       trustPolicy: side.trustPolicy,
       permissions: side.permissions,

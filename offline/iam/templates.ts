@@ -166,7 +166,8 @@ export interface TargetSide {
   roleLogicalId: string;
   roleName: string;
   roleArn: string;
-  bucket: string;
+  /** The bucket the stack outputs as BucketName (the shipped S3 job's); absent for other jobs. */
+  bucket?: string;
   /** Parameter values the stack was resolved with, defaults included. */
   parameters: Record<string, string>;
   trustPolicy: PolicyDocument;
@@ -175,7 +176,7 @@ export interface TargetSide {
   bucketPolicy?: PolicyDocument;
 }
 
-/** The target stack in one account: its only role, its trust and permissions, and its bucket. */
+/** The target stack in one account: its only role, its trust and permissions, and any bucket. */
 export function readTargetSide(
   template: TemplateDocument,
   inputs: StackInputs,
@@ -195,10 +196,12 @@ export function readTargetSide(
       `${source}: role ${roleLogicalId} has no RoleName; the function assumes the role by name`,
     );
   }
-  const bucket = stack.output('BucketName');
-  if (typeof bucket !== 'string') {
+  const outputs = (template as { Outputs?: Record<string, unknown> }).Outputs;
+  const output = outputs?.BucketName === undefined ? undefined : stack.output('BucketName');
+  if (output !== undefined && typeof output !== 'string') {
     throw new EvaluatorError(`${source}: output BucketName does not resolve to a bucket name`);
   }
+  const bucket = output;
   const bucketPolicies = stack
     .existingResources('AWS::S3::BucketPolicy')
     .filter((id) => stack.property(id, 'Bucket') === bucket)
@@ -213,7 +216,7 @@ export function readTargetSide(
     roleLogicalId,
     roleName,
     roleArn: String(roleArn),
-    bucket,
+    ...(bucket ? { bucket } : {}),
     parameters: { ...stack.parameters },
     trustPolicy: policyDocument(
       stack.property(roleLogicalId, 'AssumeRolePolicyDocument'),

@@ -48,7 +48,7 @@ export function createBuckets(options: StandInOptions, now: number): BucketStore
       now,
     );
   };
-  for (const target of model.targets) add(target.bucket, target.accountId);
+  for (const target of model.targets) if (target.bucket) add(target.bucket, target.accountId);
   for (const extra of options.extraBuckets ?? [])
     add(extra.name, extra.accountId, extra.objects ?? {});
   const unknown = Object.keys(seed).filter((name) => !owners.has(name));

@@ -1,4 +1,5 @@
 // How the offline proof reads a job's declarations against the target stack's grants.
+import { loadCheckModel, runCheck } from '../../offline/iam';
 import {
   coversRequest,
   grantsOf,
@@ -6,6 +7,7 @@ import {
   sampleResource,
   siblingResource,
 } from '../../offline/iam/jobPermissions';
+import { editedTargetTemplate, homeTemplate, removeEditedTemplates } from './support';
 
 describe("a declared resource's neighbour, which a grant no broader than declared denies", () => {
   it.each([
@@ -81,4 +83,19 @@ describe("the target stack's grants", () => {
     expect(isDeclaredGrant({ action: 's3:ListBucket', resource: '*' }, declared)).toBe(false);
     expect(isDeclaredGrant({ action: 's3:*', resource: 'r1' }, declared)).toBe(false);
   });
+});
+
+describe('a target stack for a job that uses no bucket', () => {
+  it('needs no BucketName output: the model has no bucket there, and the check still runs', async () => {
+    try {
+      const targetTemplate = editedTargetTemplate((text) =>
+        text.replace(/\n {2}BucketName:\n {4}Description: Bucket the role may list[\s\S]*$/, '\n'),
+      );
+      const model = await loadCheckModel({ template: await homeTemplate(), targetTemplate });
+      expect(model.targets[0]?.bucket).toBeUndefined();
+      expect((await runCheck(model)).ok).toBe(true);
+    } finally {
+      removeEditedTemplates();
+    }
+  }, 120_000);
 });
