@@ -68,6 +68,13 @@ export const OBJECT_READER_JOB: AnyJob = {
 };
 
 let readerTemplate: string | undefined;
+let readerDir: string | undefined;
+// Removed with the test file that made it (a jest worker may end without an 'exit' event).
+afterAll(() => {
+  if (readerDir) rmSync(readerDir, { recursive: true, force: true });
+  readerDir = undefined;
+  readerTemplate = undefined;
+});
 
 export function objectReaderTemplate(): string {
   if (readerTemplate) return readerTemplate;
@@ -84,9 +91,8 @@ export function objectReaderTemplate(): string {
                   - Bucket: !If [CreateDemoBucket, !Ref DemoBucket, !Ref BucketName]
 ${statement}`,
   );
-  const dir = mkdtempSync(join(tmpdir(), 'xacct-reader-template-'));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  readerTemplate = join(dir, 'cross-account-role.yml');
+  readerDir = mkdtempSync(join(tmpdir(), 'xacct-reader-template-'));
+  readerTemplate = join(readerDir, 'cross-account-role.yml');
   writeFileSync(readerTemplate, edited);
   return readerTemplate;
 }
