@@ -49,7 +49,6 @@ export {
 } from './jobPermissions';
 export {
   DEFAULT_FUNCTION,
-  DEMO_BUCKET_PATTERN,
   defaultTargetParameters,
   functionBucket,
   functionTargetRoleArn,

@@ -17,8 +17,6 @@ import {
 /** Home account of the offline stage (serverless.yml `local`); real ids come from `--home-account`. */
 export const OFFLINE_HOME_ACCOUNT = '111111111111';
 export const DEFAULT_FUNCTION = 'crossAccount';
-/** The demo bucket resources/cross-account-role.yml creates when BucketName is empty. */
-export const DEMO_BUCKET_PATTERN = 'cross-account-demo-{accountId}-{region}';
 
 export interface TargetSetup {
   accountId: string;
