@@ -10,6 +10,8 @@ import type { Variant, VariantName } from './variants';
 
 export interface ColdStartRun extends ColdStartResult {
   readonly variant: VariantName;
+  /** The AWS requests the stand-in answered during this run, as `service:Action`, in order seen. */
+  readonly requests: readonly string[];
 }
 
 export interface ColdStarts {
@@ -40,6 +42,7 @@ export async function measureColdStarts(options: {
         ? { codeCache: { path: variant.codeCachePath, mode: cacheMode } }
         : {}),
     };
+    const before = { ...options.standIn.stats.calls.byAction };
     const outcome = await runChildScript<ColdStartResult>({
       script: options.script,
       input,
@@ -47,7 +50,14 @@ export async function measureColdStarts(options: {
       nodeArgs: variant.nodeArgs,
     });
     assertServed(variant, outcome.result.response);
-    return { run: { ...outcome.result, variant: variant.name }, offLoopback: outcome.offLoopback };
+    // Runs are sequential, so the stand-in's counters moved for this run alone.
+    const requests = Object.entries(options.standIn.stats.calls.byAction).flatMap(
+      ([action, count]) => Array.from({ length: count - (before[action] ?? 0) }, () => action),
+    );
+    return {
+      run: { ...outcome.result, variant: variant.name, requests },
+      offLoopback: outcome.offLoopback,
+    };
   };
   // One unmeasured round: file cache, the stand-in's decision cache and JIT of the stand-in; it
   // also writes the compile-free floor's code cache.
@@ -81,7 +91,14 @@ function assertServed(variant: Variant, response: unknown): void {
   }
 }
 
-export const COLD_START_RATIO_TARGET = 0.5;
+/**
+ * Issue 15: the shipped cold start at most the article port's (which validates nothing, logs
+ * nothing and caches nothing). The old target, <= 0.50x SDK external, lay below the measured
+ * compile-free floor, which no bundle can reach.
+ */
+export const COLD_START_RATIO_TARGET = 1;
+/** The first invocation for one account: AssumeRole, then the job's one call. */
+export const FIRST_INVOCATION_REQUESTS = ['sts:AssumeRole', 's3:ListObjectsV2'] as const;
 
 export function coldStartSection(
   coldStarts: ColdStarts,
@@ -114,6 +131,13 @@ export function coldStartSection(
     ];
   });
   const external = summary('external');
+  const article = summary('article');
+  // The floor is the shipped file itself (with a code cache), not another artefact.
+  const others = names.filter((name) => name !== 'shipped' && name !== 'compileFree');
+  const rssHigher = others.filter((name) => summary(name).rssKiB <= shipped.rssKiB);
+  const expected = [...FIRST_INVOCATION_REQUESTS].sort().join(' + ');
+  const shippedRequests = of('shipped').map((run) => [...run.requests].sort().join(' + '));
+  const wrongRequests = shippedRequests.filter((requests) => requests !== expected);
   const naive = summary('naive');
   const sourcemap = names.includes('sourcemap') ? summary('sourcemap') : undefined;
   const sourcemapVariant = variants.get('sourcemap');
@@ -166,10 +190,10 @@ export function coldStartSection(
     notes,
     checks: [
       check(
-        'shipped vs SDK external',
+        'shipped vs article-style port',
         `<= ${ratio(COLD_START_RATIO_TARGET)}`,
-        `${ratio(shipped.total / external.total)} (${ms(shipped.total)} vs ${ms(external.total)})`,
-        shipped.total <= COLD_START_RATIO_TARGET * external.total,
+        `${ratio(shipped.total / article.total)} (${ms(shipped.total)} vs ${ms(article.total)})`,
+        shipped.total <= COLD_START_RATIO_TARGET * article.total,
       ),
       check(
         'shipped vs naive bundle',
@@ -178,10 +202,19 @@ export function coldStartSection(
         shipped.total < naive.total,
       ),
       check(
-        'shipped peak RSS vs naive and SDK external',
-        'lower than both',
-        `${mib(shipped.rssKiB)} vs ${mib(naive.rssKiB)} and ${mib(external.rssKiB)}`,
-        shipped.rssKiB < naive.rssKiB && shipped.rssKiB < external.rssKiB,
+        'shipped peak RSS vs every other variant',
+        'lower than each',
+        `${mib(shipped.rssKiB)} vs ${others.map((name) => mib(summary(name).rssKiB)).join(', ')}` +
+          (rssHigher.length > 0 ? ` (not below: ${rssHigher.join(', ')})` : ''),
+        rssHigher.length === 0,
+      ),
+      check(
+        'requests of the first invocation, one account',
+        `exactly ${expected}`,
+        wrongRequests.length === 0
+          ? `${expected} in ${shippedRequests.length}/${shippedRequests.length} runs`
+          : `${wrongRequests.length} runs differ, e.g. ${wrongRequests[0] || 'none'}`,
+        shippedRequests.length > 0 && wrongRequests.length === 0,
       ),
       check(
         'AssumeRole calls, one per cold start',

@@ -109,7 +109,7 @@ describe('home stack for stage local', () => {
   it('ships one minified bundle with the AWS SDK inside', async () => {
     const { size } = await stat(synth.artefactPath);
     expect(size).toBeGreaterThan(10_000); // the SDK is in it, not left to the runtime
-    expect(size).toBeLessThan(1024 * 1024); // minified and tree-shaken; `npm run bench` holds the 110 KB target
+    expect(size).toBeLessThan(1024 * 1024); // minified and tree-shaken; `npm run bench` holds the 100 KiB target
   });
 
   it('ships only the bundled handler, without the dev-only offline tools', async () => {
