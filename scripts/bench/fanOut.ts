@@ -128,7 +128,8 @@ export function fanOutSection(run: FanOutRun): Section {
     },
     notes: [
       `Every STS and S3 call is held ${CALL_DELAY_MS} ms by the stand-in (delay fault), so one account ` +
-        `costs 3 calls cold (AssumeRole, GetCallerIdentity, ListObjectsV2) and 2 warm.`,
+        `costs 2 calls cold (AssumeRole, ListObjectsV2) and 1 warm; the GetCallerIdentity column ` +
+        "stays 0 since AssumeRole's own answer proves the account.",
       `Expected wall time = ceil(${accounts}/${run.concurrency}) = ${rounds} single-account ` +
         'invocations of the same kind (cold or warm), measured in a separate warm process.',
     ],

@@ -104,9 +104,9 @@ export function warmPathSection(starter: WarmRun, article: WarmRun): Section {
       'Overhead = each warm invocation minus the same AWS calls made directly, with long-lived ' +
         'clients, right after it (stand-in time and SDK work taken out); percentiles of those ' +
         "differences. The direct calls go to a second stand-in, so the call counts are the handler's alone.",
-      "The starter's STS calls are its one AssumeRole plus one GetCallerIdentity per credential " +
-        '(it proves each new target credential is in the expected account); the article port calls ' +
-        'AssumeRole every time and builds two clients per invocation.',
+      "The starter's only STS call is one AssumeRole per credential (its answer proves the " +
+        'credential is of the expected account); the article port calls AssumeRole every time and ' +
+        'builds two clients per invocation.',
       `Article port, per invocation: ${ms(theirs.handler.p50 - ours.handler.p50, 2)} slower at ` +
         `p50 than the starter, ${theirs.run.result.handlerCalls.assumeRole} AssumeRole calls per ` +
         `${theirs.run.result.handlerMs.length} invocations.`,
