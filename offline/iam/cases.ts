@@ -1,7 +1,13 @@
 // What `npm run check` asks of the model: for every configured account, the function may do
 // exactly what the job declares (Job.permissions), and everything around it is denied. Cases are data (who asks for
 // what, and what must happen), so the report and --json can show them and tests can pick them.
-import { type Caller, functionSession, iamUser, roleSession } from './evaluate';
+import {
+  type Caller,
+  functionSession,
+  iamUser,
+  recreatedFunctionSession,
+  roleSession,
+} from './evaluate';
 import { sampleResource, siblingResource } from './jobPermissions';
 import { functionTargetRoleArn, type PolicyModel, targetFor } from './model';
 import type { NamedPolicy } from './policy';
@@ -16,6 +22,7 @@ export type Concern =
   | 'function-call'
   | 'external-id'
   | 'other-principal'
+  | 'pinned-trust'
   | 'organization'
   | 'other-role'
   | 'unconfigured-account'
@@ -61,6 +68,11 @@ export function spareAccounts(model: Pick<PolicyModel, 'homeAccountId' | 'config
   );
   const [outsider = '', unconfigured = '', orgMember = ''] = free;
   return { outsider, unconfigured, orgMember };
+}
+
+/** Whether the target stack in `account` pins its trust to the execution role's unique id. */
+export function isPinned(model: PolicyModel, account: string): boolean {
+  return Boolean(targetFor(model, account)?.parameters.ExecutionRoleId);
 }
 
 export function buildCases(model: PolicyModel): CheckCase[] {
@@ -154,6 +166,13 @@ export function buildCases(model: PolicyModel): CheckCase[] {
           model.executionRolePolicies,
         ),
       ),
+    });
+    const pinned = isPinned(model, account);
+    add('same-role-recreated', {
+      title: `the same role name re-created (new unique id)${pinned ? '' : ': trust not pinned (ExecutionRoleId empty)'}`,
+      expected: pinned ? 'denied' : 'allowed',
+      concern: 'pinned-trust',
+      request: assume(recreatedFunctionSession(model)),
     });
     if (model.organizationId) {
       add('home-outside-organization', {

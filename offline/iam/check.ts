@@ -1,12 +1,13 @@
 // `npm run check` without the command line: build the model the way the check does, run the
 // cases, and report. Pure enough for tests to call without spawning anything.
-import { buildCases, type CheckCase, spareAccounts } from './cases';
+import { buildCases, type CheckCase, isPinned, spareAccounts } from './cases';
 import { diagnose, SIDE_LABELS } from './diagnose';
 import {
   type Decision,
   decideAssumeRole,
   decideTargetCall,
   NO_PERMISSION_NEEDED,
+  uniqueIdOf,
 } from './evaluate';
 import { type Grant, grantsOf, isDeclaredGrant } from './jobPermissions';
 import { type LoadPolicyModelOptions, loadPolicyModel, type PolicyModel } from './model';
@@ -74,6 +75,22 @@ export interface CheckReport {
   wildcards?: WildcardFinding[];
   /** The target stack's grants against the job's declarations, per configured account. */
   permissions: PermissionAudit;
+  /** Whether the trust names the role by its unique id too (ExecutionRoleId); a warning, not a failure. */
+  pinning: PinningAudit;
+}
+
+export interface PinningAudit {
+  /** The (modelled) unique id of the execution role: the home stack output ExecutionRoleId. */
+  executionRoleId: string;
+  /** Configured accounts whose target stack trusts the role by name only. */
+  unpinned: string[];
+}
+
+export function auditPinning(model: PolicyModel): PinningAudit {
+  return {
+    executionRoleId: uniqueIdOf(model.executionRoleArn),
+    unpinned: model.configuredTargets.filter((account) => !isPinned(model, account)),
+  };
 }
 
 export interface PermissionAudit {
@@ -196,6 +213,7 @@ export async function runCheck(
   return {
     ok: results.every((r) => r.ok) && permissions.excess.length === 0,
     permissions,
+    pinning: auditPinning(model),
     model: {
       homeAccountId: model.homeAccountId,
       region: model.region,
@@ -297,6 +315,7 @@ export function formatReport(report: CheckReport): string {
       lines.push(`  - ${diagnosis} (case${cases.length > 1 ? 's' : ''} ${cases.join(', ')})`);
     }
   }
+  lines.push(...pinningLines(report));
   lines.push('', ...permissionLines(report.permissions));
   if (report.wildcards) {
     const bad = unjustified(report.wildcards);
@@ -315,6 +334,18 @@ export function formatReport(report: CheckReport): string {
 }
 
 const JOB = 'job/index.ts';
+
+function pinningLines({ pinning, model }: CheckReport): string[] {
+  if (pinning.unpinned.length === 0) return [];
+  const role = model.executionRoleArn.split('/').pop();
+  const params = pinning.unpinned
+    .map((account) => `--target-param ${account}:ExecutionRoleId=${pinning.executionRoleId}`)
+    .join(' ');
+  return [
+    '',
+    `WARNING: the trust is not pinned in ${pinning.unpinned.join(', ')}: a role re-created as ${role} would be trusted too. Pin it with the target stack parameter ExecutionRoleId (offline: ${params}; deployed: the README's "Pin the trust" command).`,
+  ];
+}
 
 function permissionLines({ declared, excess, deliberate }: PermissionAudit): string[] {
   const first = Object.values(declared)[0] ?? [];
@@ -362,6 +393,7 @@ export function reportJson(report: CheckReport): unknown {
     })),
     diagnoses: report.diagnoses,
     permissions: report.permissions,
+    pinning: report.pinning,
     ...(report.wildcards ? { wildcards: report.wildcards } : {}),
   };
 }

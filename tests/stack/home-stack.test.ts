@@ -65,12 +65,16 @@ describe('home stack for stage local', () => {
     expect(JSON.stringify(logging)).not.toMatch(/"\*"/);
   });
 
-  it('names the execution role deterministically and exports the name and ARN', () => {
+  it('names the execution role deterministically and exports the name, ARN and unique id', () => {
     const name = roleName(synth.template);
     expect(name).toBe('cross-account-lambda-local-us-east-1-exec');
     expect(synth.template.Outputs?.ExecutionRoleName?.Value).toBe(name);
     expect(synth.template.Outputs?.ExecutionRoleArn?.Value).toEqual({
       'Fn::GetAtt': [ROLE, 'Arn'],
+    });
+    // The target stack's ExecutionRoleId: pins the trust to this very role (README, "Pin the trust").
+    expect(synth.template.Outputs?.ExecutionRoleId?.Value).toEqual({
+      'Fn::GetAtt': [ROLE, 'RoleId'],
     });
   });
 
