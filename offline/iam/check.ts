@@ -14,6 +14,7 @@ import { type LoadPolicyModelOptions, loadPolicyModel, type PolicyModel } from '
 import { readTemplate, relativeToCwd, TARGET_TEMPLATE_PATH } from './templates';
 import {
   describeFinding,
+  findTrustWildcards,
   findWildcards,
   justificationsOf,
   rolePolicies,
@@ -141,39 +142,49 @@ export function auditWildcards(
 ): WildcardFinding[] {
   const targetPath = options.targetTemplate ?? TARGET_TEMPLATE_PATH;
   const targetJustifications = justificationsOf(readTemplate(targetPath));
-  return findWildcards([
-    { source: 'synthesised home stack', policies: model.executionRolePolicies },
-    ...model.targets.map((target) => ({
+  const trust = findTrustWildcards(
+    model.targets.map((target) => ({
       source: `${relativeToCwd(targetPath)} in ${target.accountId}`,
-      policies: target.permissions,
-      justifications: targetJustifications,
+      policy: 'trust',
+      trustPolicy: target.trustPolicy,
     })),
-    ...(options.deployerTemplate
-      ? [
-          rolePolicies(options.deployerTemplate, {
-            partition: model.partition,
-            accountId: model.homeAccountId,
-            region: model.region,
-            parameters: { Stage: options.stage, GitHubOwner: 'owner', GitHubRepo: 'repo' },
-          }),
-        ]
-      : []),
-    ...(options.targetDeployerTemplate
-      ? model.targets.map((target) => {
-          const audited = rolePolicies(options.targetDeployerTemplate as string, {
-            partition: model.partition,
-            accountId: target.accountId,
-            region: model.targetRegion,
-            parameters: {
-              GitHubOwner: 'owner',
-              GitHubRepo: 'repo',
-              TargetRoleName: target.roleName,
-            },
-          });
-          return { ...audited, source: `${audited.source} in ${target.accountId}` };
-        })
-      : []),
-  ]);
+  );
+  return [
+    ...trust,
+    ...findWildcards([
+      { source: 'synthesised home stack', policies: model.executionRolePolicies },
+      ...model.targets.map((target) => ({
+        source: `${relativeToCwd(targetPath)} in ${target.accountId}`,
+        policies: target.permissions,
+        justifications: targetJustifications,
+      })),
+      ...(options.deployerTemplate
+        ? [
+            rolePolicies(options.deployerTemplate, {
+              partition: model.partition,
+              accountId: model.homeAccountId,
+              region: model.region,
+              parameters: { Stage: options.stage, GitHubOwner: 'owner', GitHubRepo: 'repo' },
+            }),
+          ]
+        : []),
+      ...(options.targetDeployerTemplate
+        ? model.targets.map((target) => {
+            const audited = rolePolicies(options.targetDeployerTemplate as string, {
+              partition: model.partition,
+              accountId: target.accountId,
+              region: model.targetRegion,
+              parameters: {
+                GitHubOwner: 'owner',
+                GitHubRepo: 'repo',
+                TargetRoleName: target.roleName,
+              },
+            });
+            return { ...audited, source: `${audited.source} in ${target.accountId}` };
+          })
+        : []),
+    ]),
+  ];
 }
 
 /** The report with the wildcard audit added: any unjustified wildcard fails the check. */
@@ -325,7 +336,7 @@ export function formatReport(report: CheckReport): string {
       lines.push(`Wildcards: none unjustified (${justified} justified).`);
     } else {
       lines.push(
-        `Wildcards: ${bad.length} not justified (${justified} justified). Narrow each, or justify it in the template's Metadata.WildcardJustifications.<Sid>:`,
+        `Wildcards: ${bad.length} not justified (${justified} justified). Narrow each, or justify it in the template's Metadata.WildcardJustifications.<Sid> (not one in a trust policy):`,
       );
       for (const finding of bad) lines.push(`  - ${describeFinding(finding)}`);
     }

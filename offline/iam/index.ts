@@ -74,6 +74,7 @@ export {
 } from './templates';
 export {
   describeFinding,
+  findTrustWildcards,
   findWildcards,
   justificationsOf,
   type PolicySource,

@@ -176,6 +176,43 @@ describe('npm run check models the trust pinned to the execution role unique id 
   });
 });
 
+describe('near-miss principals, named after the configured execution role', () => {
+  it('are all denied as shipped: another stage, a prefix, a suffix, a role path', async () => {
+    const report = await check('local');
+    const nearMisses = report.results.filter((r) => r.case.id.includes('/near-miss:'));
+    expect(nearMisses.map((r) => r.case.request.caller.roleArn)).toEqual([
+      `arn:aws:iam::${HOME}:role/cross-account-lambda-prod-us-east-1-exec`,
+      `arn:aws:iam::${HOME}:role/x-${EXEC_ROLE}`,
+      `arn:aws:iam::${HOME}:role/${EXEC_ROLE}-x`,
+      `arn:aws:iam::${HOME}:role/path/${EXEC_ROLE}`,
+    ]);
+    for (const r of nearMisses) {
+      expect(r).toMatchObject({
+        ok: true,
+        decision: { allowed: false, decidedBy: 'trust-policy' },
+      });
+    }
+  });
+
+  it('a trust loosened to a pattern lets the suffixed name and another stage in: caught', async () => {
+    const targetTemplate = editedTargetTemplate((text) =>
+      text.replace(
+        "AllowedPattern: '^[\\w+=,.@-]{1,64}$'\n    ConstraintDescription: must be an IAM role name (the",
+        () =>
+          "AllowedPattern: '^.{1,64}$'\n    ConstraintDescription: must be an IAM role name (the",
+      ),
+    );
+    const report = await check('local', {
+      targetTemplate,
+      targetOverrides: { [A]: { ExecutionRoleName: 'cross-account-lambda-*' } },
+    });
+    expect(Object.keys(mismatches(report))).toEqual(
+      expect.arrayContaining([`${A}/near-miss:other-stage`, `${A}/near-miss:suffixed`]),
+    );
+    expect(Object.keys(mismatches(report))).not.toContain(`${A}/near-miss:prefixed`);
+  });
+});
+
 describe('npm run check catches a target template edited into something unsafe', () => {
   it('a trust statement without the aws:PrincipalArn condition lets every principal of the home account in', async () => {
     const targetTemplate = editedTargetTemplate((text) =>
@@ -188,6 +225,10 @@ describe('npm run check catches a target template edited into something unsafe',
     expect(Object.keys(mismatches(report)).sort()).toEqual([
       `${A}/home-iam-user`,
       `${A}/home-other-role`,
+      `${A}/near-miss:other-stage`,
+      `${A}/near-miss:prefixed`,
+      `${A}/near-miss:role-path`,
+      `${A}/near-miss:suffixed`,
     ]);
     const diagnosis = mismatches(report)[`${A}/home-other-role`];
     expect(diagnosis).toMatch(
