@@ -21,6 +21,7 @@ const CORE_PARAMETERS = [
   'sessionDurationSeconds',
   'fanoutConcurrency',
   'organizationId',
+  'reservedConcurrency',
 ];
 
 // tsx is a devDependency, present wherever sls runs from a checkout: the job and the function's
@@ -168,6 +169,16 @@ function integer(name, raw, min, max, example) {
   return n;
 }
 
+/**
+ * Reserved concurrency of the function, or null for none. An account's concurrency quota must
+ * keep 100 unreserved, so an account still at the new-account quota of 10 refuses any reservation.
+ */
+async function reservedConcurrency(resolveVariable) {
+  const raw = await read(resolveVariable, 'reservedConcurrency');
+  if (raw === '') return null;
+  return integer('reservedConcurrency', raw, 1, 1000, '5');
+}
+
 /** Resolves and validates all parameters once per `sls` run. */
 async function load({ options = {}, resolveVariable, resolveConfigurationProperty }) {
   await refuseUnknownNames(options, resolveConfigurationProperty);
@@ -298,6 +309,8 @@ async function load({ options = {}, resolveVariable, resolveConfigurationPropert
         integer('fanoutConcurrency', await read(resolveVariable, 'fanoutConcurrency'), 1, 50, '8'),
       ),
       organizationId,
+      // Empty: no reservation (null leaves ReservedConcurrentExecutions out of the template).
+      reservedConcurrency: await reservedConcurrency(resolveVariable),
       executionRoleName,
       // The only permission the function has beyond its own logs: assume the target role, by exact
       // ARN in each configured account, or (organization mode) by name in accounts of one organization.
@@ -327,6 +340,7 @@ function readOnly(service, stage, region) {
     sessionDurationSeconds: '',
     fanoutConcurrency: '',
     organizationId: '',
+    reservedConcurrency: null,
     executionRoleName: `${service}-${stage}-${region}-exec`,
     assumeRoleStatement: { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: [] },
     environment: {},

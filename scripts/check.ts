@@ -52,6 +52,8 @@ Options (the first three as for sls):
 Every * in an Action or Resource of an Allow statement (execution role, target role, deployer
 role) must be justified: by its shape (only inside one named resource, e.g. a bucket's objects)
 or by the template's Metadata.WildcardJustifications.<Sid>; others are listed by statement.
+A * or ? in the Principal or a Condition value of an Allow statement of the target trust policy
+always fails: the trust names exactly one principal.
 
 Exit status: 0 every case matches and no wildcard is unjustified, 1 some case does not match or
 some wildcard is unjustified (one line per cause says what to fix), 2 the stacks could not be

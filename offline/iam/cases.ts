@@ -1,7 +1,13 @@
 // What `npm run check` asks of the model: for every configured account, the function may do
 // exactly what the job declares (Job.permissions), and everything around it is denied. Cases are data (who asks for
 // what, and what must happen), so the report and --json can show them and tests can pick them.
-import { type Caller, functionSession, iamUser, roleSession } from './evaluate';
+import {
+  type Caller,
+  functionSession,
+  iamUser,
+  recreatedFunctionSession,
+  roleSession,
+} from './evaluate';
 import { sampleResource, siblingResource } from './jobPermissions';
 import { functionTargetRoleArn, type PolicyModel, targetFor } from './model';
 import type { NamedPolicy } from './policy';
@@ -16,6 +22,7 @@ export type Concern =
   | 'function-call'
   | 'external-id'
   | 'other-principal'
+  | 'pinned-trust'
   | 'organization'
   | 'other-role'
   | 'unconfigured-account'
@@ -61,6 +68,62 @@ export function spareAccounts(model: Pick<PolicyModel, 'homeAccountId' | 'config
   );
   const [outsider = '', unconfigured = '', orgMember = ''] = free;
   return { outsider, unconfigured, orgMember };
+}
+
+/** Another stage's name for the execution role, when the name has the shape config/params.js gives it. */
+export function otherStageRoleName(model: PolicyModel): string | undefined {
+  const prefix = model.deployedFunctionName.endsWith(`-${model.functionName}`)
+    ? model.deployedFunctionName.slice(0, -model.functionName.length - 1)
+    : undefined;
+  const suffix = model.executionRoleName.slice(prefix?.length ?? 0);
+  if (!prefix || !model.executionRoleName.startsWith(`${prefix}-`)) return undefined;
+  const cut = prefix.lastIndexOf('-');
+  if (cut <= 0) return undefined;
+  const stage = prefix.slice(cut + 1);
+  return `${prefix.slice(0, cut)}-${stage === 'prod' ? 'dev' : 'prod'}${suffix}`;
+}
+
+/**
+ * Principals of the home account whose names nearly match the execution role's, each free to
+ * assume any role: another stage's role, the name with a prefix or a suffix, the name under a
+ * role path. A trust that matched by pattern instead of by the exact ARN would let one in.
+ */
+export function nearMissRoles(
+  model: PolicyModel,
+): Array<{ id: string; title: string; caller: Caller }> {
+  const home = model.homeAccountId;
+  const name = model.executionRoleName;
+  const session = model.deployedFunctionName;
+  const role = (id: string, title: string, roleName: string) => ({
+    id,
+    title,
+    caller: roleSession(home, roleName, session, [ASSUME_ANY_ROLE]),
+  });
+  const otherStage = otherStageRoleName(model);
+  const pathRoleArn = `arn:${model.partition}:iam::${home}:role/path/${name}`;
+  return [
+    ...(otherStage
+      ? [role('other-stage', `another stage's execution role ${otherStage}`, otherStage)]
+      : []),
+    role('prefixed', `the role name with a prefix (x-${name})`, `x-${name}`),
+    role('suffixed', `the role name with a suffix (${name}-x)`, `${name}-x`),
+    {
+      id: 'role-path',
+      title: `the role name under a role path (role/path/${name})`,
+      // A session's ARN leaves the path out; aws:PrincipalArn keeps it.
+      caller: {
+        arn: `arn:${model.partition}:sts::${home}:assumed-role/${name}/${session}`,
+        accountId: home,
+        roleArn: pathRoleArn,
+        identityPolicies: [ASSUME_ANY_ROLE],
+      },
+    },
+  ];
+}
+
+/** Whether the target stack in `account` pins its trust to the execution role's unique id. */
+export function isPinned(model: PolicyModel, account: string): boolean {
+  return Boolean(targetFor(model, account)?.parameters.ExecutionRoleId);
 }
 
 export function buildCases(model: PolicyModel): CheckCase[] {
@@ -142,6 +205,14 @@ export function buildCases(model: PolicyModel): CheckCase[] {
       concern: 'other-principal',
       request: assume(iamUser(model.homeAccountId, 'alice', [ASSUME_ANY_ROLE])),
     });
+    for (const nearMiss of nearMissRoles(model)) {
+      add(`near-miss:${nearMiss.id}`, {
+        title: `${nearMiss.title} (may assume any role)`,
+        expected: 'denied',
+        concern: 'other-principal',
+        request: assume(nearMiss.caller),
+      });
+    }
     add('same-role-name-other-account', {
       title: `a role of the same name in account ${outsider} assumes it`,
       expected: 'denied',
@@ -154,6 +225,13 @@ export function buildCases(model: PolicyModel): CheckCase[] {
           model.executionRolePolicies,
         ),
       ),
+    });
+    const pinned = isPinned(model, account);
+    add('same-role-recreated', {
+      title: `the same role name re-created (new unique id)${pinned ? '' : ': trust not pinned (ExecutionRoleId empty)'}`,
+      expected: pinned ? 'denied' : 'allowed',
+      concern: 'pinned-trust',
+      request: assume(recreatedFunctionSession(model)),
     });
     if (model.organizationId) {
       add('home-outside-organization', {

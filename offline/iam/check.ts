@@ -1,18 +1,20 @@
 // `npm run check` without the command line: build the model the way the check does, run the
 // cases, and report. Pure enough for tests to call without spawning anything.
-import { buildCases, type CheckCase, spareAccounts } from './cases';
+import { buildCases, type CheckCase, isPinned, spareAccounts } from './cases';
 import { diagnose, SIDE_LABELS } from './diagnose';
 import {
   type Decision,
   decideAssumeRole,
   decideTargetCall,
   NO_PERMISSION_NEEDED,
+  uniqueIdOf,
 } from './evaluate';
 import { type Grant, grantsOf, isDeclaredGrant } from './jobPermissions';
 import { type LoadPolicyModelOptions, loadPolicyModel, type PolicyModel } from './model';
 import { readTemplate, relativeToCwd, TARGET_TEMPLATE_PATH } from './templates';
 import {
   describeFinding,
+  findTrustWildcards,
   findWildcards,
   justificationsOf,
   rolePolicies,
@@ -74,6 +76,22 @@ export interface CheckReport {
   wildcards?: WildcardFinding[];
   /** The target stack's grants against the job's declarations, per configured account. */
   permissions: PermissionAudit;
+  /** Whether the trust names the role by its unique id too (ExecutionRoleId); a warning, not a failure. */
+  pinning: PinningAudit;
+}
+
+export interface PinningAudit {
+  /** The (modelled) unique id of the execution role: the home stack output ExecutionRoleId. */
+  executionRoleId: string;
+  /** Configured accounts whose target stack trusts the role by name only. */
+  unpinned: string[];
+}
+
+export function auditPinning(model: PolicyModel): PinningAudit {
+  return {
+    executionRoleId: uniqueIdOf(model.executionRoleArn),
+    unpinned: model.configuredTargets.filter((account) => !isPinned(model, account)),
+  };
 }
 
 export interface PermissionAudit {
@@ -124,39 +142,49 @@ export function auditWildcards(
 ): WildcardFinding[] {
   const targetPath = options.targetTemplate ?? TARGET_TEMPLATE_PATH;
   const targetJustifications = justificationsOf(readTemplate(targetPath));
-  return findWildcards([
-    { source: 'synthesised home stack', policies: model.executionRolePolicies },
-    ...model.targets.map((target) => ({
+  const trust = findTrustWildcards(
+    model.targets.map((target) => ({
       source: `${relativeToCwd(targetPath)} in ${target.accountId}`,
-      policies: target.permissions,
-      justifications: targetJustifications,
+      policy: 'trust',
+      trustPolicy: target.trustPolicy,
     })),
-    ...(options.deployerTemplate
-      ? [
-          rolePolicies(options.deployerTemplate, {
-            partition: model.partition,
-            accountId: model.homeAccountId,
-            region: model.region,
-            parameters: { Stage: options.stage, GitHubOwner: 'owner', GitHubRepo: 'repo' },
-          }),
-        ]
-      : []),
-    ...(options.targetDeployerTemplate
-      ? model.targets.map((target) => {
-          const audited = rolePolicies(options.targetDeployerTemplate as string, {
-            partition: model.partition,
-            accountId: target.accountId,
-            region: model.targetRegion,
-            parameters: {
-              GitHubOwner: 'owner',
-              GitHubRepo: 'repo',
-              TargetRoleName: target.roleName,
-            },
-          });
-          return { ...audited, source: `${audited.source} in ${target.accountId}` };
-        })
-      : []),
-  ]);
+  );
+  return [
+    ...trust,
+    ...findWildcards([
+      { source: 'synthesised home stack', policies: model.executionRolePolicies },
+      ...model.targets.map((target) => ({
+        source: `${relativeToCwd(targetPath)} in ${target.accountId}`,
+        policies: target.permissions,
+        justifications: targetJustifications,
+      })),
+      ...(options.deployerTemplate
+        ? [
+            rolePolicies(options.deployerTemplate, {
+              partition: model.partition,
+              accountId: model.homeAccountId,
+              region: model.region,
+              parameters: { Stage: options.stage, GitHubOwner: 'owner', GitHubRepo: 'repo' },
+            }),
+          ]
+        : []),
+      ...(options.targetDeployerTemplate
+        ? model.targets.map((target) => {
+            const audited = rolePolicies(options.targetDeployerTemplate as string, {
+              partition: model.partition,
+              accountId: target.accountId,
+              region: model.targetRegion,
+              parameters: {
+                GitHubOwner: 'owner',
+                GitHubRepo: 'repo',
+                TargetRoleName: target.roleName,
+              },
+            });
+            return { ...audited, source: `${audited.source} in ${target.accountId}` };
+          })
+        : []),
+    ]),
+  ];
 }
 
 /** The report with the wildcard audit added: any unjustified wildcard fails the check. */
@@ -196,6 +224,7 @@ export async function runCheck(
   return {
     ok: results.every((r) => r.ok) && permissions.excess.length === 0,
     permissions,
+    pinning: auditPinning(model),
     model: {
       homeAccountId: model.homeAccountId,
       region: model.region,
@@ -297,6 +326,7 @@ export function formatReport(report: CheckReport): string {
       lines.push(`  - ${diagnosis} (case${cases.length > 1 ? 's' : ''} ${cases.join(', ')})`);
     }
   }
+  lines.push(...pinningLines(report));
   lines.push('', ...permissionLines(report.permissions));
   if (report.wildcards) {
     const bad = unjustified(report.wildcards);
@@ -306,7 +336,7 @@ export function formatReport(report: CheckReport): string {
       lines.push(`Wildcards: none unjustified (${justified} justified).`);
     } else {
       lines.push(
-        `Wildcards: ${bad.length} not justified (${justified} justified). Narrow each, or justify it in the template's Metadata.WildcardJustifications.<Sid>:`,
+        `Wildcards: ${bad.length} not justified (${justified} justified). Narrow each, or justify it in the template's Metadata.WildcardJustifications.<Sid> (not one in a trust policy):`,
       );
       for (const finding of bad) lines.push(`  - ${describeFinding(finding)}`);
     }
@@ -315,6 +345,18 @@ export function formatReport(report: CheckReport): string {
 }
 
 const JOB = 'job/index.ts';
+
+function pinningLines({ pinning, model }: CheckReport): string[] {
+  if (pinning.unpinned.length === 0) return [];
+  const role = model.executionRoleArn.split('/').pop();
+  const params = pinning.unpinned
+    .map((account) => `--target-param ${account}:ExecutionRoleId=${pinning.executionRoleId}`)
+    .join(' ');
+  return [
+    '',
+    `WARNING: the trust is not pinned in ${pinning.unpinned.join(', ')}: a role re-created as ${role} would be trusted too. Pin it with the target stack parameter ExecutionRoleId (offline: ${params}; deployed: the README's "Pin the trust" command).`,
+  ];
+}
 
 function permissionLines({ declared, excess, deliberate }: PermissionAudit): string[] {
   const first = Object.values(declared)[0] ?? [];
@@ -362,6 +404,7 @@ export function reportJson(report: CheckReport): unknown {
     })),
     diagnoses: report.diagnoses,
     permissions: report.permissions,
+    pinning: report.pinning,
     ...(report.wildcards ? { wildcards: report.wildcards } : {}),
   };
 }

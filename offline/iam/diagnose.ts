@@ -3,7 +3,7 @@
 // the home stack and the target stack that can cause that kind of mismatch, then by naming the
 // statement that decided.
 import type { CheckCase, Concern } from './cases';
-import type { Decision, Side } from './evaluate';
+import { type Decision, type Side, uniqueIdOf } from './evaluate';
 import { type PolicyModel, targetFor } from './model';
 
 const TARGET_TEMPLATE = 'resources/cross-account-role.yml';
@@ -34,6 +34,12 @@ export function assumeProblems(model: PolicyModel, account: string): string[] {
   if (p.ExecutionRoleName !== undefined && p.ExecutionRoleName !== model.executionRoleName) {
     problems.push(
       `target stack in ${account} trusts role ${p.ExecutionRoleName} but the function's role is ${model.executionRoleName}: ${deploy(`ExecutionRoleName=${model.executionRoleName}`)}`,
+    );
+  }
+  const roleId = uniqueIdOf(model.executionRoleArn);
+  if (p.ExecutionRoleId && p.ExecutionRoleId !== roleId) {
+    problems.push(
+      `target stack in ${account} is pinned to role id ${p.ExecutionRoleId} but the function's role has id ${roleId} (re-created?): ${deploy(`ExecutionRoleId=${roleId} (the home stack's ExecutionRoleId output)`)}`,
     );
   }
   if (target.roleName !== model.targetRoleName) {
@@ -115,6 +121,8 @@ function policyProblem(model: PolicyModel, c: CheckCase, decision: Decision): st
   switch (c.concern) {
     case 'other-principal':
       return `trust policy of ${r.type === 'assume' ? r.roleArn : ''} in ${c.account} lets ${callerOf(c)} assume the role${via}: trust only ${model.executionRoleArn} (Principal arn:aws:iam::${model.homeAccountId}:root with Condition ArnEquals aws:PrincipalArn) in ${TARGET_TEMPLATE}`;
+    case 'pinned-trust':
+      return `trust policy of the role in ${c.account} lets a re-created ${model.executionRoleName} (another unique id) assume it although ExecutionRoleId pins the trust${via}: keep the Deny on StringNotLike aws:userid '<ExecutionRoleId>:*' in ${TARGET_TEMPLATE}`;
     case 'external-id':
       return `trust policy of the role in ${c.account} does not enforce the external id${via}: keep the Deny on StringNotEquals sts:ExternalId in ${TARGET_TEMPLATE}`;
     case 'organization':
@@ -134,6 +142,7 @@ const STRATEGY: Record<Concern, Array<'assume' | 'access' | 'policy'>> = {
   'function-call': ['assume', 'access', 'policy'],
   'external-id': ['assume', 'policy'],
   'other-principal': ['assume', 'policy'],
+  'pinned-trust': ['assume', 'policy'],
   organization: ['assume', 'policy'],
   'other-role': ['policy'],
   'unconfigured-account': ['policy'],

@@ -42,6 +42,11 @@ export interface Caller {
   orgId?: string | null;
   /** Identity policies of a principal the model does not define (another role, a user). */
   identityPolicies?: NamedPolicy[];
+  /**
+   * IAM's unique id of the identity (aws:userid before the colon); default uniqueIdOf(roleArn).
+   * Another id with the same roleArn is a role deleted and re-created under the same name.
+   */
+  uniqueId?: string;
 }
 
 const EMPTY_POLICY: PolicyDocument = { Version: '2012-10-17', Statement: [] };
@@ -56,6 +61,15 @@ export function functionSession(
   sessionName = model.deployedFunctionName,
 ): Caller {
   return roleSession(model.homeAccountId, model.executionRoleName, sessionName);
+}
+
+/**
+ * The function's session as it would be after its execution role was deleted and re-created under
+ * the same name: same ARN, new unique id.
+ */
+export function recreatedFunctionSession(model: PolicyModel): Caller {
+  const fn = functionSession(model);
+  return { ...fn, uniqueId: uniqueIdOf(`${fn.roleArn}#re-created`) };
 }
 
 /** The session of role `roleName` in `accountId`. */
@@ -86,7 +100,9 @@ export function iamUser(
  * A stable stand-in for IAM's unique id of a role (AROA...) or user (AIDA...), used in aws:userid;
  * exported so that the stand-in's GetCallerIdentity reports the same UserId.
  */
-export function uniqueIdOf(arn: string): string {
+export function uniqueIdOf(identity: string | Pick<Caller, 'roleArn' | 'uniqueId'>): string {
+  if (typeof identity !== 'string') return identity.uniqueId ?? uniqueIdOf(identity.roleArn);
+  const arn = identity;
   const prefix = /:user\//.test(arn) ? 'AIDA' : 'AROA';
   return prefix + createHash('sha256').update(arn).digest('hex').slice(0, 17).toUpperCase();
 }
@@ -117,9 +133,7 @@ export function requestContext(
     'aws:PrincipalArn': caller.roleArn,
     'aws:PrincipalAccount': caller.accountId,
     'aws:PrincipalType': session ? 'AssumedRole' : 'User',
-    'aws:userid': session
-      ? `${uniqueIdOf(caller.roleArn)}:${session[1]}`
-      : uniqueIdOf(caller.roleArn),
+    'aws:userid': session ? `${uniqueIdOf(caller)}:${session[1]}` : uniqueIdOf(caller),
     'aws:PrincipalIsAWSService': 'false',
     'aws:ViaAWSService': 'false',
     // The SDK only speaks HTTPS to AWS; the demo bucket policy denies anything else.

@@ -8,10 +8,12 @@ export {
   type CaseRequest,
   type CheckCase,
   type Concern,
+  isPinned,
   spareAccounts,
 } from './cases';
 export { ResolvedTemplate, type StackInputs, type TemplateDocument } from './cfn';
 export {
+  auditPinning,
   auditWildcards,
   type CaseResult,
   type CheckModelOptions,
@@ -19,6 +21,7 @@ export {
   decide,
   formatReport,
   loadCheckModel,
+  type PinningAudit,
   reportJson,
   runCheck,
   type WildcardAuditOptions,
@@ -34,6 +37,7 @@ export {
   functionSession,
   iamUser,
   NO_PERMISSION_NEEDED,
+  recreatedFunctionSession,
   requestContext,
   roleSession,
   type Side,
@@ -69,6 +73,7 @@ export {
 } from './templates';
 export {
   describeFinding,
+  findTrustWildcards,
   findWildcards,
   justificationsOf,
   type PolicySource,

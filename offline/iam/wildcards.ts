@@ -3,9 +3,13 @@
 // shape (the `*` only ranges inside one named resource, such as the objects of one bucket) or by
 // the template's Metadata.WildcardJustifications entry for the statement's Sid. Deny statements
 // are not audited: a wildcard there only widens what is denied.
+//
+// Trust policies are stricter: a `*` or `?` in the Principal or in a Condition value of an Allow
+// statement (ArnEquals honours both, like ArnLike) fails the check whatever the template's
+// AllowedPattern admits, and no justification lifts it: the trust names exactly one principal.
 import { ResolvedTemplate, type StackInputs, type TemplateDocument } from './cfn';
 import { EvaluatorError } from './errors';
-import type { NamedPolicy } from './policy';
+import type { NamedPolicy, PolicyDocument } from './policy';
 import { readTemplate, relativeToCwd } from './templates';
 
 /** Resource shapes whose trailing `*` stays inside one resource named in full before it. */
@@ -34,10 +38,44 @@ export interface WildcardFinding {
   policy: string;
   /** The statement's Sid, or `#<n>` (1-based) when it has none. */
   statement: string;
-  field: (typeof FIELDS)[number];
+  /** The statement field; for a trust policy `Principal` or `Condition <operator> <key>`. */
+  field: (typeof FIELDS)[number] | 'Principal' | `Condition ${string}`;
   value: string;
   /** Why the wildcard is acceptable; absent for a finding that fails the check. */
   justification?: string;
+  /** A wildcard in a trust policy: never justified. */
+  trust?: true;
+}
+
+/** Every `*` or `?` in the Principal or a Condition value of the Allow statements of trust policies. */
+export function findTrustWildcards(
+  sources: Array<{ source: string; policy: string; trustPolicy: PolicyDocument }>,
+): WildcardFinding[] {
+  const findings: WildcardFinding[] = [];
+  const wild = (value: string) => /[*?]/.test(value);
+  for (const { source, policy, trustPolicy } of sources) {
+    trustPolicy.Statement.forEach((statement, index) => {
+      if (statement.Effect !== 'Allow') return;
+      const sid = statement.Sid ?? `#${index + 1}`;
+      const add = (field: WildcardFinding['field'], value: string) =>
+        findings.push({ source, policy, statement: sid, field, value, trust: true });
+      const principal = statement.Principal as unknown;
+      const principals =
+        typeof principal === 'string'
+          ? [principal]
+          : Object.values((principal ?? {}) as Record<string, unknown>).flat();
+      for (const value of principals.map(String).filter(wild)) add('Principal', value);
+      const conditions = (statement.Condition ?? {}) as Record<string, Record<string, unknown>>;
+      for (const [operator, keys] of Object.entries(conditions)) {
+        for (const [key, values] of Object.entries(keys ?? {})) {
+          for (const value of [values].flat().map(String).filter(wild)) {
+            add(`Condition ${operator} ${key}`, value);
+          }
+        }
+      }
+    });
+  }
+  return findings;
 }
 
 export interface PolicySource {
@@ -113,7 +151,10 @@ export function rolePolicies(path: string, inputs: StackInputs): PolicySource {
 }
 
 export function describeFinding(f: WildcardFinding): string {
-  return `${f.source}: policy ${f.policy}, statement ${f.statement}: ${f.field} "${f.value}"`;
+  const base = `${f.source}: policy ${f.policy}, statement ${f.statement}: ${f.field} "${f.value}"`;
+  return f.trust
+    ? `${base}: a wildcard in a trust policy admits more than the execution role; name it exactly (no justification applies)`
+    : base;
 }
 
 export function unjustified(findings: WildcardFinding[]): WildcardFinding[] {

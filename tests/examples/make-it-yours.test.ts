@@ -145,7 +145,7 @@ describe('README, "Make it yours": the DynamoDB example as the function\'s job',
     expect(output).toContain(
       'dynamodb:Query on arn:aws:dynamodb:us-east-1:222222222222:table/orders (the job declares it)',
     );
-    expect(output).toContain('All 9 cases match');
+    expect(output).toMatch(/All \d+ cases match/);
     expect(output).toContain(permissionsLine);
     expect(output).toContain('declares dynamodb:Query; the target stack grants nothing else.');
     expect(code).toBe(0);

@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../offline/synth';
-import { SYNTH_TIMEOUT_MS } from './support';
+import { editedTargetTemplate, removeEditedTemplates, SYNTH_TIMEOUT_MS } from './support';
 
 const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
 
@@ -93,4 +93,37 @@ describe('npm run check (scripts/check.ts)', () => {
     },
     SYNTH_TIMEOUT_MS,
   );
+
+  describe('fails on a wildcard in the trust policy, whatever AllowedPattern admits', () => {
+    let loosened: string;
+    beforeAll(() => {
+      loosened = editedTargetTemplate((text) =>
+        text.replace(
+          "  ExecutionRoleName:\n    Type: String\n    AllowedPattern: '^[\\w+=,.@-]{1,64}$'",
+          () => "  ExecutionRoleName:\n    Type: String\n    AllowedPattern: '^.{1,64}$'",
+        ),
+      );
+    });
+    afterAll(removeEditedTemplates);
+
+    it.each([
+      ['a *', 'cross-account-*'],
+      ['a ? (every case still matches)', 'cross-account-lambda-local-us-east-1-exe?'],
+    ])(
+      'exits 1 naming %s in the trusted role ARN',
+      async (_, name) => {
+        const run = await check(
+          '--target-template',
+          loosened,
+          '--target-param',
+          `222222222222:ExecutionRoleName=${name}`,
+        );
+        expect(run.code).toBe(1);
+        expect(run.stdout).toContain(
+          `statement TrustOnlyTheFunctionExecutionRole: Condition ArnEquals aws:PrincipalArn "arn:aws:iam::111111111111:role/${name}": a wildcard in a trust policy`,
+        );
+      },
+      SYNTH_TIMEOUT_MS,
+    );
+  });
 });

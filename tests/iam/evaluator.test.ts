@@ -11,11 +11,13 @@ import {
   loadCheckModel,
   loadPolicyModel,
   type PolicyModel,
+  recreatedFunctionSession,
   reportJson,
   requestContext,
   roleSession,
   runCheck,
   targetFor,
+  uniqueIdOf,
 } from '../../offline/iam';
 import {
   editedTargetTemplate,
@@ -157,6 +159,19 @@ describe('requestContext sets the context keys IAM derives from the principal', 
       /^AROA[0-9A-Z]{17}:cross-account-lambda-local-crossAccount$/,
     );
     expect(context['aws:username']).toBeUndefined();
+  });
+
+  it('gives a role re-created under the same name the same aws:PrincipalArn but a new aws:userid', () => {
+    const now = requestContext(model, functionSession(model), TARGET);
+    const recreated = requestContext(model, recreatedFunctionSession(model), TARGET);
+    expect(recreated['aws:PrincipalArn']).toBe(now['aws:PrincipalArn']);
+    expect(recreated['aws:userid']).toMatch(
+      /^AROA[0-9A-Z]{17}:cross-account-lambda-local-crossAccount$/,
+    );
+    expect(recreated['aws:userid']).not.toBe(now['aws:userid']);
+    expect(now['aws:userid']).toBe(
+      `${uniqueIdOf(EXEC_ROLE_ARN)}:cross-account-lambda-local-crossAccount`,
+    );
   });
 
   it('gives an IAM user its user ARN and name', () => {
@@ -333,7 +348,12 @@ describe('npm run check on the shipped configuration (stage local, defaults)', (
     const allowed = report.results
       .filter((r) => r.case.expected === 'allowed')
       .map((r) => r.case.id);
-    expect(allowed).toEqual([`${TARGET}/function-assumes-role`, `${TARGET}/job:s3:ListBucket`]);
+    // Unpinned (ExecutionRoleId empty), a role re-created under the same name is trusted too.
+    expect(allowed).toEqual([
+      `${TARGET}/function-assumes-role`,
+      `${TARGET}/job:s3:ListBucket`,
+      `${TARGET}/same-role-recreated`,
+    ]);
     expect(report.permissions).toEqual({
       declared: { [TARGET]: [{ action: 's3:ListBucket', resource: `arn:aws:s3:::${BUCKET}` }] },
       excess: [],

@@ -8,6 +8,7 @@ import {
   loadCheckModel,
   type PolicyModel,
   runCheck,
+  uniqueIdOf,
 } from '../../offline/iam';
 import {
   editedTargetTemplate,
@@ -88,7 +89,10 @@ describe('npm run check catches a target stack deployed with the wrong values', 
       [`${A}/function-assumes-role`]: `target stack in ${A} trusts role some-other-role but the function's role is ${EXEC_ROLE}: deploy resources/cross-account-role.yml in ${A} with ExecutionRoleName=${EXEC_ROLE}`,
       // The role it trusts instead is "another role of the home account".
       [`${A}/home-other-role`]: expect.stringContaining('ExecutionRoleName='),
+      // Unpinned, a re-created role is let in like the function: refused for the same reason.
+      [`${A}/same-role-recreated`]: `target stack in ${A} trusts role some-other-role but the function's role is ${EXEC_ROLE}: deploy resources/cross-account-role.yml in ${A} with ExecutionRoleName=${EXEC_ROLE}`,
     });
+    expect(report.diagnoses).toHaveLength(1);
   });
 
   it('external id on the target side only: the function sends none and is explicitly denied', async () => {
@@ -117,6 +121,98 @@ describe('npm run check catches a target stack deployed with the wrong values', 
   });
 });
 
+describe('npm run check models the trust pinned to the execution role unique id (ExecutionRoleId)', () => {
+  const roleId = uniqueIdOf(`arn:aws:iam::${HOME}:role/${EXEC_ROLE}`);
+
+  it('unpinned: a role re-created with the same name is let in, and the report warns how to pin', async () => {
+    const report = await check('local');
+    expect(report.ok).toBe(true);
+    const recreated = report.results.find((r) => r.case.id === `${A}/same-role-recreated`);
+    expect(recreated).toMatchObject({ ok: true, case: { expected: 'allowed' } });
+    expect(report.pinning).toEqual({ executionRoleId: roleId, unpinned: [A] });
+    const warning = formatReport(report)
+      .split('\n')
+      .find((line) => line.startsWith('WARNING: the trust is not pinned'));
+    expect(warning).toContain(`--target-param ${A}:ExecutionRoleId=${roleId}`);
+    expect(warning).toContain('Pin the trust');
+  });
+
+  it('pinned: the function is let in, the re-created role is denied by PinTheExecutionRole, no warning', async () => {
+    const report = await check('local', { targetOverrides: { [A]: { ExecutionRoleId: roleId } } });
+    expect(mismatches(report)).toEqual({});
+    expect(report.ok).toBe(true);
+    const recreated = report.results.find((r) => r.case.id === `${A}/same-role-recreated`);
+    expect(recreated?.case.expected).toBe('denied');
+    expect(recreated?.decision).toMatchObject({
+      allowed: false,
+      explicitDeny: true,
+      statement: 'trust/PinTheExecutionRole',
+    });
+    expect(report.pinning.unpinned).toEqual([]);
+    expect(formatReport(report)).not.toContain('WARNING');
+  });
+
+  it('pinned to another id (the role was re-created since): the fix names the current id', async () => {
+    const report = await check('local', {
+      targetOverrides: { [A]: { ExecutionRoleId: 'AROAOLDROLEID0000000' } },
+    });
+    expect(mismatches(report)).toEqual({
+      [`${A}/function-assumes-role`]: `target stack in ${A} is pinned to role id AROAOLDROLEID0000000 but the function's role has id ${roleId} (re-created?): deploy resources/cross-account-role.yml in ${A} with ExecutionRoleId=${roleId} (the home stack's ExecutionRoleId output)`,
+    });
+  });
+
+  it('pinned, but the Deny edited out of the template: the re-created role is caught', async () => {
+    const targetTemplate = editedTargetTemplate((text) =>
+      text.replace("aws:userid: !Sub '${ExecutionRoleId}:*'", "aws:userid: '*'"),
+    );
+    const report = await check('local', {
+      targetTemplate,
+      targetOverrides: { [A]: { ExecutionRoleId: roleId } },
+    });
+    expect(Object.keys(mismatches(report))).toEqual([`${A}/same-role-recreated`]);
+    expect(mismatches(report)[`${A}/same-role-recreated`]).toMatch(
+      /lets a re-created .* assume it although ExecutionRoleId pins the trust/,
+    );
+  });
+});
+
+describe('near-miss principals, named after the configured execution role', () => {
+  it('are all denied as shipped: another stage, a prefix, a suffix, a role path', async () => {
+    const report = await check('local');
+    const nearMisses = report.results.filter((r) => r.case.id.includes('/near-miss:'));
+    expect(nearMisses.map((r) => r.case.request.caller.roleArn)).toEqual([
+      `arn:aws:iam::${HOME}:role/cross-account-lambda-prod-us-east-1-exec`,
+      `arn:aws:iam::${HOME}:role/x-${EXEC_ROLE}`,
+      `arn:aws:iam::${HOME}:role/${EXEC_ROLE}-x`,
+      `arn:aws:iam::${HOME}:role/path/${EXEC_ROLE}`,
+    ]);
+    for (const r of nearMisses) {
+      expect(r).toMatchObject({
+        ok: true,
+        decision: { allowed: false, decidedBy: 'trust-policy' },
+      });
+    }
+  });
+
+  it('a trust loosened to a pattern lets the suffixed name and another stage in: caught', async () => {
+    const targetTemplate = editedTargetTemplate((text) =>
+      text.replace(
+        "AllowedPattern: '^[\\w+=,.@-]{1,64}$'\n    ConstraintDescription: must be an IAM role name (the",
+        () =>
+          "AllowedPattern: '^.{1,64}$'\n    ConstraintDescription: must be an IAM role name (the",
+      ),
+    );
+    const report = await check('local', {
+      targetTemplate,
+      targetOverrides: { [A]: { ExecutionRoleName: 'cross-account-lambda-*' } },
+    });
+    expect(Object.keys(mismatches(report))).toEqual(
+      expect.arrayContaining([`${A}/near-miss:other-stage`, `${A}/near-miss:suffixed`]),
+    );
+    expect(Object.keys(mismatches(report))).not.toContain(`${A}/near-miss:prefixed`);
+  });
+});
+
 describe('npm run check catches a target template edited into something unsafe', () => {
   it('a trust statement without the aws:PrincipalArn condition lets every principal of the home account in', async () => {
     const targetTemplate = editedTargetTemplate((text) =>
@@ -129,6 +225,10 @@ describe('npm run check catches a target template edited into something unsafe',
     expect(Object.keys(mismatches(report)).sort()).toEqual([
       `${A}/home-iam-user`,
       `${A}/home-other-role`,
+      `${A}/near-miss:other-stage`,
+      `${A}/near-miss:prefixed`,
+      `${A}/near-miss:role-path`,
+      `${A}/near-miss:suffixed`,
     ]);
     const diagnosis = mismatches(report)[`${A}/home-other-role`];
     expect(diagnosis).toMatch(

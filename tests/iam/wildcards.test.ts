@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DEPLOYER_TEMPLATE_PATH,
+  findTrustWildcards,
   findWildcards,
   TARGET_TEMPLATE_PATH,
   unjustified,
@@ -144,4 +145,50 @@ describe('npm run check wildcard audit', () => {
     },
     SYNTH_TIMEOUT_MS,
   );
+});
+
+describe('the trust audit', () => {
+  const trust = (statements: unknown[]) => [
+    {
+      source: 'target',
+      policy: 'trust',
+      trustPolicy: { Version: '2012-10-17', Statement: statements } as never,
+    },
+  ];
+
+  it('flags * and ? in an Allow statement Principal or Condition value, never justified', () => {
+    const findings = findTrustWildcards(
+      trust([
+        {
+          Sid: 'Loose',
+          Effect: 'Allow',
+          Principal: { AWS: ['arn:aws:iam::111111111111:root', '*'] },
+          Action: 'sts:AssumeRole',
+          Condition: { ArnEquals: { 'aws:PrincipalArn': 'arn:aws:iam::111111111111:role/a-?' } },
+        },
+        { Effect: 'Allow', Principal: '*', Action: 'sts:AssumeRole' },
+      ]),
+    );
+    expect(findings.map((f) => [f.statement, f.field, f.value])).toEqual([
+      ['Loose', 'Principal', '*'],
+      ['Loose', 'Condition ArnEquals aws:PrincipalArn', 'arn:aws:iam::111111111111:role/a-?'],
+      ['#2', 'Principal', '*'],
+    ]);
+    expect(unjustified(findings)).toHaveLength(3);
+  });
+
+  it('leaves Deny statements alone (the ExecutionRoleId pin is StringNotLike <id>:*)', () => {
+    expect(
+      findTrustWildcards(
+        trust([
+          {
+            Effect: 'Deny',
+            Principal: { AWS: 'arn:aws:iam::111111111111:root' },
+            Action: 'sts:AssumeRole',
+            Condition: { StringNotLike: { 'aws:userid': 'AROAEXAMPLEID1234567:*' } },
+          },
+        ]),
+      ),
+    ).toEqual([]);
+  });
 });

@@ -65,12 +65,16 @@ describe('home stack for stage local', () => {
     expect(JSON.stringify(logging)).not.toMatch(/"\*"/);
   });
 
-  it('names the execution role deterministically and exports the name and ARN', () => {
+  it('names the execution role deterministically and exports the name, ARN and unique id', () => {
     const name = roleName(synth.template);
     expect(name).toBe('cross-account-lambda-local-us-east-1-exec');
     expect(synth.template.Outputs?.ExecutionRoleName?.Value).toBe(name);
     expect(synth.template.Outputs?.ExecutionRoleArn?.Value).toEqual({
       'Fn::GetAtt': [ROLE, 'Arn'],
+    });
+    // The target stack's ExecutionRoleId: pins the trust to this very role (README, "Pin the trust").
+    expect(synth.template.Outputs?.ExecutionRoleId?.Value).toEqual({
+      'Fn::GetAtt': [ROLE, 'RoleId'],
     });
   });
 
@@ -176,4 +180,41 @@ describe('home stack parameters', () => {
       await synth.dispose();
     }
   }, 120_000);
+
+  it('reserves no concurrency by default: ReservedConcurrentExecutions is left out', async () => {
+    const synth = await synthesize({ stage: 'local' });
+    try {
+      expect(properties(synth.template, FUNCTION)).not.toHaveProperty(
+        'ReservedConcurrentExecutions',
+      );
+      expect(JSON.stringify(synth.template)).not.toContain('ReservedConcurrentExecutions');
+    } finally {
+      await synth.dispose();
+    }
+  }, 120_000);
+
+  it('reserves reservedConcurrency when set', async () => {
+    const synth = await synthesize({ stage: 'local', params: { reservedConcurrency: '5' } });
+    try {
+      expect(properties(synth.template, FUNCTION)).toMatchObject({
+        ReservedConcurrentExecutions: 5,
+      });
+    } finally {
+      await synth.dispose();
+    }
+  }, 120_000);
+
+  it.each(['0', '1001', '2.5', 'five', '-1'])(
+    'refuses reservedConcurrency=%s with the expected form',
+    async (value) => {
+      await expect(
+        synthesize({ stage: 'local', params: { reservedConcurrency: value } }),
+      ).rejects.toThrow(
+        new RegExp(
+          `Parameter "reservedConcurrency" must be an integer from 1 to 1000, got "${value}"`,
+        ),
+      );
+    },
+    60_000,
+  );
 });

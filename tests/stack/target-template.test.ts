@@ -7,7 +7,8 @@ import { yamlParse } from 'yaml-cfn';
 const PATH = join(__dirname, '..', '..', 'resources', 'cross-account-role.yml');
 const template = yamlParse(readFileSync(PATH, 'utf8'));
 const role = template.Resources.CrossAccountRole.Properties;
-const [allow, externalIdStatement, organizationStatement] = role.AssumeRolePolicyDocument.Statement;
+const [allow, pinStatement, externalIdStatement, organizationStatement] =
+  role.AssumeRolePolicyDocument.Statement;
 
 const REQUIRED = { TrustedAccountId: '111111111111', ExecutionRoleName: 'exec-role' };
 
@@ -21,6 +22,7 @@ describe('target template validity', () => {
       'with every option set',
       {
         ...REQUIRED,
+        ExecutionRoleId: 'AROAEXAMPLEID1234567',
         ExternalId: 'shared-id-123',
         OrganizationId: 'o-abc123def4',
         BucketName: 'existing-bucket',
@@ -58,6 +60,29 @@ describe('trust policy', () => {
         },
       },
     });
+  });
+
+  it('pins the trust to the execution role unique id, when one is set, by a Deny on aws:userid', () => {
+    const [condition, statement, otherwise] = pinStatement['Fn::If'];
+    expect(condition).toBe('PinExecutionRole');
+    expect(template.Conditions.PinExecutionRole).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'ExecutionRoleId' }, ''] }],
+    });
+    expect(otherwise).toEqual({ Ref: 'AWS::NoValue' });
+    expect(statement).toMatchObject({
+      Sid: 'PinTheExecutionRole',
+      Effect: 'Deny',
+      Action: 'sts:AssumeRole',
+      Condition: { StringNotLike: { 'aws:userid': { 'Fn::Sub': '${ExecutionRoleId}:*' } } },
+    });
+    const pattern = new RegExp(template.Parameters.ExecutionRoleId.AllowedPattern);
+    expect(template.Parameters.ExecutionRoleId.Default).toBe('');
+    for (const ok of ['', 'AROAEXAMPLEID1234567', 'AROA0123456789ABCDEF01']) {
+      expect(pattern.test(ok)).toBe(true);
+    }
+    for (const bad of ['AROA*', 'AIDAEXAMPLEID1234567', 'AROAEXAMPLE', 'aroaexampleid1234567']) {
+      expect(pattern.test(bad)).toBe(false);
+    }
   });
 
   it('requires the external id, when one is set, by a whole statement chosen with Fn::If', () => {
