@@ -6,6 +6,7 @@
 // `npm run typecheck`, Biome and the unit tests cover this very file.
 import { type AttributeValue, DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { ConfigError, EventValidationError } from '../src/errors';
+import { integerField, isWellFormedText, refuseUnpairedSurrogate } from '../src/event';
 import { defineJob, type JobTarget } from '../src/job';
 import { describeType, quote } from '../src/redact';
 
@@ -39,8 +40,6 @@ const LIMIT_MAX = 100;
 const KEY_BYTES_MAX = 2048;
 const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
 const ATTRIBUTE_NAME_MAX = 255;
-// A high surrogate without its low half, or a low one without its high half.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 const TARGET_TABLE_HINT = `set --param targetTable=<table name> (default ${DEFAULT_TABLE})`;
 const TARGET_PARTITION_KEY_HINT = `set --param targetPartitionKey=<attribute name> (default ${DEFAULT_PARTITION_KEY})`;
@@ -170,7 +169,7 @@ function partitionKeyOf(value: string | undefined): string {
       `TARGET_PARTITION_KEY is missing; ${TARGET_PARTITION_KEY_HINT}`,
     );
   }
-  if (value.length > ATTRIBUTE_NAME_MAX || LONE_SURROGATE.test(value)) {
+  if (value.length > ATTRIBUTE_NAME_MAX || !isWellFormedText(value)) {
     throw new ConfigError(
       'TARGET_PARTITION_KEY',
       `TARGET_PARTITION_KEY must be an attribute name of 1 to ${ATTRIBUTE_NAME_MAX} characters; ` +
@@ -193,15 +192,7 @@ function keyOf(value: unknown): string {
   if (value === '') {
     throw new EventValidationError('key', 'key must not be empty');
   }
-  // Text that UTF-8 cannot encode would reach DynamoDB as something else than was asked.
-  const lone = LONE_SURROGATE.exec(value);
-  if (lone) {
-    const code = lone[0].charCodeAt(0).toString(16).toUpperCase();
-    throw new EventValidationError(
-      'key',
-      `key must be valid Unicode text; character ${lone.index + 1} is an unpaired surrogate (U+${code})`,
-    );
-  }
+  refuseUnpairedSurrogate('key', value);
   const bytes = Buffer.byteLength(value, 'utf8');
   if (bytes > KEY_BYTES_MAX) {
     throw new EventValidationError(
@@ -213,12 +204,5 @@ function keyOf(value: unknown): string {
 }
 
 function limitOf(value: unknown): number {
-  if (value === undefined) return DEFAULT_LIMIT;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > LIMIT_MAX) {
-    throw new EventValidationError(
-      'limit',
-      `limit must be an integer from 1 to ${LIMIT_MAX}; got ${quote(value)}`,
-    );
-  }
-  return value;
+  return integerField('limit', value, { fallback: DEFAULT_LIMIT, min: 1, max: LIMIT_MAX });
 }

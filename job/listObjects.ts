@@ -3,6 +3,7 @@
 // point job/index.ts at it (README, "Make it yours").
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { ConfigError, EventValidationError } from '../src/errors';
+import { integerField, refuseUnpairedSurrogate } from '../src/event';
 import { defineJob, type JobTarget } from '../src/job';
 import { describeType, quote } from '../src/redact';
 
@@ -31,8 +32,6 @@ const PREFIX_LIMIT = 1024;
 export const DEMO_BUCKET = 'cross-account-demo-{accountId}-{region}';
 const PLACEHOLDER = /\{([^}]*)\}/g;
 const KNOWN_PLACEHOLDERS = new Set(['accountId', 'region']);
-// A high surrogate without its low half, or a low one without its high half.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 const TARGET_BUCKET_HINT =
   'set --param targetBucket=<bucket name> (may contain {accountId} and {region}, default cross-account-demo-{accountId}-{region})';
@@ -218,31 +217,15 @@ function prefixOf(value: unknown): string | undefined {
       `prefix must be at most ${PREFIX_LIMIT} characters; got ${value.length}`,
     );
   }
-  // S3 keys are UTF-8, which cannot encode a lone surrogate: the SDK would fail to build the
-  // request URL (URIError) and the caller's mistake would read as an S3 failure.
-  const lone = LONE_SURROGATE.exec(value);
-  if (lone) {
-    const code = lone[0].charCodeAt(0).toString(16).toUpperCase();
-    throw new EventValidationError(
-      'prefix',
-      `prefix must be valid Unicode text; character ${lone.index + 1} is an unpaired surrogate (U+${code})`,
-    );
-  }
+  // S3 keys are UTF-8: the SDK would fail to build the request URL (URIError).
+  refuseUnpairedSurrogate('prefix', value);
   return value;
 }
 
 function maxKeysOf(value: unknown): number {
-  if (value === undefined) return DEFAULT_MAX_KEYS;
-  if (
-    typeof value !== 'number' ||
-    !Number.isInteger(value) ||
-    value < 1 ||
-    value > MAX_KEYS_LIMIT
-  ) {
-    throw new EventValidationError(
-      'maxKeys',
-      `maxKeys must be an integer from 1 to ${MAX_KEYS_LIMIT}; got ${quote(value)}`,
-    );
-  }
-  return value;
+  return integerField('maxKeys', value, {
+    fallback: DEFAULT_MAX_KEYS,
+    min: 1,
+    max: MAX_KEYS_LIMIT,
+  });
 }

@@ -35,11 +35,6 @@ export async function removeTempDir(dir: string): Promise<void> {
   live.delete(dir);
 }
 
-/** The folders made and not yet removed (for tests). */
-export function liveTempDirs(): readonly string[] {
-  return [...live];
-}
-
 const SIGNAL_EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
 
 /**

@@ -47,7 +47,8 @@ export function createHandler<Config, Request, Clients, Result extends object>(
   env: Env = process.env,
 ) {
   // Cold start: a bad configuration fails here, once, naming the variable to fix.
-  const { config, jobConfig } = loadAllConfig(job, env);
+  const { config, jobConfig, targets: jobTargets } = loadAllConfig(job, env);
+  const targetOf = new Map(jobTargets.map((target) => [target.account, target]));
 
   const logger = createLogger({
     level: config.logLevel,
@@ -78,7 +79,7 @@ export function createHandler<Config, Request, Clients, Result extends object>(
     }
 
     const targets = accounts.map((account) => {
-      const target = config.targets.get(account);
+      const target = targetOf.get(account);
       if (!target) throw new Error(`account ${account} passed validation but has no target`);
       return target;
     });

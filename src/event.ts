@@ -95,3 +95,43 @@ function listOf(accounts: readonly string[]): string {
   const more = accounts.length - LISTED_ACCOUNTS;
   return more > 0 ? `${shown} and ${more} more` : shown;
 }
+
+// Checks a job's own event fields share (job/, examples/): same wording for every job.
+
+// A high surrogate without its low half, or a low one without its high half.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether `value` is text that UTF-8 can encode (no unpaired surrogate). */
+export function isWellFormedText(value: string): boolean {
+  return !LONE_SURROGATE.test(value);
+}
+
+/**
+ * Refuses text UTF-8 cannot encode: an AWS request would carry something else than was asked,
+ * or the SDK would fail to build it and the caller's mistake would read as an AWS failure.
+ */
+export function refuseUnpairedSurrogate(field: string, value: string): void {
+  const lone = LONE_SURROGATE.exec(value);
+  if (!lone) return;
+  const code = lone[0].charCodeAt(0).toString(16).toUpperCase();
+  throw new EventValidationError(
+    field,
+    `${field} must be valid Unicode text; character ${lone.index + 1} is an unpaired surrogate (U+${code})`,
+  );
+}
+
+/** An optional integer field from `min` to `max`; `fallback` when absent. */
+export function integerField(
+  field: string,
+  value: unknown,
+  { fallback, min, max }: { fallback: number; min: number; max: number },
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new EventValidationError(
+      field,
+      `${field} must be an integer from ${min} to ${max}; got ${quote(value)}`,
+    );
+  }
+  return value;
+}

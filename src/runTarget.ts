@@ -1,7 +1,6 @@
 // The work in one target account: assume the role (or reuse the cached session), check that
 // AssumeRole answered for that account, then run the job's work with clients signing as that account. Failures come out as
 // TargetErrors naming the step and what to change.
-import type { TargetSpec } from './config';
 import type { TargetSession } from './credentials';
 import { type Deadline, withinDeadline } from './deadline';
 import { type CoreStep, type FailureConfig, isExpiredSession, toTargetError } from './diagnose';
@@ -23,11 +22,12 @@ export interface RunTargetOptions {
   readonly session: TargetSession;
   readonly deadline: Deadline;
   readonly logger: Logger;
-  readonly config: FailureConfig & { readonly targetRegion: string; readonly partition: string };
+  readonly config: FailureConfig;
 }
 
+/** `target` is the account as the job sees it (JobTarget), built once at cold start. */
 export async function runTarget(
-  target: TargetSpec,
+  target: JobTarget,
   options: RunTargetOptions,
 ): Promise<TargetSuccess> {
   const { session, deadline, logger, job, jobConfig } = options;
@@ -38,7 +38,7 @@ export async function runTarget(
   };
   const explain = job.explain
     ? (error: Parameters<NonNullable<AnyJob['explain']>>[0], failed: JobStep) =>
-        job.explain?.(error, failed, { target: jobTarget(target, options), config: jobConfig })
+        job.explain?.(error, failed, { target, config: jobConfig })
     : undefined;
   try {
     // Resolved on its own so that a denial is attributed to AssumeRole, not to the first call
@@ -68,17 +68,8 @@ export async function runTarget(
 
 type Runner = <T>(step: CoreStep | JobStep, work: () => Promise<T>) => Promise<T>;
 
-function jobTarget(target: TargetSpec, { config }: RunTargetOptions): JobTarget {
-  return {
-    account: target.account,
-    roleArn: target.roleArn,
-    region: config.targetRegion,
-    partition: config.partition,
-  };
-}
-
 async function callTarget(
-  target: TargetSpec,
+  target: JobTarget,
   options: RunTargetOptions,
   run: Runner,
 ): Promise<TargetSuccess> {
@@ -96,13 +87,13 @@ async function callTarget(
     );
   }
   const result = await job.run({
-    target: jobTarget(target, options),
+    target,
     config: jobConfig,
     request,
     clients: job.clients(session.clients, jobConfig),
     abortSignal,
     logger,
-    step: (step, call) => run(step, call),
+    step: run,
   });
   return { account: target.account, ok: true, assumedRoleArn: identity.arn, ...result };
 }

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { copyProject } from '../../offline/projectCopy';
 import { PROJECT_ROOT } from '../../offline/synth';
+import { noAwsAccessEnv } from '../support/noAwsAccess';
 import { type ReadmeCommand, readmeCommands, shape } from './commands';
 
 type Plan =
@@ -79,19 +80,7 @@ beforeAll(async () => {
   copy = await copyProject(mkdtempSync(join(tmpdir(), 'xacct-readme-')));
   const awsFiles = join(copy, '.aws-none');
   mkdirSync(awsFiles);
-  env = {
-    ...process.env,
-    AWS_ACCESS_KEY_ID: '',
-    AWS_SECRET_ACCESS_KEY: '',
-    AWS_SESSION_TOKEN: '',
-    AWS_PROFILE: '',
-    AWS_CONFIG_FILE: join(awsFiles, 'config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(awsFiles, 'credentials'),
-    // Port 9 (discard) on loopback: nothing listens, so every connection is refused at once.
-    AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_PAGER: '',
-  };
+  env = noAwsAccessEnv(awsFiles);
 });
 
 afterAll(() => rmSync(copy, { recursive: true, force: true }));

@@ -10,21 +10,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { copyProject } from '../../offline/projectCopy';
 import { SLS_BIN } from '../../offline/synth';
+import { noAwsAccessEnv } from '../support/noAwsAccess';
 
 const run = promisify(execFile);
 
 // No credentials, and every AWS endpoint refuses connections: whatever reaches AWS fails there.
-const OFFLINE_ENV: NodeJS.ProcessEnv = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: '',
-  AWS_SECRET_ACCESS_KEY: '',
-  AWS_SESSION_TOKEN: '',
-  AWS_PROFILE: '',
-  AWS_CONFIG_FILE: '/nonexistent/aws-config',
-  AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
-  AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-  AWS_EC2_METADATA_DISABLED: 'true',
-};
+const OFFLINE_ENV = noAwsAccessEnv('/nonexistent');
 
 // A copy of the project, so that what sls may build never lands in the checkout.
 let project: string;

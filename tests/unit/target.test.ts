@@ -9,7 +9,12 @@ import { runTarget } from '../../src/runTarget';
 import { bucketOf, roleArn, TARGET_A, validEnv } from './fixtures';
 
 const { config, jobConfig } = loadAllConfig(job, validEnv());
-const target = { account: TARGET_A, roleArn: roleArn(TARGET_A) };
+const target = {
+  account: TARGET_A,
+  roleArn: roleArn(TARGET_A),
+  region: config.targetRegion,
+  partition: config.partition,
+};
 const identity = { account: TARGET_A, arn: `arn:aws:sts::${TARGET_A}:assumed-role/r/s` };
 
 const awsError = (name: string, httpStatusCode = 403) =>
