@@ -10,6 +10,8 @@ const ORG_ID = /^o-[a-z0-9]{10,32}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const STAGE = /^[a-zA-Z0-9-]{1,20}$/;
 const MAX_ROLE_NAME = 64;
+// The function's key in serverless.yml (`functions:`); its deployed name is <service>-<stage>-<key>.
+const FUNCTION_KEY = 'crossAccount';
 
 // The core's parameters; the job adds its own (Job.parameters in job/). Any other name given with
 // --param or under params: is a typo.
@@ -275,6 +277,10 @@ async function load({ options = {}, resolveVariable, resolveConfigurationPropert
     );
   }
 
+  // Named here (serverless.yml sets it as the function's name) because the same value is the
+  // SourceIdentity the function sends and the one its role may set: one name, three places.
+  const functionName = `${service}-${stage}-${FUNCTION_KEY}`;
+
   // Partition-aware, resolved by CloudFormation: the same template deploys to aws, aws-cn, aws-us-gov.
   const roleArn = (account) => ({
     'Fn::Sub': `arn:\${AWS::Partition}:iam::${account}:role/${roleName}`,
@@ -312,16 +318,15 @@ async function load({ options = {}, resolveVariable, resolveConfigurationPropert
       // Empty: no reservation (null leaves ReservedConcurrentExecutions out of the template).
       reservedConcurrency: await reservedConcurrency(resolveVariable),
       executionRoleName,
-      // The only permission the function has beyond its own logs: assume the target role, by exact
-      // ARN in each configured account, or (organization mode) by name in accounts of one organization.
-      assumeRoleStatement: organizationId
-        ? {
-            Effect: 'Allow',
-            Action: 'sts:AssumeRole',
-            Resource: roleArn('*'),
-            Condition: { StringEquals: { 'aws:ResourceOrgID': organizationId } },
-          }
-        : { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: accountIds.map(roleArn) },
+      functionName,
+      // The only permissions the function has beyond its own logs: assume the target role, by exact
+      // ARN in each configured account, or (organization mode) by name in accounts of one
+      // organization; and stamp those sessions with its own name as SourceIdentity, no other.
+      assumeRoleStatements: assumeRoleStatements(
+        organizationId ? [roleArn('*')] : accountIds.map(roleArn),
+        organizationId,
+        functionName,
+      ),
     },
     region,
   );
@@ -342,9 +347,33 @@ function readOnly(service, stage, region) {
     organizationId: '',
     reservedConcurrency: null,
     executionRoleName: `${service}-${stage}-${region}-exec`,
-    assumeRoleStatement: { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: [] },
+    functionName: `${service}-${stage}-${FUNCTION_KEY}`,
+    assumeRoleStatements: assumeRoleStatements([], '', `${service}-${stage}-${FUNCTION_KEY}`),
     environment: {},
   };
+}
+
+/** The execution role's statements on the target roles (`resources`, role ARNs). */
+function assumeRoleStatements(resources, organizationId, sourceIdentity) {
+  const inOrganization = organizationId ? { 'aws:ResourceOrgID': organizationId } : {};
+  const scoped = (condition) =>
+    Object.keys(condition).length > 0 ? { Condition: { StringEquals: condition } } : {};
+  return [
+    {
+      Sid: 'AssumeTheTargetRoles',
+      Effect: 'Allow',
+      Action: 'sts:AssumeRole',
+      Resource: resources,
+      ...scoped(inOrganization),
+    },
+    {
+      Sid: 'NameTheFunctionAsSourceIdentity',
+      Effect: 'Allow',
+      Action: 'sts:SetSourceIdentity',
+      Resource: resources,
+      ...scoped({ ...inOrganization, 'sts:SourceIdentity': sourceIdentity }),
+    },
+  ];
 }
 
 /**
@@ -365,7 +394,11 @@ function validateAsTheFunctionWill(result, region) {
     ...result.jobEnvironment,
   };
   try {
-    loadAllConfig(job, { AWS_REGION: region, ...environment });
+    loadAllConfig(job, {
+      AWS_REGION: region,
+      AWS_LAMBDA_FUNCTION_NAME: result.functionName,
+      ...environment,
+    });
   } catch (error) {
     if (error?.code !== 'ConfigError') throw error;
     throw new ConfigurationError(`The function would refuse this configuration: ${error.message}.`);

@@ -59,10 +59,12 @@ async function main(): Promise<void> {
   await synth.dispose();
   const env = functionEnvironment(synth.template);
   const executionRoleName = String(synth.template.Outputs?.ExecutionRoleName?.Value);
+  const sourceIdentity = String(synth.template.Outputs?.SourceIdentity?.Value);
 
   const parameters = [
     ['TrustedAccountId', home],
     ['ExecutionRoleName', executionRoleName],
+    ['SourceIdentity', sourceIdentity],
     ['RoleName', env.TARGET_ROLE_NAME],
     ['ExternalId', env.TARGET_EXTERNAL_ID],
     ['OrganizationId', env.TARGET_ORGANIZATION_ID],

@@ -2,6 +2,8 @@
 // `sls package`, builds the policy model (offline/iam) from it and the target template, starts the
 // AWS stand-in on 127.0.0.1, runs the real `sls invoke local` against it and prints the result.
 // A misconfigured stack fails here exactly as it would in AWS, with the handler's own message.
+
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   EvaluatorError,
@@ -9,6 +11,7 @@ import {
   OFFLINE_HOME_ACCOUNT,
   type PolicyModel,
 } from '../offline/iam';
+import { describeFinding, findTrustWildcards } from '../offline/iam/wildcards';
 import {
   type ExtraBucket,
   type FaultRule,
@@ -52,6 +55,7 @@ Options:
   --target-param <account:Key=Value>  the target stack in <account> was deployed with Key=Value
                                       (ExecutionRoleName, TrustedAccountId, RoleName, ExternalId,
                                       BucketName, OrganizationId, ...); repeatable
+  --target-template <path>            target template to deploy (default resources/cross-account-role.yml)
   --missing-target <account>          <account> has no target stack; repeatable
   --outside-org <account>             organization mode: <account> is outside the organization
   --bucket <account:name>             one more bucket, owned by <account>; repeatable
@@ -64,8 +68,9 @@ Options:
   --verbose                           also show every request the stand-in answers, and sls's stderr
   -h, --help                          this help
 
-Exit status: 0 the invocation succeeded, 1 it failed (the message says why), 2 bad options or the
-stacks could not be synthesised or modelled, 130/143 interrupted.`;
+Exit status: 0 the invocation succeeded, 1 it failed (the message says why) or a trust policy has
+a wildcard (refused, as npm run check refuses it), 2 bad options or the stacks could not be
+synthesised or modelled, 130/143 interrupted.`;
 
 export interface StartOptions {
   readonly data: string | undefined;
@@ -73,6 +78,7 @@ export interface StartOptions {
   readonly region: string | undefined;
   readonly params: Record<string, string>;
   readonly targetOverrides: Record<string, Record<string, string>>;
+  readonly targetTemplate: string | undefined;
   readonly missingTargets: string[];
   readonly outsideOrg: string[];
   readonly extraBuckets: ExtraBucket[];
@@ -125,6 +131,7 @@ export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       data: { type: 'string' },
       ...SLS_OPTIONS,
       ...TARGET_PARAM_OPTION,
+      'target-template': { type: 'string' },
       'missing-target': { type: 'string', multiple: true, default: [] },
       'outside-org': { type: 'string', multiple: true, default: [] },
       bucket: { type: 'string', multiple: true, default: [] },
@@ -160,6 +167,8 @@ export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     region: values.region,
     params: paramsFrom(values.param),
     targetOverrides,
+    targetTemplate:
+      values['target-template'] === undefined ? undefined : resolve(values['target-template']),
     missingTargets: values['missing-target'].map((id) => accountId('--missing-target', id)),
     outsideOrg: values['outside-org'].map((id) => accountId('--outside-org', id)),
     extraBuckets,
@@ -226,6 +235,23 @@ export async function main(
     synthesis = await (deps.synthesize ?? realSynthesize)(slsOptions);
     if (signal?.aborted) return interrupted(signal);
     const model = await buildModel(synthesis, options);
+    // IAM would honour such a trust, and so would the evaluator: the run would pass while the
+    // trust admits roles it must not. Refused here as npm run check refuses it.
+    const wildcards = findTrustWildcards(
+      model.targets.map((target) => ({
+        source: `target stack in ${target.accountId}`,
+        policy: 'trust',
+        trustPolicy: target.trustPolicy,
+      })),
+    );
+    if (wildcards.length > 0) {
+      io.err(
+        `npm start refuses a target stack whose trust policy has a wildcard (npm run check fails on it too):\n${wildcards
+          .map((finding) => `  - ${describeFinding(finding)}\n`)
+          .join('')}`,
+      );
+      return 1;
+    }
     standIn = await startStandIn({
       model,
       extraBuckets: options.extraBuckets,
@@ -275,6 +301,7 @@ async function buildModel(synthesis: Synthesis, options: StartOptions): Promise<
     homeAccountId: OFFLINE_HOME_ACCOUNT,
     ...(options.region ? { region: options.region } : {}),
     targetParameters: (accountId) => options.targetOverrides[accountId],
+    ...(options.targetTemplate ? { targetTemplate: options.targetTemplate } : {}),
     organizations: Object.fromEntries(options.outsideOrg.map((id) => [id, null])),
   });
   const unknown = options.missingTargets.filter((id) => !model.configuredTargets.includes(id));

@@ -13,6 +13,11 @@ export interface Config {
   readonly homeRegion: string;
   readonly partition: string;
   readonly functionName: string;
+  /**
+   * Sent as SourceIdentity on every AssumeRole: the function's name, which STS then stamps on the
+   * session and on every session chained from it, so the target's CloudTrail names the function.
+   */
+  readonly sourceIdentity: string;
   readonly accountIds: readonly string[];
   readonly roleName: string;
   readonly externalId: string | undefined;
@@ -33,6 +38,8 @@ const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]+$/;
 // Two to four letters, one or more words, a number: us-east-1, us-gov-west-1, eusc-de-east-1.
 const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
+// STS's SourceIdentity: 2 to 64 of [\w+=,.@-] (Lambda's function names always fit).
+const SOURCE_IDENTITY = /^[\w+=,.@-]{2,64}$/;
 const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
 const ARN = /^arn:([^:]*):([^:]*):([^:]*):([^:]*):(.*)$/;
 
@@ -51,6 +58,8 @@ const HINTS = {
     'set --param organizationId=o-<10 to 32 lowercase letters or digits>, or leave it empty',
   AWS_REGION:
     'Lambda sets it; for sls invoke local or a script, export AWS_REGION=<region id, for example us-east-1>',
+  AWS_LAMBDA_FUNCTION_NAME:
+    'Lambda sets it; for a script, export AWS_LAMBDA_FUNCTION_NAME=<2 to 64 of letters, digits and _+=,.@->',
   AWS_LAMBDA_LOG_LEVEL: `set it to one of ${LOG_LEVELS.join(', ')}`,
 } as const;
 
@@ -82,10 +91,12 @@ export function loadConfig(env: Env): Config {
       roleArn: `arn:${homePartition}:iam::${account}:role/${roleName}`,
     });
   }
+  const functionName = optional(env, 'AWS_LAMBDA_FUNCTION_NAME') ?? 'crossAccount';
   return {
     homeRegion,
     partition: homePartition,
-    functionName: optional(env, 'AWS_LAMBDA_FUNCTION_NAME') ?? 'crossAccount',
+    functionName,
+    sourceIdentity: sourceIdentityOf(functionName),
     accountIds,
     roleName,
     externalId: externalIdOf(optional(env, 'TARGET_EXTERNAL_ID')),
@@ -180,6 +191,16 @@ function describeArn(
     : undefined;
   if (notes.length === 0 && name) notes.push(`use its name ${quote(name)}`);
   return `${quote(value, 128)}: ${notes.join('; ')}`;
+}
+
+function sourceIdentityOf(functionName: string): string {
+  if (!SOURCE_IDENTITY.test(functionName)) {
+    fail(
+      'AWS_LAMBDA_FUNCTION_NAME',
+      `must be 2 to 64 of letters, digits and _+=,.@- to serve as the STS SourceIdentity; got ${quote(functionName)}`,
+    );
+  }
+  return functionName;
 }
 
 function externalIdOf(value: string | undefined): string | undefined {

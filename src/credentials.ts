@@ -38,6 +38,7 @@ export interface SessionOptions {
   readonly homeRegion: string;
   readonly targetRegion: string;
   readonly externalId: string | undefined;
+  readonly sourceIdentity: string;
   readonly sessionDurationSeconds: number;
   readonly functionName: string;
   readonly logger: Logger;
@@ -99,6 +100,7 @@ function createSession(roleArn: string, requestId: string, options: SessionOptio
         RoleArn: roleArn,
         RoleSessionName: sessionName,
         DurationSeconds: options.sessionDurationSeconds,
+        SourceIdentity: options.sourceIdentity,
         ...(options.externalId === undefined ? {} : { ExternalId: options.externalId }),
       }),
     );

@@ -60,6 +60,7 @@ export function createHandler<Config, Request, Clients, Result extends object>(
     homeRegion: config.homeRegion,
     targetRegion: config.targetRegion,
     externalId: config.externalId,
+    sourceIdentity: config.sourceIdentity,
     sessionDurationSeconds: config.sessionDurationSeconds,
     functionName: config.functionName,
     logger,

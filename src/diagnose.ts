@@ -137,6 +137,7 @@ export type FailureConfig = Pick<
   | 'homeRegion'
   | 'targetRegion'
   | 'functionName'
+  | 'sourceIdentity'
   | 'roleName'
   | 'externalId'
   | 'organizationId'
@@ -309,6 +310,14 @@ function assumeRoleDeniedMessage(awsMessage: string, context: FailureContext): s
           'policy requires sts:ExternalId and denies this call; set --param externalId to the same value.'
       : "An external id is configured (--param externalId): if it differs from the target stack's " +
           'ExternalId parameter, AWS answers with this same AccessDenied, so compare the two.',
+  );
+  parts.push(
+    /sts:SetSourceIdentity/.test(awsMessage)
+      ? `Setting the source identity ${config.sourceIdentity} was denied: the execution role needs ` +
+          'sts:SetSourceIdentity on the role (redeploy the home stack) and the trust policy must allow ' +
+          `it (update the target stack in account ${target.account} to the current template).`
+      : `The function sends SourceIdentity=${config.sourceIdentity}: if the target stack sets its ` +
+          'SourceIdentity parameter, it must be exactly this (home stack Output SourceIdentity).',
   );
   if (config.organizationId !== undefined) {
     parts.push(

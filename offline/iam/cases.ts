@@ -13,7 +13,13 @@ import { functionTargetRoleArn, type PolicyModel, targetFor } from './model';
 import type { NamedPolicy } from './policy';
 
 export type CaseRequest =
-  | { type: 'assume'; caller: Caller; roleArn: string; externalId?: string }
+  | {
+      type: 'assume';
+      caller: Caller;
+      roleArn: string;
+      externalId?: string;
+      sourceIdentity?: string;
+    }
   | { type: 'call'; caller: Caller; action: string; resource: string };
 
 /** What a case is about; the diagnosis looks for causes that fit it. */
@@ -21,6 +27,7 @@ export type Concern =
   | 'function-assume'
   | 'function-call'
   | 'external-id'
+  | 'source-identity'
   | 'other-principal'
   | 'pinned-trust'
   | 'organization'
@@ -48,12 +55,17 @@ const SPARE_ACCOUNTS = [
   '888888888888',
 ];
 
-/** A broadly privileged principal: whatever stops it, it is not its own identity policy. */
+/**
+ * A broadly privileged principal: whatever stops it, it is not its own identity policy (so it may
+ * also set any source identity: a denial must come from the trust).
+ */
 export const ASSUME_ANY_ROLE: NamedPolicy = {
   name: 'AssumeAnyRole',
   document: {
     Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }],
+    Statement: [
+      { Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'], Resource: '*' },
+    ],
   },
 };
 
@@ -130,7 +142,12 @@ export function buildCases(model: PolicyModel): CheckCase[] {
   const cases: CheckCase[] = [];
   const fn = functionSession(model);
   const externalId = model.externalId || undefined;
-  const withExternalId = externalId === undefined ? {} : { externalId };
+  // What the function sends; a principal copying it gains nothing, so the others send it too.
+  const sourceIdentity = model.sourceIdentity;
+  const asTheFunctionSends = {
+    sourceIdentity,
+    ...(externalId === undefined ? {} : { externalId }),
+  };
   const { outsider } = spareAccounts(model);
 
   for (const account of model.configuredTargets) {
@@ -141,7 +158,7 @@ export function buildCases(model: PolicyModel): CheckCase[] {
       cases.push({ id: `${account}/${id}`, account, ...c });
     const assume = (
       caller: Caller,
-      extra: { externalId?: string } = withExternalId,
+      extra: { externalId?: string; sourceIdentity?: string } = asTheFunctionSends,
     ): CaseRequest => ({
       type: 'assume',
       caller,
@@ -156,7 +173,7 @@ export function buildCases(model: PolicyModel): CheckCase[] {
     });
 
     add('function-assumes-role', {
-      title: `function assumes ${model.targetRoleName}${externalId ? ' with the external id' : ' (no external id set: none required)'}`,
+      title: `function assumes ${model.targetRoleName}, stamped with its source identity${externalId ? ' and the external id' : ' (no external id set: none required)'}`,
       expected: 'allowed',
       concern: 'function-assume',
       request: assume(fn),
@@ -182,13 +199,28 @@ export function buildCases(model: PolicyModel): CheckCase[] {
         title: 'function assumes it without the external id',
         expected: 'denied',
         concern: 'external-id',
-        request: assume(fn, {}),
+        request: assume(fn, { sourceIdentity }),
       });
       add('wrong-external-id', {
         title: 'function assumes it with a wrong external id',
         expected: 'denied',
         concern: 'external-id',
-        request: assume(fn, { externalId: `${externalId}-wrong` }),
+        request: assume(fn, { ...asTheFunctionSends, externalId: `${externalId}-wrong` }),
+      });
+    }
+    const requiredIdentity = targetFor(model, account)?.parameters.SourceIdentity;
+    add('other-source-identity', {
+      title: `function assumes it stamped with another source identity (<its name>-x)`,
+      expected: 'denied',
+      concern: 'source-identity',
+      request: assume(fn, { ...asTheFunctionSends, sourceIdentity: `${sourceIdentity}-x` }),
+    });
+    if (requiredIdentity) {
+      add('no-source-identity', {
+        title: 'function assumes it without a source identity (the target stack requires one)',
+        expected: 'denied',
+        concern: 'source-identity',
+        request: assume(fn, externalId === undefined ? {} : { externalId }),
       });
     }
     add('home-other-role', {
@@ -249,7 +281,7 @@ export function buildCases(model: PolicyModel): CheckCase[] {
         type: 'assume',
         caller: fn,
         roleArn: `arn:${model.partition}:iam::${account}:role/some-other-role`,
-        ...withExternalId,
+        ...asTheFunctionSends,
       },
     });
     add('put-role-policy', {
@@ -276,7 +308,7 @@ export function buildCases(model: PolicyModel): CheckCase[] {
         type: 'assume',
         caller: fn,
         roleArn: functionTargetRoleArn(model, target.accountId),
-        ...withExternalId,
+        ...asTheFunctionSends,
       },
     });
   }

@@ -195,12 +195,10 @@ export function withWildcards(report: CheckReport, wildcards: WildcardFinding[])
 export async function decide(model: PolicyModel, c: CheckCase): Promise<Decision> {
   const r = c.request;
   return r.type === 'assume'
-    ? decideAssumeRole(
-        model,
-        r.caller,
-        r.roleArn,
-        r.externalId === undefined ? {} : { externalId: r.externalId },
-      )
+    ? decideAssumeRole(model, r.caller, r.roleArn, {
+        ...(r.externalId === undefined ? {} : { externalId: r.externalId }),
+        ...(r.sourceIdentity === undefined ? {} : { sourceIdentity: r.sourceIdentity }),
+      })
     : decideTargetCall(model, r.caller, r.action, r.resource);
 }
 
@@ -316,7 +314,7 @@ export function formatReport(report: CheckReport): string {
   if (mismatches === 0) {
     lines.push(
       report.permissions.excess.length === 0
-        ? `All ${report.results.length} cases match: the function can do exactly what it needs, nothing else.`
+        ? `All ${report.results.length} cases match. ${allowedSummary(report)}`
         : `All ${report.results.length} cases match, but the target stack grants more than the job declares:`,
     );
   } else {
@@ -356,6 +354,39 @@ function pinningLines({ pinning, model }: CheckReport): string[] {
     '',
     `WARNING: the trust is not pinned in ${pinning.unpinned.join(', ')}: a role re-created as ${role} would be trusted too. Pin it with the target stack parameter ExecutionRoleId (offline: ${params}; deployed: the README's "Pin the trust" command).`,
   ];
+}
+
+/** Exactly what the cases allow: who may assume the role, in which accounts, to do what. */
+function allowedSummary(report: CheckReport): string {
+  const m = report.model;
+  const reached = report.results
+    .filter((r) => r.decision.allowed && r.case.request.type === 'assume')
+    .filter(
+      (r) => r.case.concern === 'function-assume' || r.case.concern === 'unconfigured-account',
+    )
+    .map((r) => r.case.account);
+  const configured = reached.filter((account) => m.configuredTargets.includes(account));
+  const members = reached.filter((account) => !m.configuredTargets.includes(account));
+  const outside = report.results
+    .filter((r) => r.case.concern === 'unconfigured-account' && !r.decision.allowed)
+    .map((r) => r.case.account);
+  const where = m.organizationId
+    ? `in ${configured.join(', ')} and in any other account of organization ${m.organizationId} that has the target stack (modelled: ${[
+        ...members.map((a) => `${a} allowed`),
+        ...outside.map((a) => `${a}, outside it, denied`),
+      ].join('; ')})`
+    : `in ${configured.join(', ')} only`;
+  const declared = Object.values(report.permissions.declared);
+  const actions = [...new Set(declared.flat().map((p) => p.action))];
+  const what =
+    declared.length === 1
+      ? (declared[0] ?? []).map((p) => `${p.action} on ${p.resource}`).join(', ')
+      : `${actions.join(', ')} on the resources the job declares in each`;
+  const recreated =
+    report.pinning.unpinned.length > 0
+      ? ' (as would a role re-created under its name: see WARNING)'
+      : '';
+  return `Allowed, and nothing else: ${m.executionRoleArn}${recreated} assumes ${m.targetRoleName} ${where}, and there does only ${what || 'nothing'}.`;
 }
 
 function permissionLines({ declared, excess, deliberate }: PermissionAudit): string[] {

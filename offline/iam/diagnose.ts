@@ -61,6 +61,11 @@ export function assumeProblems(model: PolicyModel, account: string): string[] {
       `the function's externalId and the ExternalId of the target stack in ${account} differ: set both to the same value`,
     );
   }
+  if (p.SourceIdentity && p.SourceIdentity !== model.sourceIdentity) {
+    problems.push(
+      `target stack in ${account} requires source identity ${p.SourceIdentity} but the function sends ${model.sourceIdentity}: ${deploy(`SourceIdentity=${model.sourceIdentity} (the home stack's SourceIdentity output)`)}`,
+    );
+  }
   const org = model.organizationId;
   if (org && model.organizations[account] !== org) {
     problems.push(
@@ -125,6 +130,11 @@ function policyProblem(model: PolicyModel, c: CheckCase, decision: Decision): st
       return `trust policy of the role in ${c.account} lets a re-created ${model.executionRoleName} (another unique id) assume it although ExecutionRoleId pins the trust${via}: keep the Deny on StringNotLike aws:userid '<ExecutionRoleId>:*' in ${TARGET_TEMPLATE}`;
     case 'external-id':
       return `trust policy of the role in ${c.account} does not enforce the external id${via}: keep the Deny on StringNotEquals sts:ExternalId in ${TARGET_TEMPLATE}`;
+    case 'source-identity':
+      // Only the execution role's condition stops another name where the target requires none.
+      return r.type === 'assume' && r.sourceIdentity !== undefined
+        ? `execution-role policy of ${model.executionRoleName} lets the function set a source identity other than ${model.sourceIdentity}${via}: keep the Condition StringEquals sts:SourceIdentity on its sts:SetSourceIdentity statement (config/params.js)`
+        : `trust policy of the role in ${c.account} accepts a session without source identity ${model.sourceIdentity}${via}: keep the Deny on StringNotEquals sts:SourceIdentity in ${TARGET_TEMPLATE}`;
     case 'organization':
       return `trust policy of the role in ${c.account} admits callers outside ${model.organizationId}${via}: keep the Deny on StringNotEquals aws:PrincipalOrgID in ${TARGET_TEMPLATE}`;
     case 'other-role':
@@ -141,6 +151,7 @@ const STRATEGY: Record<Concern, Array<'assume' | 'access' | 'policy'>> = {
   'function-assume': ['assume', 'policy'],
   'function-call': ['assume', 'access', 'policy'],
   'external-id': ['assume', 'policy'],
+  'source-identity': ['policy'],
   'other-principal': ['assume', 'policy'],
   'pinned-trust': ['assume', 'policy'],
   organization: ['assume', 'policy'],

@@ -26,6 +26,8 @@ export interface Decision {
   allowed: boolean;
   decidedBy: Side;
   explicitDeny: boolean;
+  /** The action decided, where one request stands for several (AssumeRole with SourceIdentity). */
+  action?: string;
   /** One sentence: what decided and why. */
   reason: string;
   /** The deciding statement(s), e.g. `ReadOneBucket/ListTheBucket`, when a statement decided. */
@@ -279,7 +281,7 @@ export async function decideAssumeRole(
   model: PolicyModel,
   caller: Caller,
   roleArn: string,
-  ctx: { externalId?: string; sessionName?: string } = {},
+  ctx: { externalId?: string; sessionName?: string; sourceIdentity?: string } = {},
 ): Promise<Decision> {
   const roleAccount = accountOfArn(roleArn);
   if (!roleAccount || !/^arn:[^:]+:iam::\d{12}:role\/.+/.test(roleArn)) {
@@ -289,23 +291,9 @@ export async function decideAssumeRole(
   const contextVariables = requestContext(model, caller, roleAccount);
   if (ctx.externalId !== undefined) contextVariables['sts:ExternalId'] = ctx.externalId;
   if (ctx.sessionName !== undefined) contextVariables['sts:RoleSessionName'] = ctx.sessionName;
+  if (ctx.sourceIdentity !== undefined) contextVariables['sts:SourceIdentity'] = ctx.sourceIdentity;
   const isFunction = caller.roleArn === model.executionRoleArn && !caller.identityPolicies;
-  const result = await simulate({
-    request: {
-      principal: caller.arn,
-      action: 'sts:AssumeRole',
-      resource: { resource: roleArn, accountId: roleAccount },
-      contextVariables,
-    },
-    identityPolicies: identityPoliciesOf(model, caller).map(({ name, document }) => ({
-      name,
-      policy: document,
-    })),
-    serviceControlPolicies: [],
-    resourceControlPolicies: [],
-    resourcePolicy: target?.trustPolicy ?? EMPTY_POLICY,
-  });
-  return toDecision(result, `sts:AssumeRole on ${roleArn} by ${caller.arn}`, {
+  const sides: Sides = {
     identity: 'execution-role',
     resource: 'trust-policy',
     identityLabel: isFunction ? "the execution role's policies" : "the caller's identity policies",
@@ -314,7 +302,34 @@ export async function decideAssumeRole(
     ...(target
       ? {}
       : { resourceMissing: `no role ${roleArn} exists (no target stack in ${roleAccount})` }),
+  };
+  const decideAction = async (action: string): Promise<Decision> => ({
+    action,
+    ...toDecision(
+      await simulate({
+        request: {
+          principal: caller.arn,
+          action,
+          resource: { resource: roleArn, accountId: roleAccount },
+          contextVariables,
+        },
+        identityPolicies: identityPoliciesOf(model, caller).map(({ name, document }) => ({
+          name,
+          policy: document,
+        })),
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: target?.trustPolicy ?? EMPTY_POLICY,
+      }),
+      `${action} on ${roleArn} by ${caller.arn}`,
+      sides,
+    ),
   });
+  const assume = await decideAction('sts:AssumeRole');
+  // AssumeRole with a SourceIdentity is authorised as two actions; both must be allowed.
+  if (!assume.allowed || ctx.sourceIdentity === undefined) return assume;
+  const stamp = await decideAction('sts:SetSourceIdentity');
+  return stamp.allowed ? { ...assume, reason: `${assume.reason}; ${stamp.reason}` } : stamp;
 }
 
 function bucketOf(resourceArn: string): string | undefined {

@@ -46,6 +46,8 @@ export interface PolicyModel {
   executionRoleName: string;
   executionRoleArn: string;
   executionRolePolicies: NamedPolicy[];
+  /** What the function sends as SourceIdentity on AssumeRole: its deployed name (src/config.ts). */
+  sourceIdentity: string;
   /** The function's environment, as the synthesised stack sets it. */
   environment: Record<string, string>;
   configuredTargets: string[];
@@ -127,13 +129,19 @@ export function organizationOf(model: PolicyModel, accountId: string): string | 
 export function defaultTargetParameters(
   home: Pick<
     PolicyModel,
-    'homeAccountId' | 'executionRoleName' | 'targetRoleName' | 'externalId' | 'organizationId'
+    | 'homeAccountId'
+    | 'executionRoleName'
+    | 'targetRoleName'
+    | 'externalId'
+    | 'organizationId'
+    | 'sourceIdentity'
   >,
   job: Readonly<Record<string, string>>,
 ): Record<string, string> {
   return {
     TrustedAccountId: home.homeAccountId,
     ExecutionRoleName: home.executionRoleName,
+    SourceIdentity: home.sourceIdentity,
     RoleName: home.targetRoleName,
     ExternalId: home.externalId,
     OrganizationId: home.organizationId,
@@ -165,6 +173,7 @@ export async function loadPolicyModel(options: LoadPolicyModelOptions): Promise<
     executionRoleName: home.executionRoleName,
     executionRoleArn: home.executionRoleArn,
     executionRolePolicies: home.executionRolePolicies,
+    sourceIdentity: home.deployedFunctionName,
     environment: env,
     configuredTargets,
     targetRoleName: requiredVariable(env, 'TARGET_ROLE_NAME'),
@@ -213,6 +222,7 @@ export async function loadPolicyModel(options: LoadPolicyModelOptions): Promise<
         ...partial,
         // The README passes the home stack's output; it equals the role name unless a plugin renames it.
         executionRoleName: home.outputRoleName ?? partial.executionRoleName,
+        sourceIdentity: home.outputSourceIdentity ?? partial.sourceIdentity,
       },
       job.stackParameters,
     );

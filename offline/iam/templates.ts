@@ -96,6 +96,8 @@ export interface HomeSide {
   executionRolePolicies: NamedPolicy[];
   /** The stack's ExecutionRoleName output, which the README passes to the target stack. */
   outputRoleName?: string;
+  /** The stack's SourceIdentity output, which the README passes to the target stack. */
+  outputSourceIdentity?: string;
 }
 
 /**
@@ -150,6 +152,9 @@ export function readHomeSide(
   const outputRoleName = template.Outputs?.ExecutionRoleName
     ? stack.output('ExecutionRoleName')
     : undefined;
+  const outputSourceIdentity = template.Outputs?.SourceIdentity
+    ? stack.output('SourceIdentity')
+    : undefined;
   return {
     functionLogicalId,
     deployedFunctionName:
@@ -159,6 +164,7 @@ export function readHomeSide(
     executionRoleArn: String(executionRoleArn),
     executionRolePolicies: inlinePolicies(stack, roleId),
     ...(typeof outputRoleName === 'string' ? { outputRoleName } : {}),
+    ...(typeof outputSourceIdentity === 'string' ? { outputSourceIdentity } : {}),
   };
 }
 

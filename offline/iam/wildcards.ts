@@ -4,6 +4,9 @@
 // the template's Metadata.WildcardJustifications entry for the statement's Sid. Deny statements
 // are not audited: a wildcard there only widens what is denied.
 //
+// A `*` account in a role ARN that only sts actions use is justified by an exact organization
+// condition on the resource (organization mode), and by nothing else.
+//
 // Trust policies are stricter: a `*` or `?` in the Principal or in a Condition value of an Allow
 // statement (ArnEquals honours both, like ArnLike) fails the check whatever the template's
 // AllowedPattern admits, and no justification lifts it: the trust names exactly one principal.
@@ -111,7 +114,9 @@ export function findWildcards(sources: PolicySource[]): WildcardFinding[] {
             const scoped = field.includes('Resource')
               ? SCOPED_SUFFIXES.find((s) => s.pattern.test(value))
               : undefined;
-            const why = scoped?.why ?? (statement.Sid ? justifications[statement.Sid] : undefined);
+            const bounded = field === 'Resource' ? organizationBound(statement) : undefined;
+            const why =
+              scoped?.why ?? bounded ?? (statement.Sid ? justifications[statement.Sid] : undefined);
             findings.push({
               source,
               policy: policy.name,
@@ -127,6 +132,34 @@ export function findWildcards(sources: PolicySource[]): WildcardFinding[] {
   }
   return findings;
 }
+
+/**
+ * Organization mode: a role name in any account is bounded when the statement only assumes roles
+ * (sts:AssumeRole, sts:SetSourceIdentity) and requires the resource's organization (or OU path)
+ * by an exact StringEquals value.
+ */
+function organizationBound(statement: PolicyDocument['Statement'][number]): string | undefined {
+  const actions = [statement.Action ?? []].flat().map(String);
+  const assumesOnly =
+    actions.length > 0 &&
+    actions.every((a) => a === 'sts:AssumeRole' || a === 'sts:SetSourceIdentity');
+  const conditions = (statement.Condition ?? {}) as Record<string, Record<string, unknown>>;
+  const values = (operator: string, key: string) =>
+    [conditions[operator]?.[key] ?? []].flat().map(String);
+  const orgId = values('StringEquals', 'aws:ResourceOrgID');
+  // An OU path may end in /* (the OU and everything under it) and have no other wildcard.
+  const paths = values('ForAnyValue:StringLike', 'aws:ResourceOrgPaths');
+  const bound =
+    orgId.length > 0 && orgId.every((v) => /^o-[a-z0-9]{10,32}$/.test(v))
+      ? `StringEquals aws:ResourceOrgID ${orgId.join(', ')}`
+      : paths.length > 0 && paths.every((v) => ORG_PATH.test(v))
+        ? `ForAnyValue:StringLike aws:ResourceOrgPaths ${paths.join(', ')}`
+        : undefined;
+  return assumesOnly && bound ? `role accounts bounded by ${bound}` : undefined;
+}
+
+const ORG_PATH =
+  /^o-[a-z0-9]{10,32}\/r-[a-z0-9]{4,32}(\/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32})*\/(\*)?$/;
 
 /** The inline policies of every role in a template, resolved with the given inputs. */
 export function rolePolicies(path: string, inputs: StackInputs): PolicySource {

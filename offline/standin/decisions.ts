@@ -19,20 +19,26 @@ export class Decisions {
   assumeRole(
     caller: Caller,
     roleArn: string,
-    request: { externalId: string | undefined; sessionName: string },
+    request: {
+      externalId: string | undefined;
+      sessionName: string;
+      sourceIdentity: string | undefined;
+    },
   ): Promise<Decision> {
-    const { externalId, sessionName } = request;
+    const { externalId, sessionName, sourceIdentity } = request;
     const key = JSON.stringify([
       'sts:AssumeRole',
       callerKey(caller),
       roleArn,
       externalId ?? null,
       sessionName,
+      sourceIdentity ?? null,
     ]);
     return this.cached(key, async () =>
       decideAssumeRole(this.model, caller, roleArn, {
         sessionName,
         ...(externalId === undefined ? {} : { externalId }),
+        ...(sourceIdentity === undefined ? {} : { sourceIdentity }),
       }),
     );
   }

@@ -210,6 +210,7 @@ async function warmUp(context: StandInContext): Promise<void> {
     .assumeRole(home.caller, first.roleArn, {
       externalId: undefined,
       sessionName: home.sessionName,
+      sourceIdentity: context.model.sourceIdentity,
     })
     .catch(() => undefined);
 }

@@ -11,6 +11,7 @@ import { el } from './xml';
 const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+const SOURCE_IDENTITY = /^[\w+=,.@-]{2,64}$/;
 const MIN_DURATION = 900;
 const MAX_DURATION = 43200;
 const DEFAULT_DURATION = 3600;
@@ -36,7 +37,6 @@ const UNMODELLED_PARAMETERS = [
   'TransitiveTagKeys.member.1',
   'SerialNumber',
   'TokenCode',
-  'SourceIdentity',
   'ProvidedContexts.member.1.ProviderArn',
 ];
 
@@ -79,11 +79,12 @@ interface AssumeRoleRequest {
   readonly sessionName: string;
   readonly durationSeconds: number;
   readonly externalId: string | undefined;
+  readonly sourceIdentity: string | undefined;
 }
 
 /** Input validation as STS does it, before any authorization. */
 function parseAssumeRole(form: Readonly<Record<string, string>>): AssumeRoleRequest {
-  const { RoleArn, RoleSessionName, DurationSeconds, ExternalId } = form;
+  const { RoleArn, RoleSessionName, DurationSeconds, ExternalId, SourceIdentity } = form;
   if (RoleArn === undefined) throw constraint('null', 'roleArn', 'Member must not be null');
   const arn = ROLE_ARN.exec(RoleArn);
   if (!arn?.[1] || !arn[2]) {
@@ -127,6 +128,16 @@ function parseAssumeRole(form: Readonly<Record<string, string>>): AssumeRoleRequ
       'Member must have length between 2 and 1224 and satisfy regular expression pattern: [\\w+=,.@:/-]*',
     );
   }
+  if (
+    SourceIdentity !== undefined &&
+    (!SOURCE_IDENTITY.test(SourceIdentity) || /^aws:/i.test(SourceIdentity))
+  ) {
+    throw constraint(
+      SourceIdentity,
+      'sourceIdentity',
+      'Member must have length between 2 and 64 and satisfy regular expression pattern: [\\w+=,.@-]*',
+    );
+  }
   const unmodelled = UNMODELLED_PARAMETERS.find((name) => form[name] !== undefined);
   if (unmodelled) {
     throw stsError.notImplemented(
@@ -140,6 +151,7 @@ function parseAssumeRole(form: Readonly<Record<string, string>>): AssumeRoleRequ
     sessionName: RoleSessionName,
     durationSeconds,
     externalId: ExternalId,
+    sourceIdentity: SourceIdentity,
   };
 }
 
@@ -162,13 +174,14 @@ async function assumeRole(
 
   const denied = (decision: Decision) =>
     stsError.accessDenied(
-      `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${request.roleArn}${denialReason(decision)}`,
+      `User: ${caller.arn} is not authorized to perform: ${decision.action ?? 'sts:AssumeRole'} on resource: ${request.roleArn}${denialReason(decision)}`,
     );
   // The evaluator also answers for a role that does not exist (no target stack): denied, with the
   // same words as any other denial, since STS does not reveal whether a role exists elsewhere.
   const decision = await context.decisions.assumeRole(caller, request.roleArn, {
     externalId: request.externalId,
     sessionName: request.sessionName,
+    sourceIdentity: request.sourceIdentity,
   });
   const target = model.targets.find((candidate) => candidate.roleArn === request.roleArn);
   if (!decision.allowed || !target) throw denied(decision);
@@ -210,6 +223,9 @@ async function assumeRole(
         el('Arn', principal.caller.arn),
         el('AssumedRoleId', `${roleId}:${request.sessionName}`),
       ),
+      ...(request.sourceIdentity === undefined
+        ? []
+        : [el('SourceIdentity', request.sourceIdentity)]),
       el(
         'Credentials',
         el('AccessKeyId', issued.accessKeyId),
@@ -230,7 +246,7 @@ function denialReason(decision: Decision): string {
   if (decision.decidedBy !== 'execution-role') return '';
   return decision.explicitDeny
     ? ' with an explicit deny in an identity-based policy'
-    : ' because no identity-based policy allows the sts:AssumeRole action';
+    : ` because no identity-based policy allows the ${decision.action ?? 'sts:AssumeRole'} action`;
 }
 
 function isoSeconds(epochMs: number): string {

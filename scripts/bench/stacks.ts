@@ -40,6 +40,9 @@ async function stack(run: () => Promise<Synthesis>): Promise<Stack> {
     const model = await loadPolicyModel({
       template: synthesis.template,
       homeAccountId: OFFLINE_HOME_ACCOUNT,
+      // The article's port sends no SourceIdentity: the target stacks here are deployed as the
+      // article's would be, without requiring one. The starter still sends its own, decided as ever.
+      targetParameters: () => ({ SourceIdentity: '' }),
     });
     return { synthesis, model, functionEnv: functionEnvironment(synthesis.template) };
   } catch (error) {

@@ -2,6 +2,7 @@
 // several accounts are served at once; an interrupted run leaves nothing behind.
 // These call the script's main() (which spawns the real `sls invoke local`) so that runs sharing
 // a parameter set share one `sls package`.
+import { loosenedTargetTemplate, removeEditedTemplates } from '../iam/support';
 import {
   E2E_TIMEOUT_MS,
   memoisedSynthesis,
@@ -14,6 +15,37 @@ import {
 
 const synthesis = memoisedSynthesis();
 afterAll(() => synthesis.disposeAll(), E2E_TIMEOUT_MS);
+afterAll(removeEditedTemplates);
+
+describe('a target template whose AllowedPattern was loosened to admit wildcards', () => {
+  let loosened: string;
+  beforeAll(() => {
+    loosened = loosenedTargetTemplate();
+  });
+
+  // The evaluator honours * and ? in ArnEquals as IAM does, so the function itself would succeed.
+  it.each([
+    ['a *', 'cross-account-*'],
+    ['a ?', 'cross-account-lambda-local-us-east-1-exe?'],
+  ])(
+    'is refused by npm start with %s in ExecutionRoleName, before anything runs, exit 1',
+    async (_, name) => {
+      const run = await runStart(
+        ['--target-template', loosened, '--target-param', `222222222222:ExecutionRoleName=${name}`],
+        synthesis,
+      );
+      expect(run.code).toBe(1);
+      expect(run.err).toContain(
+        'npm start refuses a target stack whose trust policy has a wildcard (npm run check fails on it too):',
+      );
+      expect(run.err).toContain(
+        `target stack in 222222222222: policy trust, statement TrustOnlyTheFunctionExecutionRole: Condition ArnEquals aws:PrincipalArn "arn:aws:iam::111111111111:role/${name}"`,
+      );
+      expect(run.out).not.toContain('Running sls invoke local');
+    },
+    E2E_TIMEOUT_MS,
+  );
+});
 
 test(
   "a target stack that trusts another execution role fails AssumeRole with the handler's AccessDenied message and exit 1",

@@ -55,12 +55,27 @@ describe('loadPolicyModel reads the home side from the stack `sls package` synth
     expect(model.deployedFunctionName).toBe('cross-account-lambda-local-crossAccount');
   });
 
-  it("resolves the role's sts:AssumeRole statement to one role ARN per configured account", () => {
+  it("resolves the role's sts statements to one role ARN per configured account, stamped with the function's name", () => {
     const statements = model.executionRolePolicies.flatMap((p) => p.document.Statement);
-    const assume = statements.filter((s) => JSON.stringify(s.Action).includes('sts:AssumeRole'));
-    expect(assume).toEqual([
-      { Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [TARGET_ROLE_ARN] },
+    const sts = statements.filter((s) => JSON.stringify(s.Action).includes('sts:'));
+    expect(sts).toEqual([
+      {
+        Sid: 'AssumeTheTargetRoles',
+        Effect: 'Allow',
+        Action: ['sts:AssumeRole'],
+        Resource: [TARGET_ROLE_ARN],
+      },
+      {
+        Sid: 'NameTheFunctionAsSourceIdentity',
+        Effect: 'Allow',
+        Action: ['sts:SetSourceIdentity'],
+        Resource: [TARGET_ROLE_ARN],
+        Condition: {
+          StringEquals: { 'sts:SourceIdentity': 'cross-account-lambda-local-crossAccount' },
+        },
+      },
     ]);
+    expect(model.sourceIdentity).toBe('cross-account-lambda-local-crossAccount');
     expect(JSON.stringify(model.executionRolePolicies)).not.toMatch(/Fn::|\$\{/);
   });
 
@@ -85,14 +100,23 @@ describe('loadPolicyModel resolves the target template once per account, deploye
     });
   });
 
-  it('trusts the home account only for the execution role, with no statement left by an unset option', () => {
+  it('trusts the home account only for the execution role, requires its source identity, and leaves no statement for an unset option', () => {
     expect(targetFor(model, TARGET)?.trustPolicy.Statement).toEqual([
       {
         Sid: 'TrustOnlyTheFunctionExecutionRole',
         Effect: 'Allow',
         Principal: { AWS: `arn:aws:iam::${HOME}:root` },
-        Action: 'sts:AssumeRole',
+        Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
         Condition: { ArnEquals: { 'aws:PrincipalArn': EXEC_ROLE_ARN } },
+      },
+      {
+        Sid: 'RequireTheSourceIdentity',
+        Effect: 'Deny',
+        Principal: { AWS: `arn:aws:iam::${HOME}:root` },
+        Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+        Condition: {
+          StringNotEquals: { 'sts:SourceIdentity': 'cross-account-lambda-local-crossAccount' },
+        },
       },
     ]);
   });
@@ -120,6 +144,7 @@ describe('loadPolicyModel resolves the target template once per account, deploye
     expect(target?.bucketPolicy).toBeUndefined();
     expect(target?.trustPolicy.Statement.map((s) => s.Sid)).toEqual([
       'TrustOnlyTheFunctionExecutionRole',
+      'RequireTheSourceIdentity',
       'RequireTheExternalId',
     ]);
   });
@@ -197,19 +222,49 @@ describe('requestContext sets the context keys IAM derives from the principal', 
 });
 
 describe('decideAssumeRole', () => {
+  const asTheFunction = () => ({ sourceIdentity: model.sourceIdentity });
+
   it("allows the function's session to assume the target role: identity and trust policy both allow", async () => {
-    const decision = await decideAssumeRole(model, functionSession(model), TARGET_ROLE_ARN);
+    const decision = await decideAssumeRole(
+      model,
+      functionSession(model),
+      TARGET_ROLE_ARN,
+      asTheFunction(),
+    );
     expect(decision).toMatchObject({
       allowed: true,
       decidedBy: 'trust-policy',
       explicitDeny: false,
     });
     expect(decision.statement).toContain('TrustOnlyTheFunctionExecutionRole');
+    expect(decision.reason).toContain('sts:SetSourceIdentity on');
+  });
+
+  it("decides sts:SetSourceIdentity too: the trust requires the function's name, the execution role may set no other", async () => {
+    const fn = functionSession(model);
+    expect(await decideAssumeRole(model, fn, TARGET_ROLE_ARN)).toMatchObject({
+      allowed: false,
+      decidedBy: 'trust-policy',
+      explicitDeny: true,
+      statement: 'trust/RequireTheSourceIdentity',
+    });
+    const unrequired = await loadPolicyModel({
+      template,
+      targetParameters: () => ({ SourceIdentity: '' }),
+    });
+    expect(
+      await decideAssumeRole(unrequired, fn, TARGET_ROLE_ARN, { sourceIdentity: 'someone' }),
+    ).toMatchObject({
+      allowed: false,
+      decidedBy: 'execution-role',
+      action: 'sts:SetSourceIdentity',
+    });
+    expect((await decideAssumeRole(unrequired, fn, TARGET_ROLE_ARN)).allowed).toBe(true);
   });
 
   it('denies another role of the home account, even one allowed to assume any role, by the trust policy', async () => {
     const admin = roleSession(HOME, 'admin', 'someone', [ASSUME_ANY_ROLE]);
-    expect(await decideAssumeRole(model, admin, TARGET_ROLE_ARN)).toMatchObject({
+    expect(await decideAssumeRole(model, admin, TARGET_ROLE_ARN, asTheFunction())).toMatchObject({
       allowed: false,
       decidedBy: 'trust-policy',
       explicitDeny: false,
@@ -241,11 +296,17 @@ describe('decideAssumeRole', () => {
       targetParameters: () => ({ ExternalId: 'ext-id-1' }),
     });
     const fn = functionSession(withId);
+    const sourceIdentity = withId.sourceIdentity;
     expect(
-      (await decideAssumeRole(withId, fn, TARGET_ROLE_ARN, { externalId: 'ext-id-1' })).allowed,
+      (
+        await decideAssumeRole(withId, fn, TARGET_ROLE_ARN, {
+          externalId: 'ext-id-1',
+          sourceIdentity,
+        })
+      ).allowed,
     ).toBe(true);
     expect(
-      await decideAssumeRole(withId, fn, TARGET_ROLE_ARN, { externalId: 'other' }),
+      await decideAssumeRole(withId, fn, TARGET_ROLE_ARN, { externalId: 'other', sourceIdentity }),
     ).toMatchObject({
       allowed: false,
       decidedBy: 'trust-policy',

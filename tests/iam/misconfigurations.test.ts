@@ -8,6 +8,7 @@ import {
   loadCheckModel,
   type PolicyModel,
   runCheck,
+  spareAccounts,
   uniqueIdOf,
 } from '../../offline/iam';
 import {
@@ -176,6 +177,68 @@ describe('npm run check models the trust pinned to the execution role unique id 
   });
 });
 
+describe('npm run check models the source identity (SourceIdentity on AssumeRole)', () => {
+  const FUNCTION = 'cross-account-lambda-local-crossAccount';
+
+  it("as deployed by the README: the function's name is required, none or another is denied", async () => {
+    const report = await check('local');
+    expect(mismatches(report)).toEqual({});
+    const decisionOf = (id: string) => report.results.find((r) => r.case.id === `${A}/${id}`);
+    expect(decisionOf('no-source-identity')?.decision).toMatchObject({
+      allowed: false,
+      statement: 'trust/RequireTheSourceIdentity',
+    });
+    expect(decisionOf('other-source-identity')?.decision.allowed).toBe(false);
+    expect(decisionOf('function-assumes-role')?.case.request).toMatchObject({
+      sourceIdentity: FUNCTION,
+    });
+  });
+
+  it('a target stack told another source identity: the function is refused, and the fix names the output', async () => {
+    const report = await check('local', {
+      targetOverrides: { [A]: { SourceIdentity: 'old-function-name' } },
+    });
+    const fix = `target stack in ${A} requires source identity old-function-name but the function sends ${FUNCTION}: deploy resources/cross-account-role.yml in ${A} with SourceIdentity=${FUNCTION} (the home stack's SourceIdentity output)`;
+    // The re-created role, let in while the trust is unpinned, is refused for the same reason.
+    expect(mismatches(report)).toEqual({
+      [`${A}/function-assumes-role`]: fix,
+      [`${A}/same-role-recreated`]: fix,
+    });
+  });
+
+  it('the Deny edited out of the template: a session without the source identity is caught', async () => {
+    const targetTemplate = editedTargetTemplate((text) =>
+      text.replace(
+        "RequireSourceIdentity: !Not [!Equals [!Ref SourceIdentity, '']]",
+        "RequireSourceIdentity: !Equals [!Ref SourceIdentity, 'never']",
+      ),
+    );
+    const report = await check('local', { targetTemplate });
+    expect(Object.keys(mismatches(report))).toEqual([`${A}/no-source-identity`]);
+    expect(mismatches(report)[`${A}/no-source-identity`]).toMatch(
+      /accepts a session without source identity .*keep the Deny on StringNotEquals sts:SourceIdentity/,
+    );
+  });
+
+  it('an execution role free to set any source identity is caught even where the target requires none', async () => {
+    const report = await check(
+      'local',
+      { targetOverrides: { [A]: { SourceIdentity: '' } } },
+      (m) => {
+        for (const policy of m.executionRolePolicies) {
+          for (const statement of policy.document.Statement) {
+            if (statement.Sid === 'NameTheFunctionAsSourceIdentity') delete statement.Condition;
+          }
+        }
+      },
+    );
+    expect(Object.keys(mismatches(report))).toEqual([`${A}/other-source-identity`]);
+    expect(mismatches(report)[`${A}/other-source-identity`]).toMatch(
+      /execution-role policy of .* lets the function set a source identity other than .*config\/params\.js/,
+    );
+  });
+});
+
 describe('near-miss principals, named after the configured execution role', () => {
   it('are all denied as shipped: another stage, a prefix, a suffix, a role path', async () => {
     const report = await check('local');
@@ -217,7 +280,7 @@ describe('npm run check catches a target template edited into something unsafe',
   it('a trust statement without the aws:PrincipalArn condition lets every principal of the home account in', async () => {
     const targetTemplate = editedTargetTemplate((text) =>
       text.replace(
-        /( {12}Action: sts:AssumeRole\n) {12}Condition:\n {14}ArnEquals:\n {16}aws:PrincipalArn: [^\n]+\n/,
+        /( {12}Action: \[sts:AssumeRole, sts:SetSourceIdentity\]\n) {12}Condition:\n {14}ArnEquals:\n {16}aws:PrincipalArn: [^\n]+\n/,
         '$1',
       ),
     );
@@ -371,6 +434,38 @@ describe('npm run check evaluates every configured account', () => {
     expect(report.results.filter((r) => r.case.account !== B).every((r) => r.ok)).toBe(true);
     expect(report.diagnoses[0]).toMatch(
       /^target stack in 333333333333 trusts role not-the-function-role/,
+    );
+  });
+});
+
+describe('the summary line of a passing check', () => {
+  const summary = (report: CheckReport) =>
+    formatReport(report)
+      .split('\n')
+      .find((line) => line.startsWith('All '));
+
+  it('names the one role that may assume, the accounts, and what it may do there', async () => {
+    const report = await check('local', {
+      targetOverrides: {
+        [A]: { ExecutionRoleId: uniqueIdOf(`arn:aws:iam::${HOME}:role/${EXEC_ROLE}`) },
+      },
+    });
+    expect(summary(report)).toBe(
+      `All ${report.results.length} cases match. Allowed, and nothing else: arn:aws:iam::${HOME}:role/${EXEC_ROLE} assumes cross-account-demo-target in ${A} only, and there does only s3:ListBucket on arn:aws:s3:::cross-account-demo-${A}-us-east-1.`,
+    );
+  });
+
+  it('says that a re-created role would be let in while the trust is not pinned', async () => {
+    expect(summary(await check('local'))).toContain(
+      '(as would a role re-created under its name: see WARNING)',
+    );
+  });
+
+  it('in organization mode, names which accounts of the organization are reachable', async () => {
+    const report = await check('organization');
+    const { orgMember, unconfigured } = spareAccounts(report.model);
+    expect(summary(report)).toContain(
+      `in ${A} and in any other account of organization ${ORG} that has the target stack (modelled: ${orgMember} allowed; ${unconfigured}, outside it, denied)`,
     );
   });
 });

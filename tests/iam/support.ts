@@ -40,3 +40,16 @@ export function editedTargetTemplate(edit: (text: string) => string): string {
 export function removeEditedTemplates(): void {
   for (const dir of editedTemplates.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
+
+/**
+ * The target template with ExecutionRoleName's AllowedPattern loosened to admit anything, as a
+ * careless edit might: the pattern is then no guard against a wildcard in the trust.
+ */
+export function loosenedTargetTemplate(): string {
+  return editedTargetTemplate((text) =>
+    text.replace(
+      "  ExecutionRoleName:\n    Type: String\n    AllowedPattern: '^[\\w+=,.@-]{1,64}$'",
+      () => "  ExecutionRoleName:\n    Type: String\n    AllowedPattern: '^.{1,64}$'",
+    ),
+  );
+}

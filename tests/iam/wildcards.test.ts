@@ -90,7 +90,77 @@ describe('findWildcards', () => {
   });
 });
 
+describe('a * account in an sts:AssumeRole resource', () => {
+  const role = 'arn:aws:iam::*:role/cross-account-demo-target';
+  const audit = (statement: Record<string, unknown>) =>
+    unjustified(
+      findWildcards([
+        {
+          source: 'home',
+          policies: [
+            {
+              name: 'p',
+              document: { Statement: [{ Effect: 'Allow', Resource: role, ...statement }] as never },
+            },
+          ],
+        },
+      ]),
+    ).map((f) => f.value);
+
+  it('is bounded by an exact organization id or OU paths (organization mode)', () => {
+    expect(
+      audit({
+        Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+        Condition: { StringEquals: { 'aws:ResourceOrgID': 'o-abc123def45' } },
+      }),
+    ).toEqual([]);
+    expect(
+      audit({
+        Action: 'sts:AssumeRole',
+        Condition: {
+          'ForAnyValue:StringLike': {
+            'aws:ResourceOrgPaths': ['o-abc123def45/r-ab12/ou-ab12-cdefgh34/*'],
+          },
+        },
+      }),
+    ).toEqual([]);
+  });
+
+  it('fails without such a condition, with a wildcard in it, or for any other action', () => {
+    expect(audit({ Action: 'sts:AssumeRole' })).toEqual([role]);
+    expect(
+      audit({
+        Action: 'sts:AssumeRole',
+        Condition: { StringLike: { 'aws:ResourceOrgID': 'o-*' } },
+      }),
+    ).toEqual([role]);
+    expect(
+      audit({
+        Action: 'sts:AssumeRole',
+        Condition: { 'ForAnyValue:StringLike': { 'aws:ResourceOrgPaths': ['o-abc123def45/*'] } },
+      }),
+    ).toEqual([role]);
+    expect(
+      audit({
+        Action: ['sts:AssumeRole', 'iam:PassRole'],
+        Condition: { StringEquals: { 'aws:ResourceOrgID': 'o-abc123def45' } },
+      }),
+    ).toEqual([role]);
+  });
+});
+
 describe('npm run check wildcard audit', () => {
+  it(
+    "passes organization mode: the execution role's * account is bounded by aws:ResourceOrgID",
+    async () => {
+      const run = await check('--param', 'organizationId=o-abc123def45');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('Wildcards: none unjustified');
+      expect(run.stdout).toContain('any other account of organization o-abc123def45');
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+
   it(
     'fails with exit 1, naming the statement, for a wildcard action in a copy of the target template',
     async () => {

@@ -36,6 +36,28 @@ const roleArn = (account: string, role = 'cross-account-demo-target') => ({
   'Fn::Sub': `arn:\${AWS::Partition}:iam::${account}:role/${role}`,
 });
 
+/** The execution role's two sts statements: assume the roles, stamped with the function's name. */
+const stsStatements = (
+  resources: unknown[],
+  functionName: string,
+  condition: Record<string, string> = {},
+) => [
+  {
+    Sid: 'AssumeTheTargetRoles',
+    Effect: 'Allow',
+    Action: ['sts:AssumeRole'],
+    Resource: resources,
+    ...(Object.keys(condition).length ? { Condition: { StringEquals: condition } } : {}),
+  },
+  {
+    Sid: 'NameTheFunctionAsSourceIdentity',
+    Effect: 'Allow',
+    Action: ['sts:SetSourceIdentity'],
+    Resource: resources,
+    Condition: { StringEquals: { ...condition, 'sts:SourceIdentity': functionName } },
+  },
+];
+
 describe('home stack for stage local', () => {
   let synth: Synthesis;
   beforeAll(async () => {
@@ -49,10 +71,16 @@ describe('home stack for stage local', () => {
     expect(synth.template.Resources.IamRoleLambdaExecution).toBeUndefined();
   });
 
-  it('allows only sts:AssumeRole on the exact target role ARN beyond logging', () => {
-    expect(nonLogging(synth.template)).toEqual([
-      { Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [roleArn('222222222222')] },
-    ]);
+  it("allows only sts:AssumeRole on the exact target role ARN beyond logging, and setting the function's name as source identity there", () => {
+    expect(nonLogging(synth.template)).toEqual(
+      stsStatements([roleArn('222222222222')], 'cross-account-lambda-local-crossAccount'),
+    );
+  });
+
+  it('outputs the source identity the function sends: its own name', () => {
+    const fn = properties<{ FunctionName: string }>(synth.template, FUNCTION);
+    expect(fn.FunctionName).toBe('cross-account-lambda-local-crossAccount');
+    expect(synth.template.Outputs?.SourceIdentity?.Value).toBe(fn.FunctionName);
   });
 
   it('limits logging to the function’s own log group', () => {
@@ -150,13 +178,12 @@ describe('home stack parameters', () => {
     try {
       const name = roleName(synth.template);
       expect(name.length).toBeLessThanOrEqual(64);
-      expect(nonLogging(synth.template)).toEqual([
-        {
-          Effect: 'Allow',
-          Action: ['sts:AssumeRole'],
-          Resource: [roleArn('333333333333'), roleArn('444444444444')],
-        },
-      ]);
+      expect(nonLogging(synth.template)).toEqual(
+        stsStatements(
+          [roleArn('333333333333'), roleArn('444444444444')],
+          'cross-account-lambda-abcdefghijklmnopqrst-crossAccount',
+        ),
+      );
     } finally {
       await synth.dispose();
     }
@@ -168,14 +195,11 @@ describe('home stack parameters', () => {
       params: { targetAccountIds: '333333333333', organizationId: 'o-abc123def4' },
     });
     try {
-      expect(nonLogging(synth.template)).toEqual([
-        {
-          Effect: 'Allow',
-          Action: ['sts:AssumeRole'],
-          Resource: roleArn('*'),
-          Condition: { StringEquals: { 'aws:ResourceOrgID': 'o-abc123def4' } },
-        },
-      ]);
+      expect(nonLogging(synth.template)).toEqual(
+        stsStatements([roleArn('*')], 'cross-account-lambda-org-crossAccount', {
+          'aws:ResourceOrgID': 'o-abc123def4',
+        }),
+      );
     } finally {
       await synth.dispose();
     }

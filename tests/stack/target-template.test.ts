@@ -7,7 +7,7 @@ import { yamlParse } from 'yaml-cfn';
 const PATH = join(__dirname, '..', '..', 'resources', 'cross-account-role.yml');
 const template = yamlParse(readFileSync(PATH, 'utf8'));
 const role = template.Resources.CrossAccountRole.Properties;
-const [allow, pinStatement, externalIdStatement, organizationStatement] =
+const [allow, pinStatement, sourceIdentityStatement, externalIdStatement, organizationStatement] =
   role.AssumeRolePolicyDocument.Statement;
 
 const REQUIRED = { TrustedAccountId: '111111111111', ExecutionRoleName: 'exec-role' };
@@ -23,6 +23,7 @@ describe('target template validity', () => {
       {
         ...REQUIRED,
         ExecutionRoleId: 'AROAEXAMPLEID1234567',
+        SourceIdentity: 'cross-account-lambda-dev-crossAccount',
         ExternalId: 'shared-id-123',
         OrganizationId: 'o-abc123def4',
         BucketName: 'existing-bucket',
@@ -46,12 +47,12 @@ describe('target template validity', () => {
 });
 
 describe('trust policy', () => {
-  it('names the trusted account as principal and the exact execution role as a condition', () => {
+  it('names the trusted account as principal and the exact execution role as a condition, which may also set a source identity', () => {
     expect(allow).toEqual({
       Sid: 'TrustOnlyTheFunctionExecutionRole',
       Effect: 'Allow',
       Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${TrustedAccountId}:root' } },
-      Action: 'sts:AssumeRole',
+      Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
       Condition: {
         ArnEquals: {
           'aws:PrincipalArn': {
@@ -81,6 +82,26 @@ describe('trust policy', () => {
       expect(pattern.test(ok)).toBe(true);
     }
     for (const bad of ['AROA*', 'AIDAEXAMPLEID1234567', 'AROAEXAMPLE', 'aroaexampleid1234567']) {
+      expect(pattern.test(bad)).toBe(false);
+    }
+  });
+
+  it('requires the source identity, when one is set, by a Deny that also catches a session without one', () => {
+    const [condition, statement, otherwise] = sourceIdentityStatement['Fn::If'];
+    expect(condition).toBe('RequireSourceIdentity');
+    expect(otherwise).toEqual({ Ref: 'AWS::NoValue' });
+    expect(statement).toMatchObject({
+      Sid: 'RequireTheSourceIdentity',
+      Effect: 'Deny',
+      Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+      // Not ...IfExists: a missing key makes StringNotEquals true, so no identity is denied too.
+      Condition: { StringNotEquals: { 'sts:SourceIdentity': { Ref: 'SourceIdentity' } } },
+    });
+    const pattern = new RegExp(template.Parameters.SourceIdentity.AllowedPattern);
+    for (const ok of ['', 'cross-account-lambda-dev-crossAccount', 'a.b@c=d,e+f_g']) {
+      expect(pattern.test(ok)).toBe(true);
+    }
+    for (const bad of ['x', 'has space', 'star*', 'q?', 'x'.repeat(65)]) {
       expect(pattern.test(bad)).toBe(false);
     }
   });

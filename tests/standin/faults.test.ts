@@ -48,6 +48,7 @@ async function issuedCredentials() {
       RoleArn: ROLE_ARN,
       RoleSessionName: 'faults-spec',
       DurationSeconds: 900,
+      SourceIdentity: model.sourceIdentity,
     }),
   );
   const { AccessKeyId, SecretAccessKey, SessionToken } = output.Credentials ?? {};

@@ -80,6 +80,7 @@ async function assume(options: { sessionName?: string; durationSeconds?: number 
       RoleArn: ROLE_ARN,
       RoleSessionName: options.sessionName ?? 'spec-session',
       DurationSeconds: options.durationSeconds ?? 900,
+      SourceIdentity: model.sourceIdentity,
     }),
   );
   const issued = output.Credentials;
@@ -121,6 +122,7 @@ describe('STS', () => {
       `arn:aws:sts::${TARGET}:assumed-role/cross-account-demo-target/spec-session`,
     );
     expect(output.AssumedRoleUser?.AssumedRoleId).toMatch(/^AROA[A-Z0-9]{17}:spec-session$/);
+    expect(output.SourceIdentity).toBe('cross-account-lambda-local-crossAccount');
     expect(credentials.accessKeyId).toMatch(/^ASIA[A-Z2-7]{16}$/);
     expect(expiration.getTime() - before).toBeGreaterThan(899_000);
     expect(expiration.getTime() - before).toBeLessThanOrEqual(901_000);
@@ -169,8 +171,11 @@ describe('STS', () => {
     try {
       await standInWith();
       const sts = stsClient(HOME_CREDENTIALS);
+      const SourceIdentity = model.sourceIdentity;
       const without = await failureOf(
-        sts.send(new AssumeRoleCommand({ RoleArn: ROLE_ARN, RoleSessionName: 'spec' })),
+        sts.send(
+          new AssumeRoleCommand({ RoleArn: ROLE_ARN, RoleSessionName: 'spec', SourceIdentity }),
+        ),
       );
       expect(without.name).toBe('AccessDenied');
       const withId = await sts.send(
@@ -178,9 +183,49 @@ describe('STS', () => {
           RoleArn: ROLE_ARN,
           RoleSessionName: 'spec',
           ExternalId: 'shared-id-42',
+          SourceIdentity,
         }),
       );
       expect(withId.AssumedRoleUser?.Arn).toContain(`:${TARGET}:assumed-role/`);
+    } finally {
+      model = await modelOf(template);
+    }
+  });
+
+  test('the source identity the target stack requires is checked: missing or another is AccessDenied', async () => {
+    await standInWith();
+    const sts = stsClient(HOME_CREDENTIALS);
+    const request = { RoleArn: ROLE_ARN, RoleSessionName: 'spec' };
+    // The trust's RequireTheSourceIdentity Deny: the target account does not say why.
+    const deniedByTheTrust = `User: ${HOME_SESSION_ARN} is not authorized to perform: sts:AssumeRole on resource: ${ROLE_ARN}`;
+    const missing = await failureOf(sts.send(new AssumeRoleCommand(request)));
+    expect(missing.name).toBe('AccessDenied');
+    expect(missing.message).toBe(deniedByTheTrust);
+    const another = await failureOf(
+      sts.send(new AssumeRoleCommand({ ...request, SourceIdentity: 'someone-else' })),
+    );
+    expect(another.message).toBe(deniedByTheTrust);
+    const malformed = await failureOf(
+      sts.send(new AssumeRoleCommand({ ...request, SourceIdentity: 'has space' })),
+    );
+    expect(malformed.name).toBe('ValidationError');
+    expect(malformed.message).toContain("at 'sourceIdentity' failed to satisfy constraint");
+  });
+
+  test('without a required source identity, the execution role may still set only its own name', async () => {
+    model = await modelOf(template, { targetParameters: () => ({ SourceIdentity: '' }) });
+    try {
+      await standInWith();
+      const sts = stsClient(HOME_CREDENTIALS);
+      const request = { RoleArn: ROLE_ARN, RoleSessionName: 'spec' };
+      await expect(sts.send(new AssumeRoleCommand(request))).resolves.toBeDefined();
+      const another = await failureOf(
+        sts.send(new AssumeRoleCommand({ ...request, SourceIdentity: 'someone-else' })),
+      );
+      expect(another.message).toBe(
+        `User: ${HOME_SESSION_ARN} is not authorized to perform: sts:SetSourceIdentity on resource: ${ROLE_ARN} ` +
+          'because no identity-based policy allows the sts:SetSourceIdentity action',
+      );
     } finally {
       model = await modelOf(template);
     }

@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       organizationId: undefined,
       logLevel: 'INFO',
       functionName: 'cross-account-lambda-local-crossAccount',
+      sourceIdentity: 'cross-account-lambda-local-crossAccount',
     });
     expect([...config.targets.values()]).toEqual([
       { account: TARGET_A, roleArn: `arn:aws:iam::${TARGET_A}:role/cross-account-demo-target` },
@@ -76,6 +77,7 @@ describe('loadConfig', () => {
       fanoutConcurrency: 8,
       externalId: undefined,
       functionName: 'crossAccount',
+      sourceIdentity: 'crossAccount',
     });
   });
 
@@ -295,6 +297,16 @@ const malformed: [string, Record<string, string | undefined>, RegExp][] = [
     'an organization id with upper case',
     { TARGET_ORGANIZATION_ID: 'o-A1B2C3D4E5' },
     /TARGET_ORGANIZATION_ID must look like/,
+  ],
+  [
+    'a function name STS would refuse as SourceIdentity',
+    { AWS_LAMBDA_FUNCTION_NAME: 'my function' },
+    /AWS_LAMBDA_FUNCTION_NAME must be 2 to 64 of letters, digits and _\+=,.@- to serve as the STS SourceIdentity; got "my function"; /,
+  ],
+  [
+    'a one-character function name',
+    { AWS_LAMBDA_FUNCTION_NAME: 'f' },
+    /AWS_LAMBDA_FUNCTION_NAME must be 2 to 64/,
   ],
   [
     'an unknown log level',

@@ -44,6 +44,7 @@ function sessions(overrides: Partial<SessionOptions> = {}) {
     homeRegion: 'us-east-1',
     targetRegion: 'eu-west-1',
     externalId: undefined,
+    sourceIdentity: 'cross-account-lambda-local-crossAccount',
     sessionDurationSeconds: 900,
     functionName: 'cross-account-lambda-local-crossAccount',
     logger: createLogger({ sink: () => {} }),
@@ -219,7 +220,7 @@ describe("AssumeRole's own answer proves the switch of account", () => {
 });
 
 describe('the AssumeRole request', () => {
-  it('names the role, a traceable session, the configured duration and external id', async () => {
+  it('names the role, a traceable session, the source identity, the configured duration and external id', async () => {
     stsIssues(HOUR);
     const cache = sessions({ externalId: 'ext-123', sessionDurationSeconds: 1800 });
     await cache.get(roleArn(TARGET_A), 'c0ffee00-1111-2222-3333-444455556666').ensureCredentials();
@@ -227,6 +228,7 @@ describe('the AssumeRole request', () => {
       RoleArn: roleArn(TARGET_A),
       RoleSessionName: 'cross-account-lambda-local-c0ffee00-1111-2222-3333-444455556666',
       DurationSeconds: 1800,
+      SourceIdentity: 'cross-account-lambda-local-crossAccount',
       ExternalId: 'ext-123',
     });
   });

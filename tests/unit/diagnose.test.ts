@@ -116,7 +116,24 @@ describe('AccessDenied from AssumeRole', () => {
         `${TARGET_A}: check parameters TrustedAccountId=${HOME} and ExecutionRoleName=${EXEC_ROLE}, ` +
         'and that the stack is deployed there). No external id is configured: if the target ' +
         'stack sets its ExternalId parameter, its trust policy requires sts:ExternalId and denies ' +
-        'this call; set --param externalId to the same value.',
+        'this call; set --param externalId to the same value. The function sends ' +
+        'SourceIdentity=cross-account-lambda-local-crossAccount: if the target stack sets its ' +
+        'SourceIdentity parameter, it must be exactly this (home stack Output SourceIdentity).',
+    );
+  });
+
+  it('says which two policies must allow sts:SetSourceIdentity when that is what AWS denied', () => {
+    const error = mapped(
+      stsError(
+        'AccessDenied',
+        `User: ${CALLER_ARN} is not authorized to perform: sts:SetSourceIdentity on resource: ${ROLE}`,
+      ),
+      'assume-role',
+    );
+    expect(error.message).toContain(
+      'Setting the source identity cross-account-lambda-local-crossAccount was denied: the ' +
+        'execution role needs sts:SetSourceIdentity on the role (redeploy the home stack) and the ' +
+        `trust policy must allow it (update the target stack in account ${TARGET_A} to the current template).`,
     );
   });
 

@@ -78,6 +78,7 @@ describe('what src/credentials.ts receives from AssumeRole is held', () => {
       homeRegion: 'us-east-1',
       targetRegion: 'us-east-1',
       externalId: undefined,
+      sourceIdentity: 'crossAccount',
       sessionDurationSeconds: 900,
       functionName: 'fn',
       logger,
