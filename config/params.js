@@ -17,7 +17,7 @@ const CORE_PARAMETERS = [
   'targetAccountIds',
   'targetRoleName',
   'externalId',
-  'targetRegion',
+  'targetRegions',
   'sessionDurationSeconds',
   'fanoutConcurrency',
   'organizationId',
@@ -249,13 +249,17 @@ async function load({ options = {}, resolveVariable, resolveConfigurationPropert
     );
   }
 
-  const targetRegion = (await read(resolveVariable, 'targetRegion')) || region;
-  if (!REGION.test(targetRegion)) {
-    throw new ParameterError(
-      'targetRegion',
-      `must be an AWS region id, got "${targetRegion}"`,
-      'eu-west-1',
-    );
+  // Empty: the region the function deploys to. Partitions and duplicates are checked by the
+  // function's own loadConfig below.
+  const targetRegions = (await read(resolveVariable, 'targetRegions')) || region;
+  for (const targetRegion of targetRegions.split(',').map((item) => item.trim())) {
+    if (!REGION.test(targetRegion)) {
+      throw new ParameterError(
+        'targetRegions',
+        `must be an AWS region id or a comma-separated list of them, got "${targetRegion}"`,
+        'eu-west-1,us-east-1',
+      );
+    }
   }
 
   const organizationId = await read(resolveVariable, 'organizationId');
@@ -295,7 +299,7 @@ async function load({ options = {}, resolveVariable, resolveConfigurationPropert
       roleName,
       externalId,
       jobEnvironment,
-      targetRegion,
+      targetRegions,
       sessionDurationSeconds: String(
         integer(
           'sessionDurationSeconds',
@@ -336,7 +340,7 @@ function readOnly(service, stage, region) {
     accountIds: '',
     roleName: '',
     externalId: '',
-    targetRegion: region,
+    targetRegions: region,
     sessionDurationSeconds: '',
     fanoutConcurrency: '',
     organizationId: '',
@@ -358,7 +362,7 @@ function validateAsTheFunctionWill(result, region) {
     TARGET_ACCOUNT_IDS: result.accountIds,
     TARGET_ROLE_NAME: result.roleName,
     TARGET_EXTERNAL_ID: result.externalId,
-    TARGET_REGION: result.targetRegion,
+    TARGET_REGIONS: result.targetRegions,
     SESSION_DURATION_SECONDS: result.sessionDurationSeconds,
     FANOUT_CONCURRENCY: result.fanoutConcurrency,
     TARGET_ORGANIZATION_ID: result.organizationId,

@@ -117,10 +117,18 @@ export class JobStepError extends TargetError {
 export class AllTargetsFailedError extends CrossAccountError {
   readonly code = 'AllTargetsFailed';
 
-  constructor(readonly failures: readonly TargetError[]) {
+  /** `regions`, indexed like `failures`, when the fan-out covers more than one region. */
+  constructor(
+    readonly failures: readonly TargetError[],
+    regions?: readonly string[],
+  ) {
+    const what = regions ? 'target (account, region)' : 'target account';
     super(
-      `${failures.length === 1 ? 'The target account' : `All ${failures.length} target accounts`} failed:\n${failures
-        .map((failure) => `- ${failure.account}: ${failure.message}`)
+      `${failures.length === 1 ? `The ${what}` : `All ${failures.length} ${what}s`} failed:\n${failures
+        .map((failure, index) => {
+          const where = regions ? `${failure.account} ${regions[index]}` : failure.account;
+          return `- ${where}: ${failure.message}`;
+        })
         .join('\n')}`,
       { cause: new AggregateError(failures) },
     );

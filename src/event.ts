@@ -1,15 +1,18 @@
 import { EventValidationError } from './errors';
 import { describeType, quote } from './redact';
 
-/** The core's part of an event: which accounts; the rest belongs to the job. */
+/** The core's part of an event: which accounts and regions; the rest belongs to the job. */
 export interface InvocationRequest {
   /** Accounts to visit, in the event's order, or all configured accounts. */
   readonly accounts: readonly string[];
+  /** Regions to visit in each account, in the event's order, or all configured regions. */
+  readonly regions: readonly string[];
   /** The job's fields (Job.eventFields), own properties only, not yet validated. */
   readonly jobFields: Readonly<Record<string, unknown>>;
 }
 
-const CORE_FIELDS = ['accounts'];
+const CORE_FIELDS = ['accounts', 'regions'];
+const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
 const ACCOUNT_ID = /^\d{12}$/;
 const LISTED_ACCOUNTS = 10;
 
@@ -22,10 +25,13 @@ export function parseEvent(
   event: unknown,
   configuredAccounts: readonly string[],
   jobFields: readonly string[],
+  configuredRegions: readonly string[],
 ): InvocationRequest {
   const fields = [...jobFields, ...CORE_FIELDS];
   // No payload: Lambda passes {}, but `sls invoke local` without --data passes '' (or nothing).
-  if (event === undefined || event === '') return { accounts: configuredAccounts, jobFields: {} };
+  if (event === undefined || event === '') {
+    return { accounts: configuredAccounts, regions: configuredRegions, jobFields: {} };
+  }
   if (!isPlainObject(event)) {
     throw new EventValidationError(
       'event',
@@ -46,6 +52,10 @@ export function parseEvent(
     accounts: accountsOf(
       Object.hasOwn(event, 'accounts') ? event.accounts : undefined,
       configuredAccounts,
+    ),
+    regions: regionsOf(
+      Object.hasOwn(event, 'regions') ? event.regions : undefined,
+      configuredRegions,
     ),
     jobFields: own,
   };
@@ -84,6 +94,39 @@ function accountsOf(value: unknown, configured: readonly string[]): readonly str
     }
     if (seen.has(item)) {
       throw new EventValidationError(field, `${field} repeats ${item}; list each account once`);
+    }
+    seen.add(item);
+  }
+  return [...seen];
+}
+
+function regionsOf(value: unknown, configured: readonly string[]): readonly string[] {
+  if (value === undefined) return configured;
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new EventValidationError(
+      'regions',
+      'regions must be a non-empty array of configured region ids (omit it to use all of ' +
+        `them); got ${Array.isArray(value) ? 'an empty array' : describeType(value)}`,
+    );
+  }
+  const seen = new Set<string>();
+  for (const [index, item] of value.entries()) {
+    const field = `regions[${index}]`;
+    if (typeof item !== 'string' || !REGION.test(item)) {
+      throw new EventValidationError(
+        field,
+        `${field} must be a region id such as us-east-1; got ${quote(item)}`,
+      );
+    }
+    if (!configured.includes(item)) {
+      throw new EventValidationError(
+        field,
+        `${field} is ${item}, which is not a configured target region (${listOf(configured)}); ` +
+          'add it with --param targetRegions or leave it out of the event',
+      );
+    }
+    if (seen.has(item)) {
+      throw new EventValidationError(field, `${field} repeats ${item}; list each region once`);
     }
     seen.add(item);
   }

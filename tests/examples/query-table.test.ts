@@ -215,7 +215,7 @@ describe('the DynamoDB example job: the Query', () => {
       partition: 'aws',
     };
     const config = queryTable.loadConfig(queryEnv(), {
-      targetRegion: 'eu-west-1',
+      targetRegions: ['eu-west-1'],
       targets: [target],
     });
     expect(queryTable.permissions).toEqual([

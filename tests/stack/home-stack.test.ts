@@ -103,7 +103,7 @@ describe('home stack for stage local', () => {
       TARGET_ROLE_NAME: 'cross-account-demo-target',
       TARGET_EXTERNAL_ID: '',
       TARGET_BUCKET: 'cross-account-demo-{accountId}-{region}',
-      TARGET_REGION: 'us-east-1',
+      TARGET_REGIONS: 'us-east-1',
       SESSION_DURATION_SECONDS: '900',
       FANOUT_CONCURRENCY: '8',
       TARGET_ORGANIZATION_ID: '',
@@ -203,6 +203,29 @@ describe('home stack parameters', () => {
       await synth.dispose();
     }
   }, 120_000);
+
+  it('passes several targetRegions to the function, and refuses one in another partition', async () => {
+    const synth = await synthesize({
+      stage: 'local',
+      params: { targetRegions: 'eu-west-1,us-west-2' },
+    });
+    try {
+      expect(properties(synth.template, FUNCTION)).toMatchObject({
+        Environment: { Variables: { TARGET_REGIONS: 'eu-west-1,us-west-2' } },
+      });
+    } finally {
+      await synth.dispose();
+    }
+    await expect(
+      synthesize({ stage: 'local', params: { targetRegions: 'eu-west-1,cn-north-1' } }),
+    ).rejects.toThrow(/TARGET_REGIONS includes "cn-north-1" \(item 2\) in partition aws-cn/);
+  }, 120_000);
+
+  it('refuses the old name targetRegion, pointing to targetRegions', async () => {
+    await expect(
+      synthesize({ stage: 'local', params: { targetRegion: 'eu-west-1' } }),
+    ).rejects.toThrow(/Unknown parameter "targetRegion".*did you mean "targetRegions"\?/s);
+  }, 60_000);
 
   it.each(['0', '1001', '2.5', 'five', '-1'])(
     'refuses reservedConcurrency=%s with the expected form',
