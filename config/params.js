@@ -22,6 +22,8 @@ const CORE_PARAMETERS = [
   'fanoutConcurrency',
   'organizationId',
   'reservedConcurrency',
+  'alarmTopicArn',
+  'schedule',
 ];
 
 // tsx is a devDependency, present wherever sls runs from a checkout: the job and the function's
@@ -29,6 +31,7 @@ const CORE_PARAMETERS = [
 const { require: requireTs } = require('tsx/cjs/api');
 const { job } = requireTs('../job/index.ts', __filename);
 const { loadAllConfig } = requireTs('../src/crossAccount.ts', __filename);
+const { METRIC_NAMESPACE } = requireTs('../src/metrics.ts', __filename);
 const KNOWN = [...CORE_PARAMETERS, ...Object.keys(job.parameters)];
 
 // Commands that build the function (and so bake the targets into it), and those that create
@@ -179,6 +182,46 @@ async function reservedConcurrency(resolveVariable) {
   return integer('reservedConcurrency', raw, 1, 1000, '5');
 }
 
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/;
+// EventBridge schedule expressions: rate(<n> <unit>), singular unit for 1; cron() has 6 fields.
+const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
+const CRON = /^cron\(\S+( \S+){5}\)$/;
+
+/** Where the failed-targets alarm notifies: an existing SNS topic, or nobody (the console). */
+async function alarmActions(resolveVariable) {
+  const raw = await read(resolveVariable, 'alarmTopicArn');
+  if (raw === '') return [];
+  if (!SNS_TOPIC_ARN.test(raw)) {
+    throw new ParameterError(
+      'alarmTopicArn',
+      `must be empty or the ARN of an SNS topic, got "${raw}"`,
+      'arn:aws:sns:us-east-1:111122223333:ops-alerts',
+    );
+  }
+  return [raw];
+}
+
+/**
+ * The function's EventBridge schedule, off when empty. The scheduled event is replaced by {} (all
+ * accounts, all regions, the job's defaults): EventBridge's own envelope has fields the function
+ * refuses by name.
+ */
+async function scheduleEvents(resolveVariable) {
+  const raw = await read(resolveVariable, 'schedule');
+  if (raw === '') return [];
+  const rate = RATE.exec(raw);
+  const singular = rate && (rate[1] === '1') === !rate[2].endsWith('s');
+  if (!(rate && Number(rate[1]) > 0 && singular) && !CRON.test(raw)) {
+    throw new ParameterError(
+      'schedule',
+      `must be empty (no schedule) or an EventBridge expression such as rate(1 hour), rate(15 minutes) ` +
+        `or cron(0 6 * * ? *), got "${raw}"`,
+      'rate(1 hour)',
+    );
+  }
+  return [{ schedule: { rate: [raw], input: {} } }];
+}
+
 /** Resolves and validates all parameters once per `sls` run. */
 async function load({ options = {}, resolveVariable, resolveConfigurationProperty }) {
   await refuseUnknownNames(options, resolveConfigurationProperty);
@@ -315,6 +358,9 @@ async function load({ options = {}, resolveVariable, resolveConfigurationPropert
       organizationId,
       // Empty: no reservation (null leaves ReservedConcurrentExecutions out of the template).
       reservedConcurrency: await reservedConcurrency(resolveVariable),
+      alarmActions: await alarmActions(resolveVariable),
+      events: await scheduleEvents(resolveVariable),
+      metricNamespace: METRIC_NAMESPACE,
       executionRoleName,
       // The only permission the function has beyond its own logs: assume the target role, by exact
       // ARN in each configured account, or (organization mode) by name in accounts of one organization.
@@ -345,6 +391,9 @@ function readOnly(service, stage, region) {
     fanoutConcurrency: '',
     organizationId: '',
     reservedConcurrency: null,
+    alarmActions: [],
+    events: [],
+    metricNamespace: METRIC_NAMESPACE,
     executionRoleName: `${service}-${stage}-${region}-exec`,
     assumeRoleStatement: { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: [] },
     environment: {},

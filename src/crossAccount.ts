@@ -13,6 +13,7 @@ import { parseEvent } from './event';
 import { fanOut } from './fanout';
 import { type AnyJob, type Job, type JobTarget, targetKey } from './job';
 import { createLogger } from './logger';
+import { createMetrics } from './metrics';
 import { runTarget, type TargetSuccess } from './runTarget';
 
 export interface TargetFailure {
@@ -59,6 +60,8 @@ export function createHandler<Config, Request, Clients, Result extends object>(
     base: { service: 'cross-account-lambda', function: config.functionName },
   });
 
+  const metrics = createMetrics({ functionName: config.functionName });
+
   // Lives as long as the container, so warm invocations reuse each role's cached credential.
   const sessions = createTargetSessions({
     homeRegion: config.homeRegion,
@@ -97,6 +100,17 @@ export function createHandler<Config, Request, Clients, Result extends object>(
     // One bound over the whole accounts x regions product: the concurrency is what AWS sees.
     const failures: (TargetError | undefined)[] = [];
     const outcomes = await fanOut(targets, config.fanoutConcurrency, async (target, index) => {
+      const started = Date.now();
+      const outcome = (errorCode: string | undefined) =>
+        metrics.target(
+          {
+            account: target.account,
+            region: target.region,
+            errorCode,
+            durationMs: Date.now() - started,
+          },
+          context.awsRequestId,
+        );
       try {
         const success = await runTarget(target, {
           job: job as AnyJob,
@@ -112,10 +126,12 @@ export function createHandler<Config, Request, Clients, Result extends object>(
           region: target.region,
           ...job.summarize?.(success as unknown as Result),
         });
+        outcome(undefined);
         return success;
       } catch (error) {
         const failure = toTargetError(error, { step: 'assume-role', target, config });
         failures[index] = failure;
+        outcome(failure.code);
         log.warn('target account failed', {
           account: target.account,
           region: target.region,
