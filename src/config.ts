@@ -29,11 +29,11 @@ export interface Config {
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-const ACCOUNT_ID = /^\d{12}$/;
+export const ACCOUNT_ID = /^\d{12}$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]+$/;
 // Two to four letters, one or more words, a number: us-east-1, us-gov-west-1, eusc-de-east-1.
-const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
+export const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
 const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
 const ARN = /^arn:([^:]*):([^:]*):([^:]*):([^:]*):(.*)$/;
 
@@ -45,7 +45,7 @@ const HINTS = {
   TARGET_EXTERNAL_ID:
     "set --param externalId=<the target stack's ExternalId>, or leave it empty when the target requires none",
   TARGET_REGIONS:
-    'set --param targetRegions=<region id>[,<region id>...], for example eu-west-1,us-east-1 (empty: the region the function runs in)',
+    'set --param targetRegions=<region id>[,<region id>...] (empty: the region the function runs in)',
   SESSION_DURATION_SECONDS:
     'set --param sessionDurationSeconds=900 (at most 3600: assuming a role from Lambda is role chaining)',
   FANOUT_CONCURRENCY: 'set --param fanoutConcurrency=<1..50> (default 8)',
@@ -112,49 +112,42 @@ function region(variable: 'AWS_REGION', value: string): string {
 // Every region in the home region's partition: a role cannot be assumed across partitions.
 function regionList(value: string, homeRegion: string): string[] {
   const homePartition = partition(homeRegion).name;
-  const items = value.split(',').map((item) => item.trim());
-  const seen = new Set<string>();
-  for (const [index, item] of items.entries()) {
-    const position = items.length > 1 ? ` (item ${index + 1})` : '';
+  return commaList('TARGET_REGIONS', 'region', value, (item, position) => {
     if (!REGION.test(item)) {
-      fail(
-        'TARGET_REGIONS',
-        `must be a region id such as us-east-1, or a comma-separated list of them; got ${quote(item)}${position}`,
-      );
+      return `must be a region id such as us-east-1, or a comma-separated list of them; got ${quote(item)} (${position})`;
     }
     const itemPartition = partition(item).name;
-    if (itemPartition !== homePartition) {
-      fail(
-        'TARGET_REGIONS',
-        `includes ${quote(item)}${position} in partition ${itemPartition}, but the function runs in ` +
-          `${homeRegion} (partition ${homePartition}); a role cannot be assumed across partitions`,
-      );
-    }
-    if (seen.has(item)) {
-      fail('TARGET_REGIONS', `lists region ${item} twice${position}; list each region once`);
-    }
-    seen.add(item);
-  }
-  return items;
+    if (itemPartition === homePartition) return undefined;
+    return (
+      `includes ${quote(item)} (${position}) in partition ${itemPartition}, but the function runs in ` +
+      `${homeRegion} (partition ${homePartition}); a role cannot be assumed across partitions`
+    );
+  });
 }
 
 function accountList(value: string): string[] {
+  return commaList('TARGET_ACCOUNT_IDS', 'account', value, (item, position) => {
+    if (ACCOUNT_ID.test(item)) return undefined;
+    const detail = /^\d+$/.test(item) ? ` (${item.length} digits)` : '';
+    return `must be a comma-separated list of 12-digit AWS account ids; ${position} is ${quote(item)}${detail}`;
+  });
+}
+
+/** A comma-separated list, each item checked by `problem` and listed once. */
+function commaList(
+  variable: Variable,
+  what: string,
+  value: string,
+  problem: (item: string, position: string) => string | undefined,
+): string[] {
   const items = value.split(',').map((item) => item.trim());
   const seen = new Set<string>();
   for (const [index, item] of items.entries()) {
     const position = `item ${index + 1}`;
-    if (!ACCOUNT_ID.test(item)) {
-      const detail = /^\d+$/.test(item) ? ` (${item.length} digits)` : '';
-      fail(
-        'TARGET_ACCOUNT_IDS',
-        `must be a comma-separated list of 12-digit AWS account ids; ${position} is ${quote(item)}${detail}`,
-      );
-    }
+    const wrong = problem(item, position);
+    if (wrong) fail(variable, wrong);
     if (seen.has(item)) {
-      fail(
-        'TARGET_ACCOUNT_IDS',
-        `lists account ${item} twice (${position}); list each account once`,
-      );
+      fail(variable, `lists ${what} ${item} twice (${position}); list each ${what} once`);
     }
     seen.add(item);
   }

@@ -122,13 +122,12 @@ export class AllTargetsFailedError extends CrossAccountError {
     readonly failures: readonly TargetError[],
     regions?: readonly string[],
   ) {
-    const what = regions ? 'target (account, region)' : 'target account';
     super(
-      `${failures.length === 1 ? `The ${what}` : `All ${failures.length} ${what}s`} failed:\n${failures
-        .map((failure, index) => {
-          const where = regions ? `${failure.account} ${regions[index]}` : failure.account;
-          return `- ${where}: ${failure.message}`;
-        })
+      `${failures.length === 1 ? 'The target account' : `All ${failures.length} target accounts`} failed:\n${failures
+        .map(
+          (failure, i) =>
+            `- ${failure.account}${regions ? ` ${regions[i]}` : ''}: ${failure.message}`,
+        )
         .join('\n')}`,
       { cause: new AggregateError(failures) },
     );

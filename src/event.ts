@@ -1,3 +1,4 @@
+import { ACCOUNT_ID, REGION } from './config';
 import { EventValidationError } from './errors';
 import { describeType, quote } from './redact';
 
@@ -12,8 +13,6 @@ export interface InvocationRequest {
 }
 
 const CORE_FIELDS = ['accounts', 'regions'];
-const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
-const ACCOUNT_ID = /^\d{12}$/;
 const LISTED_ACCOUNTS = 10;
 
 /**
@@ -49,14 +48,8 @@ export function parseEvent(
   const own: Record<string, unknown> = {};
   for (const name of jobFields) if (Object.hasOwn(event, name)) own[name] = event[name];
   return {
-    accounts: accountsOf(
-      Object.hasOwn(event, 'accounts') ? event.accounts : undefined,
-      configuredAccounts,
-    ),
-    regions: regionsOf(
-      Object.hasOwn(event, 'regions') ? event.regions : undefined,
-      configuredRegions,
-    ),
+    accounts: subsetOf(ACCOUNTS, event, configuredAccounts),
+    regions: subsetOf(REGIONS, event, configuredRegions),
     jobFields: own,
   };
 }
@@ -67,66 +60,56 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return prototype === Object.prototype || prototype === null;
 }
 
-function accountsOf(value: unknown, configured: readonly string[]): readonly string[] {
-  if (value === undefined) return configured;
-  if (!Array.isArray(value) || value.length === 0) {
-    throw new EventValidationError(
-      'accounts',
-      'accounts must be a non-empty array of configured account ids (omit it to use all of ' +
-        `them); got ${Array.isArray(value) ? 'an empty array' : describeType(value)}`,
-    );
-  }
-  const seen = new Set<string>();
-  for (const [index, item] of value.entries()) {
-    const field = `accounts[${index}]`;
-    if (typeof item !== 'string' || !ACCOUNT_ID.test(item)) {
-      throw new EventValidationError(
-        field,
-        `${field} must be a 12-digit account id; got ${quote(item)}`,
-      );
-    }
-    if (!configured.includes(item)) {
-      throw new EventValidationError(
-        field,
-        `${field} is ${item}, which is not a configured target account (${listOf(configured)}); ` +
-          'add it with --param targetAccountIds or leave it out of the event',
-      );
-    }
-    if (seen.has(item)) {
-      throw new EventValidationError(field, `${field} repeats ${item}; list each account once`);
-    }
-    seen.add(item);
-  }
-  return [...seen];
-}
+// The two lists of the envelope, checked alike: which field, what an item is, and the parameter
+// that configures the allowed items.
+const ACCOUNTS = {
+  field: 'accounts',
+  item: 'account',
+  form: ACCOUNT_ID,
+  expected: 'a 12-digit account id',
+  param: 'targetAccountIds',
+};
+const REGIONS = {
+  field: 'regions',
+  item: 'region',
+  form: REGION,
+  expected: 'a region id such as us-east-1',
+  param: 'targetRegions',
+};
 
-function regionsOf(value: unknown, configured: readonly string[]): readonly string[] {
+function subsetOf(
+  list: typeof ACCOUNTS,
+  event: Readonly<Record<string, unknown>>,
+  configured: readonly string[],
+): readonly string[] {
+  const { field: name, item: what } = list;
+  const value = Object.hasOwn(event, name) ? event[name] : undefined;
   if (value === undefined) return configured;
   if (!Array.isArray(value) || value.length === 0) {
     throw new EventValidationError(
-      'regions',
-      'regions must be a non-empty array of configured region ids (omit it to use all of ' +
+      name,
+      `${name} must be a non-empty array of configured ${what} ids (omit it to use all of ` +
         `them); got ${Array.isArray(value) ? 'an empty array' : describeType(value)}`,
     );
   }
   const seen = new Set<string>();
   for (const [index, item] of value.entries()) {
-    const field = `regions[${index}]`;
-    if (typeof item !== 'string' || !REGION.test(item)) {
+    const field = `${name}[${index}]`;
+    if (typeof item !== 'string' || !list.form.test(item)) {
       throw new EventValidationError(
         field,
-        `${field} must be a region id such as us-east-1; got ${quote(item)}`,
+        `${field} must be ${list.expected}; got ${quote(item)}`,
       );
     }
     if (!configured.includes(item)) {
       throw new EventValidationError(
         field,
-        `${field} is ${item}, which is not a configured target region (${listOf(configured)}); ` +
-          'add it with --param targetRegions or leave it out of the event',
+        `${field} is ${item}, which is not a configured target ${what} (${listOf(configured)}); ` +
+          `add it with --param ${list.param} or leave it out of the event`,
       );
     }
     if (seen.has(item)) {
-      throw new EventValidationError(field, `${field} repeats ${item}; list each region once`);
+      throw new EventValidationError(field, `${field} repeats ${item}; list each ${what} once`);
     }
     seen.add(item);
   }

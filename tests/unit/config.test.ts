@@ -258,12 +258,12 @@ const malformed: [string, Record<string, string | undefined>, RegExp][] = [
   [
     'a malformed target region',
     { TARGET_REGIONS: 'europe' },
-    /TARGET_REGIONS must be a region id such as us-east-1, or a comma-separated list of them; got "europe"; set --param targetRegions=/,
+    /TARGET_REGIONS must be a region id such as us-east-1, or a comma-separated list of them; got "europe" \(item 1\); set --param targetRegions=/,
   ],
   [
     'a target region in another partition',
     { TARGET_REGIONS: 'cn-north-1' },
-    /TARGET_REGIONS includes "cn-north-1" in partition aws-cn, but the function runs in us-east-1 \(partition aws\); a role cannot be assumed across partitions/,
+    /TARGET_REGIONS includes "cn-north-1" \(item 1\) in partition aws-cn, but the function runs in us-east-1 \(partition aws\); a role cannot be assumed across partitions/,
   ],
   [
     'a target region listed twice',
