@@ -4,7 +4,7 @@
 // 272 KiB minified, 164 KiB to 99.9 KiB zipped (figures as of this writing; each plugin's share is
 // noted below). `npm run bench` measures the artefact and runs it against the offline stand-in.
 const { readFile } = require('node:fs/promises');
-const { resolve } = require('node:path');
+const { dirname, resolve } = require('node:path');
 
 const PROJECT_ROOT = resolve(__dirname, '..');
 
@@ -199,6 +199,59 @@ const packageVersionOnly = {
   },
 };
 
+/**
+ * S3Client signs every request with SignatureV4MultiRegion, which adds SigV4a (signing region
+ * `*`) for Multi-Region Access Points on top of SigV4, with its loaders for the CRT or JS SigV4a
+ * signers and their long error texts (~1 KiB zipped). SigV4a needs one of those optional packages,
+ * which this bundle does not carry, so the SDK could only fail there anyway; the replacement keeps
+ * the SigV4 signer (and S3 Express's signWithCredentials, which is never SigV4a) and says what
+ * is missing. Its
+ * share paid for the per-target metrics and the region fan-out within the 100 KiB target.
+ */
+const s3SigV4Only = {
+  name: 's3-sigv4-only',
+  setup(build) {
+    build.onResolve({ filter: /^@aws-sdk\/signature-v4-multi-region$/ }, async (args) => {
+      if (args.namespace === 's3-sigv4-only') return undefined;
+      const real = await build.resolve(args.path, {
+        resolveDir: args.resolveDir,
+        kind: args.kind,
+        namespace: 's3-sigv4-only',
+      });
+      return { path: real.path, namespace: 's3-sigv4-only' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 's3-sigv4-only' }, (args) => ({
+      resolveDir: dirname(args.path),
+      loader: 'js',
+      contents: `
+import { SignatureV4SignWithCredentials } from './SignatureV4SignWithCredentials.js';
+const noSigV4a = (options = {}) => {
+  if (options.signingRegion === '*') {
+    throw new Error(
+      'SigV4a (S3 Multi-Region Access Points) is left out by config/esbuild-plugins.js (s3-sigv4-only)',
+    );
+  }
+};
+export class SignatureV4MultiRegion extends SignatureV4SignWithCredentials {
+  static sigv4aDependency() {
+    return 'none';
+  }
+  async sign(request, options) {
+    noSigV4a(options);
+    return super.sign(request, options);
+  }
+  async presign(request, options) {
+    noSigV4a(options);
+    return super.presign(request, options);
+  }
+}
+export const signatureV4CrtContainer = { CrtSignerV4: null };
+export { SignatureV4SignWithCredentials };
+`,
+    }));
+  },
+};
+
 module.exports = [
   envOnlyCredentialChain,
   staticSdkImports,
@@ -206,4 +259,5 @@ module.exports = [
   literalSchemaKeys,
   oneStsClient,
   packageVersionOnly,
+  s3SigV4Only,
 ];

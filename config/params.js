@@ -19,11 +19,13 @@ const CORE_PARAMETERS = [
   'targetAccountIds',
   'targetRoleName',
   'externalId',
-  'targetRegion',
+  'targetRegions',
   'sessionDurationSeconds',
   'fanoutConcurrency',
   'organizationId',
   'reservedConcurrency',
+  'alarmTopicArn',
+  'schedule',
 ];
 
 // tsx is a devDependency, present wherever sls runs from a checkout: the job and the function's
@@ -31,6 +33,7 @@ const CORE_PARAMETERS = [
 const { require: requireTs } = require('tsx/cjs/api');
 const { job } = requireTs('../job/index.ts', __filename);
 const { loadAllConfig } = requireTs('../src/crossAccount.ts', __filename);
+const { METRIC_NAMESPACE } = requireTs('../src/metrics.ts', __filename);
 const KNOWN = [...CORE_PARAMETERS, ...Object.keys(job.parameters)];
 
 // Commands that build the function (and so bake the targets into it), and those that create
@@ -181,6 +184,46 @@ async function reservedConcurrency(resolveVariable) {
   return integer('reservedConcurrency', raw, 1, 1000, '5');
 }
 
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/;
+// EventBridge schedule expressions: rate(<n> <unit>), singular unit for 1; cron() has 6 fields.
+const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
+const CRON = /^cron\(\S+( \S+){5}\)$/;
+
+/** Where the failed-targets alarm notifies: an existing SNS topic, or nobody (the console). */
+async function alarmActions(resolveVariable) {
+  const raw = await read(resolveVariable, 'alarmTopicArn');
+  if (raw === '') return [];
+  if (!SNS_TOPIC_ARN.test(raw)) {
+    throw new ParameterError(
+      'alarmTopicArn',
+      `must be empty or the ARN of an SNS topic, got "${raw}"`,
+      'arn:aws:sns:us-east-1:111122223333:ops-alerts',
+    );
+  }
+  return [raw];
+}
+
+/**
+ * The function's EventBridge schedule, off when empty. The scheduled event is replaced by {} (all
+ * accounts, all regions, the job's defaults): EventBridge's own envelope has fields the function
+ * refuses by name.
+ */
+async function scheduleEvents(resolveVariable) {
+  const raw = await read(resolveVariable, 'schedule');
+  if (raw === '') return [];
+  const rate = RATE.exec(raw);
+  const singular = rate && (rate[1] === '1') === !rate[2].endsWith('s');
+  if (!(rate && Number(rate[1]) > 0 && singular) && !CRON.test(raw)) {
+    throw new ParameterError(
+      'schedule',
+      `must be empty (no schedule) or an EventBridge expression such as rate(1 hour), rate(15 minutes) ` +
+        `or cron(0 6 * * ? *), got "${raw}"`,
+      'rate(1 hour)',
+    );
+  }
+  return [{ schedule: { rate: [raw], input: {} } }];
+}
+
 /** Resolves and validates all parameters once per `sls` run. */
 async function load({ options = {}, resolveVariable, resolveConfigurationProperty }) {
   await refuseUnknownNames(options, resolveConfigurationProperty);
@@ -251,13 +294,17 @@ async function load({ options = {}, resolveVariable, resolveConfigurationPropert
     );
   }
 
-  const targetRegion = (await read(resolveVariable, 'targetRegion')) || region;
-  if (!REGION.test(targetRegion)) {
-    throw new ParameterError(
-      'targetRegion',
-      `must be an AWS region id, got "${targetRegion}"`,
-      'eu-west-1',
-    );
+  // Empty: the region the function deploys to. Partitions and duplicates are checked by the
+  // function's own loadConfig below.
+  const targetRegions = (await read(resolveVariable, 'targetRegions')) || region;
+  for (const targetRegion of targetRegions.split(',').map((item) => item.trim())) {
+    if (!REGION.test(targetRegion)) {
+      throw new ParameterError(
+        'targetRegions',
+        `must be an AWS region id or a comma-separated list of them, got "${targetRegion}"`,
+        'eu-west-1,us-east-1',
+      );
+    }
   }
 
   const organizationId = await read(resolveVariable, 'organizationId');
@@ -301,7 +348,7 @@ async function load({ options = {}, resolveVariable, resolveConfigurationPropert
       roleName,
       externalId,
       jobEnvironment,
-      targetRegion,
+      targetRegions,
       sessionDurationSeconds: String(
         integer(
           'sessionDurationSeconds',
@@ -317,6 +364,9 @@ async function load({ options = {}, resolveVariable, resolveConfigurationPropert
       organizationId,
       // Empty: no reservation (null leaves ReservedConcurrentExecutions out of the template).
       reservedConcurrency: await reservedConcurrency(resolveVariable),
+      alarmActions: await alarmActions(resolveVariable),
+      events: await scheduleEvents(resolveVariable),
+      metricNamespace: METRIC_NAMESPACE,
       executionRoleName,
       functionName,
       // The only permissions the function has beyond its own logs: assume the target role, by exact
@@ -341,11 +391,14 @@ function readOnly(service, stage, region) {
     accountIds: '',
     roleName: '',
     externalId: '',
-    targetRegion: region,
+    targetRegions: region,
     sessionDurationSeconds: '',
     fanoutConcurrency: '',
     organizationId: '',
     reservedConcurrency: null,
+    alarmActions: [],
+    events: [],
+    metricNamespace: METRIC_NAMESPACE,
     executionRoleName: `${service}-${stage}-${region}-exec`,
     functionName: `${service}-${stage}-${FUNCTION_KEY}`,
     assumeRoleStatements: assumeRoleStatements([], '', `${service}-${stage}-${FUNCTION_KEY}`),
@@ -387,7 +440,7 @@ function validateAsTheFunctionWill(result, region) {
     TARGET_ACCOUNT_IDS: result.accountIds,
     TARGET_ROLE_NAME: result.roleName,
     TARGET_EXTERNAL_ID: result.externalId,
-    TARGET_REGION: result.targetRegion,
+    TARGET_REGIONS: result.targetRegions,
     SESSION_DURATION_SECONDS: result.sessionDurationSeconds,
     FANOUT_CONCURRENCY: result.fanoutConcurrency,
     TARGET_ORGANIZATION_ID: result.organizationId,

@@ -122,7 +122,7 @@ export const queryTable = defineJob<
         message:
           `Table ${table} does not exist in account ${target.account} in ${target.region} (or is ` +
           `not active yet). Create it there, set --param targetTable to a table that account ` +
-          'owns, or set --param targetRegion to the region of the table.',
+          'owns, or set --param targetRegions to the region of the table.',
       };
     }
     if (error.name === 'AccessDeniedException') {

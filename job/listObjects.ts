@@ -4,13 +4,13 @@
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { ConfigError, EventValidationError } from '../src/errors';
 import { integerField, refuseUnpairedSurrogate } from '../src/event';
-import { defineJob, type JobTarget } from '../src/job';
+import { defineJob, type JobTarget, targetKey } from '../src/job';
 import { describeType, quote } from '../src/redact';
 
 export interface ListObjectsConfig {
   /** TARGET_BUCKET as given, placeholders unexpanded. */
   readonly bucketTemplate: string;
-  /** The bucket of each target account, placeholders filled in. */
+  /** The bucket of each target account and region (targetKey), placeholders filled in. */
   readonly buckets: ReadonlyMap<string, string>;
 }
 
@@ -44,7 +44,7 @@ export const listObjects = defineJob<ListObjectsConfig, ListRequest, { s3: S3Cli
   loadConfig(env, { targets }) {
     const bucketTemplate = bucketTemplateOf(env.TARGET_BUCKET?.trim() || undefined);
     const buckets = new Map(
-      targets.map((target) => [target.account, resolveBucket(bucketTemplate, target)]),
+      targets.map((target) => [targetKey(target), resolveBucket(bucketTemplate, target)]),
     );
     return { bucketTemplate, buckets };
   },
@@ -141,7 +141,7 @@ export const listObjects = defineJob<ListObjectsConfig, ListRequest, { s3: S3Cli
         code: 'BucketRegionMismatch',
         message:
           `Bucket ${bucket} is not in ${target.region} (${error.name}). Set --param ` +
-          "targetRegion to the bucket's region.",
+          "targetRegions to the bucket's region.",
       };
     }
     return undefined;
@@ -151,8 +151,10 @@ export const listObjects = defineJob<ListObjectsConfig, ListRequest, { s3: S3Cli
 });
 
 function bucketOf(config: ListObjectsConfig, target: JobTarget): string {
-  const bucket = config.buckets.get(target.account);
-  if (bucket === undefined) throw new Error(`no bucket for account ${target.account}`);
+  const bucket = config.buckets.get(targetKey(target));
+  if (bucket === undefined) {
+    throw new Error(`no bucket for account ${target.account} in ${target.region}`);
+  }
   return bucket;
 }
 

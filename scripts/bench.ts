@@ -16,7 +16,13 @@ import { STANDIN_TOKEN_VARIABLE, STANDIN_URL_VARIABLE } from './bench/child/stan
 import { buildChildScripts } from './bench/children';
 import { coldStartSection, measureColdStarts } from './bench/coldStart';
 import { lambdaEnvironment, REGION } from './bench/environment';
-import { FANOUT_ACCOUNTS, fanOutSection, measureFanOut } from './bench/fanOut';
+import {
+  FANOUT_ACCOUNTS,
+  FANOUT_REGIONS,
+  fanOutBuckets,
+  fanOutSection,
+  measureFanOut,
+} from './bench/fanOut';
 import { type BenchOptions, HELP, parseOptions } from './bench/options';
 import { measureRefresh, refreshSection, startRefreshStandIn } from './bench/refresh';
 import { renderSection, type Section } from './bench/report';
@@ -50,7 +56,11 @@ async function main(argv: string[]): Promise<number> {
     step('synthesising the home stacks (sls package, 1 and 50 target accounts)...');
     const shipped = shippedBuildOptions();
     const [synthesised, scripts] = await Promise.all([
-      synthesizeStacks({ accounts: FANOUT_ACCOUNTS, concurrency: options.concurrency }),
+      synthesizeStacks({
+        accounts: FANOUT_ACCOUNTS,
+        regions: FANOUT_REGIONS,
+        concurrency: options.concurrency,
+      }),
       buildChildScripts(join(workDir, 'children'), shipped.options.plugins ?? []),
     ]);
     stacks = synthesised;
@@ -120,8 +130,11 @@ async function main(argv: string[]): Promise<number> {
     offLoopback.push(...refresh.offLoopback);
     sections.push(refreshSection(refresh));
 
-    step(`fan-out over ${FANOUT_ACCOUNTS.length} accounts...`);
-    const fanOutStandIn = await startStandIn({ model: stacks.fanOut.model });
+    step(`fan-out over ${FANOUT_ACCOUNTS.length} accounts x ${FANOUT_REGIONS.length} regions...`);
+    const fanOutStandIn = await startStandIn({
+      model: stacks.fanOut.model,
+      extraBuckets: fanOutBuckets(),
+    });
     standIns.push(fanOutStandIn);
     const fanOut = await measureFanOut({
       script: scripts.invocations,

@@ -85,11 +85,11 @@ aws cloudformation create-stack-set \\
     ${parameters}
 
 # 2. Deploy to every account in the OU(s); new accounts get it automatically (auto-deployment).
-#    One region only: IAM roles are global, and the demo bucket lives in the targetRegion.
+#    One region only: IAM roles are global, and the demo bucket lives in the first targetRegions entry.
 aws cloudformation create-stack-instances \\
   --stack-set-name ${name} \\
   --deployment-targets OrganizationalUnitIds=${values.ou.join(',')} \\
-  --regions ${env.TARGET_REGION} \\
+  --regions ${env.TARGET_REGIONS?.split(',')[0]} \\
   --operation-preferences FailureTolerancePercentage=10,MaxConcurrentPercentage=25,RegionConcurrencyType=PARALLEL
 
 # 3. Point the function at the accounts (or use organization mode, --param organizationId=o-…):

@@ -21,7 +21,8 @@ export interface Config {
   readonly accountIds: readonly string[];
   readonly roleName: string;
   readonly externalId: string | undefined;
-  readonly targetRegion: string;
+  /** Regions the job works in, in the configured order; the fan-out is accounts x regions. */
+  readonly targetRegions: readonly string[];
   readonly sessionDurationSeconds: number;
   readonly fanoutConcurrency: number;
   /** Set in organization mode; the runtime behaves the same, the policies differ. */
@@ -33,11 +34,11 @@ export interface Config {
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-const ACCOUNT_ID = /^\d{12}$/;
+export const ACCOUNT_ID = /^\d{12}$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]+$/;
 // Two to four letters, one or more words, a number: us-east-1, us-gov-west-1, eusc-de-east-1.
-const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
+export const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
 // STS's SourceIdentity: 2 to 64 of [\w+=,.@-] (Lambda's function names always fit).
 const SOURCE_IDENTITY = /^[\w+=,.@-]{2,64}$/;
 const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
@@ -50,7 +51,8 @@ const HINTS = {
     "set --param targetRoleName=<role name> (the target stack's RoleName, default cross-account-demo-target)",
   TARGET_EXTERNAL_ID:
     "set --param externalId=<the target stack's ExternalId>, or leave it empty when the target requires none",
-  TARGET_REGION: 'set --param targetRegion=<region id, for example eu-west-1>',
+  TARGET_REGIONS:
+    'set --param targetRegions=<region id>[,<region id>...] (empty: the region the function runs in)',
   SESSION_DURATION_SECONDS:
     'set --param sessionDurationSeconds=900 (at most 3600: assuming a role from Lambda is role chaining)',
   FANOUT_CONCURRENCY: 'set --param fanoutConcurrency=<1..50> (default 8)',
@@ -73,15 +75,7 @@ function fail(variable: Variable, problem: string): never {
 export function loadConfig(env: Env): Config {
   const homeRegion = region('AWS_REGION', required(env, 'AWS_REGION'));
   const homePartition = partition(homeRegion).name;
-  const targetRegion = region('TARGET_REGION', optional(env, 'TARGET_REGION') ?? homeRegion);
-  const targetPartition = partition(targetRegion).name;
-  if (targetPartition !== homePartition) {
-    fail(
-      'TARGET_REGION',
-      `is ${quote(targetRegion)} in partition ${targetPartition}, but the function runs in ` +
-        `${homeRegion} (partition ${homePartition}); a role cannot be assumed across partitions`,
-    );
-  }
+  const targetRegions = regionList(optional(env, 'TARGET_REGIONS') ?? homeRegion, homeRegion);
   const accountIds = accountList(required(env, 'TARGET_ACCOUNT_IDS'));
   const roleName = roleNameOf(required(env, 'TARGET_ROLE_NAME'), homePartition);
   const targets = new Map<string, TargetSpec>();
@@ -100,7 +94,7 @@ export function loadConfig(env: Env): Config {
     accountIds,
     roleName,
     externalId: externalIdOf(optional(env, 'TARGET_EXTERNAL_ID')),
-    targetRegion,
+    targetRegions,
     // The same range as at deploy time (config/params.js): from Lambda, AssumeRole is role chaining.
     sessionDurationSeconds: integer(env, 'SESSION_DURATION_SECONDS', 900, 900, 3600),
     fanoutConcurrency: integer(env, 'FANOUT_CONCURRENCY', 8, 1, 50),
@@ -119,30 +113,52 @@ function required(env: Env, variable: Variable): string {
   return optional(env, variable) ?? fail(variable, 'is missing');
 }
 
-function region(variable: 'AWS_REGION' | 'TARGET_REGION', value: string): string {
+function region(variable: 'AWS_REGION', value: string): string {
   if (!REGION.test(value)) {
     fail(variable, `must be a region id such as us-east-1 or eu-central-1; got ${quote(value)}`);
   }
   return value;
 }
 
+// Every region in the home region's partition: a role cannot be assumed across partitions.
+function regionList(value: string, homeRegion: string): string[] {
+  const homePartition = partition(homeRegion).name;
+  return commaList('TARGET_REGIONS', 'region', value, (item, position) => {
+    if (!REGION.test(item)) {
+      return `must be a region id such as us-east-1, or a comma-separated list of them; got ${quote(item)} (${position})`;
+    }
+    const itemPartition = partition(item).name;
+    if (itemPartition === homePartition) return undefined;
+    return (
+      `includes ${quote(item)} (${position}) in partition ${itemPartition}, but the function runs in ` +
+      `${homeRegion} (partition ${homePartition}); a role cannot be assumed across partitions`
+    );
+  });
+}
+
 function accountList(value: string): string[] {
+  return commaList('TARGET_ACCOUNT_IDS', 'account', value, (item, position) => {
+    if (ACCOUNT_ID.test(item)) return undefined;
+    const detail = /^\d+$/.test(item) ? ` (${item.length} digits)` : '';
+    return `must be a comma-separated list of 12-digit AWS account ids; ${position} is ${quote(item)}${detail}`;
+  });
+}
+
+/** A comma-separated list, each item checked by `problem` and listed once. */
+function commaList(
+  variable: Variable,
+  what: string,
+  value: string,
+  problem: (item: string, position: string) => string | undefined,
+): string[] {
   const items = value.split(',').map((item) => item.trim());
   const seen = new Set<string>();
   for (const [index, item] of items.entries()) {
     const position = `item ${index + 1}`;
-    if (!ACCOUNT_ID.test(item)) {
-      const detail = /^\d+$/.test(item) ? ` (${item.length} digits)` : '';
-      fail(
-        'TARGET_ACCOUNT_IDS',
-        `must be a comma-separated list of 12-digit AWS account ids; ${position} is ${quote(item)}${detail}`,
-      );
-    }
+    const wrong = problem(item, position);
+    if (wrong) fail(variable, wrong);
     if (seen.has(item)) {
-      fail(
-        'TARGET_ACCOUNT_IDS',
-        `lists account ${item} twice (${position}); list each account once`,
-      );
+      fail(variable, `lists ${what} ${item} twice (${position}); list each ${what} once`);
     }
     seen.add(item);
   }

@@ -21,8 +21,11 @@ export interface AssumedRole {
 export interface TargetSession {
   readonly roleArn: string;
   readonly sessionName: string;
-  /** The job's clients: target-region, all signing with the one shared, cached credential. */
-  readonly clients: ClientFactory;
+  /**
+   * The job's clients in `region`: every region's clients of this account sign with the one
+   * shared, cached credential, so a fan-out over regions costs one AssumeRole per account.
+   */
+  clientsIn(region: string): ClientFactory;
   /**
    * Makes sure a valid credential is cached, assuming the role only if there is none or it is
    * about to expire. Resolves to nothing so callers never hold the secret.
@@ -36,7 +39,6 @@ export interface TargetSession {
 
 export interface SessionOptions {
   readonly homeRegion: string;
-  readonly targetRegion: string;
   readonly externalId: string | undefined;
   readonly sourceIdentity: string;
   readonly sessionDurationSeconds: number;
@@ -134,25 +136,33 @@ function createSession(roleArn: string, requestId: string, options: SessionOptio
   // two private caches would mean two AssumeRole calls and would miss reassume()'s refresh.
   const credentials = Object.assign(memoized, { memoized: true });
 
-  const built = new Map<unknown, unknown>();
-  const clients: ClientFactory = {
-    client<C>(Client: SdkClientClass<C>, extra: Record<string, unknown> = {}): C {
-      let client = built.get(Client);
-      if (!client) {
-        client = new Client({ ...clientSettings(options.targetRegion), ...extra, credentials });
-        (client as { middlewareStack?: { use(plugin: unknown): void } }).middlewareStack?.use(
-          retryLogging(logger, Client.name.replace(/Client$/, '')),
-        );
-        built.set(Client, client);
-      }
-      return client as C;
-    },
+  // One factory per region, each caching one client per class.
+  const factories = new Map<string, ClientFactory>();
+  const clientsIn = (region: string): ClientFactory => {
+    let factory = factories.get(region);
+    if (factory) return factory;
+    const built = new Map<unknown, unknown>();
+    factory = {
+      client<C>(Client: SdkClientClass<C>, extra: Record<string, unknown> = {}): C {
+        let client = built.get(Client);
+        if (!client) {
+          client = new Client({ ...clientSettings(region), ...extra, credentials });
+          (client as { middlewareStack?: { use(plugin: unknown): void } }).middlewareStack?.use(
+            retryLogging(logger, Client.name.replace(/Client$/, '')),
+          );
+          built.set(Client, client);
+        }
+        return client as C;
+      },
+    };
+    factories.set(region, factory);
+    return factory;
   };
 
   return {
     roleArn,
     sessionName,
-    clients,
+    clientsIn,
     async ensureCredentials() {
       await credentials();
     },

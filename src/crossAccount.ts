@@ -11,12 +11,14 @@ import { serviceName, toTargetError } from './diagnose';
 import { AllTargetsFailedError, type TargetError } from './errors';
 import { parseEvent } from './event';
 import { fanOut } from './fanout';
-import type { AnyJob, Job, JobTarget } from './job';
+import { type AnyJob, type Job, type JobTarget, targetKey } from './job';
 import { createLogger } from './logger';
+import { createMetrics } from './metrics';
 import { runTarget, type TargetSuccess } from './runTarget';
 
 export interface TargetFailure {
   readonly account: string;
+  readonly region: string;
   readonly ok: false;
   readonly error: { readonly code: string; readonly message: string };
 }
@@ -31,13 +33,16 @@ export interface CrossAccountResponse {
 /** The core's configuration and the job's, both validated: a bad value throws ConfigError. */
 export function loadAllConfig<Config>(job: Job<Config, unknown, unknown, object>, env: Env) {
   const config = loadConfig(env);
-  const targets: JobTarget[] = [...config.targets.values()].map((target) => ({
-    account: target.account,
-    roleArn: target.roleArn,
-    region: config.targetRegion,
-    partition: config.partition,
-  }));
-  const jobConfig = job.loadConfig(env, { targetRegion: config.targetRegion, targets });
+  // Accounts x regions, account by account: each account's regions share its one credential.
+  const targets: JobTarget[] = [...config.targets.values()].flatMap((target) =>
+    config.targetRegions.map((region) => ({
+      account: target.account,
+      roleArn: target.roleArn,
+      region,
+      partition: config.partition,
+    })),
+  );
+  const jobConfig = job.loadConfig(env, { targetRegions: config.targetRegions, targets });
   const jobServices = [...new Set(job.permissions.map((p) => serviceName(p.action)))];
   return { config: { ...config, jobServices }, jobConfig, targets };
 }
@@ -48,17 +53,18 @@ export function createHandler<Config, Request, Clients, Result extends object>(
 ) {
   // Cold start: a bad configuration fails here, once, naming the variable to fix.
   const { config, jobConfig, targets: jobTargets } = loadAllConfig(job, env);
-  const targetOf = new Map(jobTargets.map((target) => [target.account, target]));
+  const targetOf = new Map(jobTargets.map((target) => [targetKey(target), target]));
 
   const logger = createLogger({
     level: config.logLevel,
     base: { service: 'cross-account-lambda', function: config.functionName },
   });
 
+  const metrics = createMetrics({ functionName: config.functionName });
+
   // Lives as long as the container, so warm invocations reuse each role's cached credential.
   const sessions = createTargetSessions({
     homeRegion: config.homeRegion,
-    targetRegion: config.targetRegion,
     externalId: config.externalId,
     sourceIdentity: config.sourceIdentity,
     sessionDurationSeconds: config.sessionDurationSeconds,
@@ -69,25 +75,43 @@ export function createHandler<Config, Request, Clients, Result extends object>(
   async function handler(event: unknown, context: Context): Promise<CrossAccountResponse> {
     const log = logger.child({ requestId: context.awsRequestId });
     let accounts: readonly string[];
+    let regions: readonly string[];
     let request: Request;
     try {
-      const parsed = parseEvent(event, config.accountIds, job.eventFields);
+      const parsed = parseEvent(event, config.accountIds, job.eventFields, config.targetRegions);
       accounts = parsed.accounts;
+      regions = parsed.regions;
       request = job.parseEvent(parsed.jobFields, jobConfig);
     } catch (error) {
       log.warn('rejected the event', { error });
       throw error;
     }
 
-    const targets = accounts.map((account) => {
-      const target = targetOf.get(account);
-      if (!target) throw new Error(`account ${account} passed validation but has no target`);
-      return target;
-    });
+    const targets = accounts.flatMap((account) =>
+      regions.map((region) => {
+        const target = targetOf.get(targetKey({ account, region }));
+        if (!target) {
+          throw new Error(`account ${account} in ${region} passed validation but has no target`);
+        }
+        return target;
+      }),
+    );
     const deadline = startDeadline(context.getRemainingTimeInMillis(), SAFETY_MARGIN_MS);
     // Indexed like `targets`, so the thrown message lists accounts in the order they were asked for.
+    // One bound over the whole accounts x regions product: the concurrency is what AWS sees.
     const failures: (TargetError | undefined)[] = [];
     const outcomes = await fanOut(targets, config.fanoutConcurrency, async (target, index) => {
+      const started = Date.now();
+      const outcome = (errorCode: string | undefined) =>
+        metrics.target(
+          {
+            account: target.account,
+            region: target.region,
+            errorCode,
+            durationMs: Date.now() - started,
+          },
+          context.awsRequestId,
+        );
       try {
         const success = await runTarget(target, {
           job: job as AnyJob,
@@ -100,14 +124,21 @@ export function createHandler<Config, Request, Clients, Result extends object>(
         });
         log.info(job.name, {
           account: target.account,
+          region: target.region,
           ...job.summarize?.(success as unknown as Result),
         });
+        outcome(undefined);
         return success;
       } catch (error) {
         const failure = toTargetError(error, { step: 'assume-role', target, config });
         failures[index] = failure;
-        log.warn('target account failed', { account: target.account, error: failure });
-        return failureResult(failure);
+        outcome(failure.code);
+        log.warn('target account failed', {
+          account: target.account,
+          region: target.region,
+          error: failure,
+        });
+        return failureResult(failure, target.region);
       }
     });
     const results = outcomes.map((outcome) => {
@@ -115,19 +146,26 @@ export function createHandler<Config, Request, Clients, Result extends object>(
       return outcome.value;
     });
     const failed = failures.filter((failure) => failure !== undefined);
+    const failedRegions = targets.filter((_, index) => failures[index]).map((t) => t.region);
 
     const summary = { succeeded: results.length - failed.length, failed: failed.length };
     log.info('invocation finished', summary);
-    if (failed.length === results.length) throw new AllTargetsFailedError(failed);
+    if (failed.length === results.length) {
+      throw new AllTargetsFailedError(
+        failed,
+        config.targetRegions.length > 1 ? failedRegions : undefined,
+      );
+    }
     return { results, summary };
   }
 
   return { handler, config, jobConfig };
 }
 
-function failureResult(failure: TargetError): TargetFailure {
+function failureResult(failure: TargetError, region: string): TargetFailure {
   return {
     account: failure.account,
+    region,
     ok: false,
     error: { code: failure.code, message: failure.message },
   };

@@ -135,7 +135,6 @@ export function isExpiredSession(error: unknown): boolean {
 export type FailureConfig = Pick<
   Config,
   | 'homeRegion'
-  | 'targetRegion'
   | 'functionName'
   | 'sourceIdentity'
   | 'roleName'
@@ -153,7 +152,8 @@ export type CoreStep = 'assume-role';
 
 export interface FailureContext {
   readonly step: CoreStep | JobStep;
-  readonly target: TargetSpec;
+  /** The account's role, and the region of the job's calls (a failed step names it). */
+  readonly target: TargetSpec & { readonly region: string };
   readonly config: FailureConfig;
   /** The job's own reading of a failed job step, tried before the core's. */
   readonly explain?: (error: AwsErrorSummary, step: JobStep) => JobFailure | undefined;
@@ -239,7 +239,7 @@ function stepLabel({ step, target, config }: FailureContext): string {
   if (step === 'assume-role') {
     return `sts:AssumeRole on ${target.roleArn} (STS in ${config.homeRegion})`;
   }
-  return `${step.action} on ${step.describe ?? step.resource} (${serviceOf(step)} in ${config.targetRegion})`;
+  return `${step.action} on ${step.describe ?? step.resource} (${serviceOf(step)} in ${target.region})`;
 }
 
 // How messages name a service, by the prefix of its IAM actions; unlisted ones are upper-cased.
@@ -361,7 +361,7 @@ function regionDisabledMessage(context: FailureContext): string {
   const [region, account] =
     step === 'assume-role'
       ? [config.homeRegion, 'the home account']
-      : [config.targetRegion, `account ${target.account}`];
+      : [target.region, `account ${target.account}`];
   return (
     `STS is not activated in ${region} for ${account} (${stepLabel(context)}). Activate the ` +
     "region's STS endpoint (IAM console, Account settings) or use a region where it is active."
@@ -392,7 +392,7 @@ function expiredMessage(context: FailureContext, name: string): string {
 }
 
 function credentialsRejectedMessage(context: FailureContext, name: string): string {
-  const { step, target, config } = context;
+  const { step, target } = context;
   if (step === 'assume-role') {
     return (
       `STS did not recognise the home credentials (${name}) on ${stepLabel(context)}. With sls ` +
@@ -401,9 +401,9 @@ function credentialsRejectedMessage(context: FailureContext, name: string): stri
     );
   }
   return (
-    `${serviceOf(step)} in ${config.targetRegion} did not recognise the assumed-role credentials ` +
-    `(${name}). If ${config.targetRegion} is an opt-in region, enable it in account ` +
-    `${target.account}, or set --param targetRegion to a region enabled there.`
+    `${serviceOf(step)} in ${target.region} did not recognise the assumed-role credentials ` +
+    `(${name}). If ${target.region} is an opt-in region, enable it in account ` +
+    `${target.account}, or leave it out of --param targetRegions.`
   );
 }
 

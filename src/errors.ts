@@ -117,10 +117,17 @@ export class JobStepError extends TargetError {
 export class AllTargetsFailedError extends CrossAccountError {
   readonly code = 'AllTargetsFailed';
 
-  constructor(readonly failures: readonly TargetError[]) {
+  /** `regions`, indexed like `failures`, when the fan-out covers more than one region. */
+  constructor(
+    readonly failures: readonly TargetError[],
+    regions?: readonly string[],
+  ) {
     super(
       `${failures.length === 1 ? 'The target account' : `All ${failures.length} target accounts`} failed:\n${failures
-        .map((failure) => `- ${failure.account}: ${failure.message}`)
+        .map(
+          (failure, i) =>
+            `- ${failure.account}${regions ? ` ${regions[i]}` : ''}: ${failure.message}`,
+        )
         .join('\n')}`,
       { cause: new AggregateError(failures) },
     );

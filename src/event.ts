@@ -1,16 +1,18 @@
+import { ACCOUNT_ID, REGION } from './config';
 import { EventValidationError } from './errors';
 import { describeType, quote } from './redact';
 
-/** The core's part of an event: which accounts; the rest belongs to the job. */
+/** The core's part of an event: which accounts and regions; the rest belongs to the job. */
 export interface InvocationRequest {
   /** Accounts to visit, in the event's order, or all configured accounts. */
   readonly accounts: readonly string[];
+  /** Regions to visit in each account, in the event's order, or all configured regions. */
+  readonly regions: readonly string[];
   /** The job's fields (Job.eventFields), own properties only, not yet validated. */
   readonly jobFields: Readonly<Record<string, unknown>>;
 }
 
-const CORE_FIELDS = ['accounts'];
-const ACCOUNT_ID = /^\d{12}$/;
+const CORE_FIELDS = ['accounts', 'regions'];
 const LISTED_ACCOUNTS = 10;
 
 /**
@@ -22,10 +24,13 @@ export function parseEvent(
   event: unknown,
   configuredAccounts: readonly string[],
   jobFields: readonly string[],
+  configuredRegions: readonly string[],
 ): InvocationRequest {
   const fields = [...jobFields, ...CORE_FIELDS];
   // No payload: Lambda passes {}, but `sls invoke local` without --data passes '' (or nothing).
-  if (event === undefined || event === '') return { accounts: configuredAccounts, jobFields: {} };
+  if (event === undefined || event === '') {
+    return { accounts: configuredAccounts, regions: configuredRegions, jobFields: {} };
+  }
   if (!isPlainObject(event)) {
     throw new EventValidationError(
       'event',
@@ -43,10 +48,8 @@ export function parseEvent(
   const own: Record<string, unknown> = {};
   for (const name of jobFields) if (Object.hasOwn(event, name)) own[name] = event[name];
   return {
-    accounts: accountsOf(
-      Object.hasOwn(event, 'accounts') ? event.accounts : undefined,
-      configuredAccounts,
-    ),
+    accounts: subsetOf(ACCOUNTS, event, configuredAccounts),
+    regions: subsetOf(REGIONS, event, configuredRegions),
     jobFields: own,
   };
 }
@@ -57,33 +60,56 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return prototype === Object.prototype || prototype === null;
 }
 
-function accountsOf(value: unknown, configured: readonly string[]): readonly string[] {
+// The two lists of the envelope, checked alike: which field, what an item is, and the parameter
+// that configures the allowed items.
+const ACCOUNTS = {
+  field: 'accounts',
+  item: 'account',
+  form: ACCOUNT_ID,
+  expected: 'a 12-digit account id',
+  param: 'targetAccountIds',
+};
+const REGIONS = {
+  field: 'regions',
+  item: 'region',
+  form: REGION,
+  expected: 'a region id such as us-east-1',
+  param: 'targetRegions',
+};
+
+function subsetOf(
+  list: typeof ACCOUNTS,
+  event: Readonly<Record<string, unknown>>,
+  configured: readonly string[],
+): readonly string[] {
+  const { field: name, item: what } = list;
+  const value = Object.hasOwn(event, name) ? event[name] : undefined;
   if (value === undefined) return configured;
   if (!Array.isArray(value) || value.length === 0) {
     throw new EventValidationError(
-      'accounts',
-      'accounts must be a non-empty array of configured account ids (omit it to use all of ' +
+      name,
+      `${name} must be a non-empty array of configured ${what} ids (omit it to use all of ` +
         `them); got ${Array.isArray(value) ? 'an empty array' : describeType(value)}`,
     );
   }
   const seen = new Set<string>();
   for (const [index, item] of value.entries()) {
-    const field = `accounts[${index}]`;
-    if (typeof item !== 'string' || !ACCOUNT_ID.test(item)) {
+    const field = `${name}[${index}]`;
+    if (typeof item !== 'string' || !list.form.test(item)) {
       throw new EventValidationError(
         field,
-        `${field} must be a 12-digit account id; got ${quote(item)}`,
+        `${field} must be ${list.expected}; got ${quote(item)}`,
       );
     }
     if (!configured.includes(item)) {
       throw new EventValidationError(
         field,
-        `${field} is ${item}, which is not a configured target account (${listOf(configured)}); ` +
-          'add it with --param targetAccountIds or leave it out of the event',
+        `${field} is ${item}, which is not a configured target ${what} (${listOf(configured)}); ` +
+          `add it with --param ${list.param} or leave it out of the event`,
       );
     }
     if (seen.has(item)) {
-      throw new EventValidationError(field, `${field} repeats ${item}; list each account once`);
+      throw new EventValidationError(field, `${field} repeats ${item}; list each ${what} once`);
     }
     seen.add(item);
   }

@@ -40,6 +40,11 @@ export interface JobTarget {
   readonly partition: string;
 }
 
+/** One key per account and region, for what a job keeps per target (a bucket name, say). */
+export function targetKey(target: { readonly account: string; readonly region: string }): string {
+  return `${target.account}/${target.region}`;
+}
+
 /** An AWS SDK v3 client class (S3Client, DynamoDBClient, ...). */
 // biome-ignore lint/suspicious/noExplicitAny: each SDK client declares its own configuration type.
 export type SdkClientClass<C> = new (config: any) => C;
@@ -47,7 +52,7 @@ export type SdkClientClass<C> = new (config: any) => C;
 /** Builds SDK clients that sign with the target account's assumed-role credentials. */
 export interface ClientFactory {
   /**
-   * One client per class per target role, created on first use: every client of a role shares
+   * One client per class per target role and region, created on first use: every client of a role shares
    * the one cached, refreshed credential, retries and timeouts, and the connection pool.
    */
   client<C>(Client: SdkClientClass<C>, extra?: Record<string, unknown>): C;
@@ -102,7 +107,11 @@ export interface Job<Config, Request, Clients, Result extends object> {
    */
   loadConfig(
     env: Env,
-    context: { readonly targetRegion: string; readonly targets: readonly JobTarget[] },
+    context: {
+      readonly targetRegions: readonly string[];
+      /** Every account x region the function may visit. */
+      readonly targets: readonly JobTarget[];
+    },
   ): Config;
   /** Event fields the job accepts besides the core's `accounts`; any other field is refused. */
   readonly eventFields: readonly string[];

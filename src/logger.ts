@@ -21,7 +21,7 @@ export interface LoggerOptions {
 }
 
 // Lambda forwards both streams to CloudWatch; stderr for WARN/ERROR keeps local runs readable.
-const processSink: LogSink = (line, level) => {
+export const processSink: LogSink = (line, level) => {
   const stream = level === 'WARN' || level === 'ERROR' ? process.stderr : process.stdout;
   stream.write(`${line}\n`);
 };

@@ -11,6 +11,7 @@ import type { Logger } from './logger';
 /** One account's answer when it worked: who did it, and the job's result. */
 export type TargetSuccess<Result extends object = object> = {
   readonly account: string;
+  readonly region: string;
   readonly ok: true;
   readonly assumedRoleArn: string;
 } & Result;
@@ -90,10 +91,16 @@ async function callTarget(
     target,
     config: jobConfig,
     request,
-    clients: job.clients(session.clients, jobConfig),
+    clients: job.clients(session.clientsIn(target.region), jobConfig),
     abortSignal,
     logger,
     step: run,
   });
-  return { account: target.account, ok: true, assumedRoleArn: identity.arn, ...result };
+  return {
+    account: target.account,
+    region: target.region,
+    ok: true,
+    assumedRoleArn: identity.arn,
+    ...result,
+  };
 }

@@ -392,7 +392,7 @@ function allowedSummary(report: CheckReport): string {
 function permissionLines({ declared, excess, deliberate }: PermissionAudit): string[] {
   const first = Object.values(declared)[0] ?? [];
   const lines = [
-    `Permissions: the job (${JOB}) declares ${first.map((p) => p.action).join(', ') || 'none'}; the target stack grants ${
+    `Permissions: the job (${JOB}) declares ${[...new Set(first.map((p) => p.action))].join(', ') || 'none'}; the target stack grants ${
       excess.length === 0 ? 'nothing else' : `${excess.length} more`
     }${deliberate.length ? ` (${deliberate.length} deliberately)` : ''}.`,
   ];

@@ -58,22 +58,29 @@ export function jobPermissions(
     );
   }
   const { targets, jobConfig } = loaded;
-  return new Map(
-    targets.map((target: JobTarget) => {
-      const names = job.resourceNames(jobConfig, target);
-      return [
-        target.account,
-        {
-          declared: job.permissions.map((p) => resolvePermission(p, target, names)),
-          deliberate: (job.deliberateGrants ?? []).map((grant) => ({
-            ...resolvePermission(grant, target, names),
-            reason: grant.reason,
-          })),
-          stackParameters: job.targetStackParameters(jobConfig, target),
-        },
-      ];
-    }),
-  );
+  // One entry per account: what the job needs in every target region of it (the role is global),
+  // and the target stack parameters of the first region (where the README deploys that stack).
+  const byAccount = new Map<string, AccountPermissions>();
+  for (const target of targets as readonly JobTarget[]) {
+    const names = job.resourceNames(jobConfig, target);
+    const declared = job.permissions.map((p) => resolvePermission(p, target, names));
+    const deliberate = (job.deliberateGrants ?? []).map((grant) => ({
+      ...resolvePermission(grant, target, names),
+      reason: grant.reason,
+    }));
+    const known = byAccount.get(target.account);
+    byAccount.set(
+      target.account,
+      known
+        ? {
+            ...known,
+            declared: [...known.declared, ...declared],
+            deliberate: [...known.deliberate, ...deliberate],
+          }
+        : { declared, deliberate, stackParameters: job.targetStackParameters(jobConfig, target) },
+    );
+  }
+  return byAccount;
 }
 
 const asList = (value: unknown): string[] =>

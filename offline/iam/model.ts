@@ -180,7 +180,8 @@ export async function loadPolicyModel(options: LoadPolicyModelOptions): Promise<
     externalId: env.TARGET_EXTERNAL_ID ?? '',
     organizationId: env.TARGET_ORGANIZATION_ID ?? '',
     targetBucket: env.TARGET_BUCKET,
-    targetRegion: env.TARGET_REGION || region,
+    // The target stack's region: the first of the function's target regions.
+    targetRegion: (env.TARGET_REGIONS || region).split(',')[0]?.trim() || region,
   };
 
   const organizations: Record<string, string> = {};

@@ -9,6 +9,8 @@ export interface ExtraBucket {
   /** The account that owns it (one of the model's accounts, or any other). */
   readonly accountId: string;
   readonly objects?: Record<string, string>;
+  /** Where it lives; default the target stacks' region. A request signed for another is refused. */
+  readonly region?: string;
 }
 
 export interface StandInOptions {

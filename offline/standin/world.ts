@@ -30,7 +30,12 @@ export function createBuckets(options: StandInOptions, now: number): BucketStore
   const { model, seed = {} } = options;
   const store = new BucketStore();
   const owners = new Map<string, string>();
-  const add = (name: string, accountId: string, objects?: Record<string, string>) => {
+  const add = (
+    name: string,
+    accountId: string,
+    objects?: Record<string, string>,
+    region = model.targetRegion,
+  ) => {
     const owner = owners.get(name);
     if (owner !== undefined) {
       if (owner === accountId) return;
@@ -40,17 +45,11 @@ export function createBuckets(options: StandInOptions, now: number): BucketStore
       );
     }
     owners.set(name, accountId);
-    store.create(
-      name,
-      accountId,
-      model.targetRegion,
-      seed[name] ?? objects ?? DEFAULT_OBJECTS,
-      now,
-    );
+    store.create(name, accountId, region, seed[name] ?? objects ?? DEFAULT_OBJECTS, now);
   };
   for (const target of model.targets) if (target.bucket) add(target.bucket, target.accountId);
   for (const extra of options.extraBuckets ?? [])
-    add(extra.name, extra.accountId, extra.objects ?? {});
+    add(extra.name, extra.accountId, extra.objects ?? {}, extra.region);
   const unknown = Object.keys(seed).filter((name) => !owners.has(name));
   if (unknown.length > 0) {
     throw new StandInError(

@@ -9,7 +9,8 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 // The article hard-codes the role ARN; the port derives the same values from the function's
 // environment so that it runs against the same stand-in as the starter.
 const account = (process.env.TARGET_ACCOUNT_IDS ?? '').split(',')[0]?.trim() ?? '';
-const region = process.env.TARGET_REGION || process.env.AWS_REGION || 'us-east-1';
+const region =
+  process.env.TARGET_REGIONS?.split(',')[0]?.trim() || process.env.AWS_REGION || 'us-east-1';
 const roleArn = `arn:aws:iam::${account}:role/${process.env.TARGET_ROLE_NAME ?? ''}`;
 const bucket = (process.env.TARGET_BUCKET ?? '')
   .replaceAll('{accountId}', account)

@@ -1,7 +1,8 @@
-// Section 5: fan-out over many accounts (issue 5). One stand-in serves every target account, each
-// STS and S3 call held for a fixed delay so that a call's time is known and the expected wall time
-// of a fan-out, ceil(accounts / concurrency) single-account invocations, is meaningful.
-import type { StandIn } from '../../offline/standin';
+// Section 5: fan-out over many accounts in several regions (issues 5, 14). One stand-in serves
+// every target account in every region, each STS and S3 call held for a fixed delay so that a
+// call's time is known and the expected wall time of a fan-out, ceil(accounts x regions /
+// concurrency) single-target invocations, is meaningful.
+import type { ExtraBucket, StandIn } from '../../offline/standin';
 import type { InvocationStep, InvocationsInput, StepResult } from './child/invocations';
 import { runChildScript } from './children';
 import { check, ms, ratio, type Section } from './report';
@@ -10,6 +11,21 @@ import type { Variant } from './variants';
 export const FANOUT_ACCOUNTS = Array.from({ length: 50 }, (_, index) =>
   String(300_000_000_001 + index),
 );
+/** The function's region first: the target stacks (and their demo buckets) are deployed there. */
+export const FANOUT_REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
+const TARGETS = FANOUT_ACCOUNTS.length * FANOUT_REGIONS.length;
+
+/** The demo bucket of each account in the regions other than the target stacks' own. */
+export function fanOutBuckets(): ExtraBucket[] {
+  return FANOUT_ACCOUNTS.flatMap((accountId) =>
+    FANOUT_REGIONS.slice(1).map((region) => ({
+      name: `cross-account-demo-${accountId}-${region}`,
+      accountId,
+      region,
+    })),
+  );
+}
+
 // About what STS and S3 take from inside a region; long against the client's own work per call.
 export const CALL_DELAY_MS = 100;
 /** "Close to": the fan-out's wall time within this fraction of the expected one, either way. */
@@ -53,9 +69,10 @@ export async function measureFanOut(options: {
     return outcome.result;
   };
   const all = (label: string): InvocationStep => ({ label, event: {} });
+  // One target: one account in the function's own region.
   const one = (label: string, account: string): InvocationStep => ({
     label,
-    event: { accounts: [account] },
+    event: { accounts: [account], regions: FANOUT_REGIONS.slice(0, 1) },
   });
 
   // Unmeasured and without delay: the stand-in evaluates each account's policies once and caches.
@@ -72,10 +89,8 @@ export async function measureFanOut(options: {
       one('single account, warm', firstAccount),
     ]);
     // The whole fan-out on a cold container, then warm.
-    const fanOut = await run([
-      all(`${FANOUT_ACCOUNTS.length} accounts, cold`),
-      all(`${FANOUT_ACCOUNTS.length} accounts, warm`),
-    ]);
+    const size = `${FANOUT_ACCOUNTS.length} accounts x ${FANOUT_REGIONS.length} regions`;
+    const fanOut = await run([all(`${size}, cold`), all(`${size}, warm`)]);
     return { concurrency, single: single.slice(1), fanOut, offLoopback };
   } finally {
     options.standIn.faults.clear();
@@ -87,7 +102,7 @@ export function fanOutSection(run: FanOutRun): Section {
   const [fanCold, fanWarm] = run.fanOut;
   if (!singleCold || !singleWarm || !fanCold || !fanWarm) throw new Error('missing fan-out steps');
   const accounts = FANOUT_ACCOUNTS.length;
-  const rounds = Math.ceil(accounts / run.concurrency);
+  const rounds = Math.ceil(TARGETS / run.concurrency);
   const expectedCold = rounds * singleCold.ms;
   const expectedWarm = rounds * singleWarm.ms;
   const row = (step: StepResult, expected?: number) => [
@@ -107,12 +122,12 @@ export function fanOutSection(run: FanOutRun): Section {
     0,
   );
   return {
-    title: `5. Fan-out: ${accounts} accounts, concurrency ${run.concurrency}`,
+    title: `5. Fan-out: ${accounts} accounts x ${FANOUT_REGIONS.length} regions, concurrency ${run.concurrency}`,
     table: {
       headers: [
         'Invocation',
         'Wall time',
-        `ceil(${accounts}/${run.concurrency}) x single`,
+        `ceil(${TARGETS}/${run.concurrency}) x single`,
         'Ratio',
         'AssumeRole',
         'GetCallerIdentity',
@@ -127,11 +142,13 @@ export function fanOutSection(run: FanOutRun): Section {
       ],
     },
     notes: [
-      `Every STS and S3 call is held ${CALL_DELAY_MS} ms by the stand-in (delay fault), so one account ` +
-        `costs 2 calls cold (AssumeRole, ListObjectsV2) and 1 warm; the GetCallerIdentity column ` +
-        "stays 0 since AssumeRole's own answer proves the account.",
-      `Expected wall time = ceil(${accounts}/${run.concurrency}) = ${rounds} single-account ` +
+      `Every STS and S3 call is held ${CALL_DELAY_MS} ms by the stand-in (delay fault), so one target ` +
+        `(account, region) costs 2 calls cold (AssumeRole, ListObjectsV2) and 1 warm; an account's ` +
+        `${FANOUT_REGIONS.length} regions (${FANOUT_REGIONS.join(', ')}) share its one AssumeRole; ` +
+        "the GetCallerIdentity column stays 0 since AssumeRole's own answer proves the account.",
+      `Expected wall time = ceil(${TARGETS}/${run.concurrency}) = ${rounds} single-target ` +
         'invocations of the same kind (cold or warm), measured in a separate warm process.',
+      "The target role modelled here grants the demo bucket of each region (the shipped one grants its own region's only).",
     ],
     checks: [
       check(
@@ -158,7 +175,13 @@ export function fanOutSection(run: FanOutRun): Section {
         String(fanWarm.calls.assumeRole),
         fanWarm.calls.assumeRole === 0,
       ),
-      check('accounts that failed', '0', String(failed), failed === 0),
+      check(
+        'S3 calls of the cold fan-out, one per account and region',
+        String(TARGETS),
+        String(fanCold.calls.s3),
+        fanCold.calls.s3 === TARGETS,
+      ),
+      check('targets that failed', '0', String(failed), failed === 0),
     ],
   };
 }

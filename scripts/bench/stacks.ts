@@ -1,7 +1,15 @@
 // The home stacks the bench runs against, synthesised by the real `sls package`: the default one
 // (one target account; its artefact is the shipped variant) and one with many target accounts for
-// the fan-out. Both synthesise concurrently; each comes with its policy model for the stand-in.
-import { loadPolicyModel, OFFLINE_HOME_ACCOUNT, type PolicyModel } from '../../offline/iam';
+// the fan-out over accounts x regions. Both synthesise concurrently; each comes with its policy
+// model for the stand-in.
+import {
+  loadPolicyModel,
+  OFFLINE_HOME_ACCOUNT,
+  type PolicyModel,
+  readTemplate,
+  TARGET_TEMPLATE_PATH,
+  type TemplateDocument,
+} from '../../offline/iam';
 import { type Synthesis, synthesize } from '../../offline/synth';
 import { functionEnvironment } from './environment';
 
@@ -14,15 +22,17 @@ export interface Stack {
 
 export async function synthesizeStacks(fanOut: {
   readonly accounts: readonly string[];
+  readonly regions: readonly string[];
   readonly concurrency: number | undefined;
 }): Promise<{ single: Stack; fanOut: Stack }> {
   const params = {
     targetAccountIds: fanOut.accounts.join(','),
+    targetRegions: fanOut.regions.join(','),
     ...(fanOut.concurrency === undefined ? {} : { fanoutConcurrency: String(fanOut.concurrency) }),
   };
   const settled = await Promise.allSettled([
     stack(() => synthesize({ stage: 'local' })),
-    stack(() => synthesize({ stage: 'local', params })),
+    stack(() => synthesize({ stage: 'local', params }), demoBucketsIn(fanOut.regions)),
   ]);
   const [single, many] = settled;
   if (single.status === 'fulfilled' && many.status === 'fulfilled') {
@@ -34,7 +44,10 @@ export async function synthesizeStacks(fanOut: {
   throw single.status === 'rejected' ? single.reason : (many as PromiseRejectedResult).reason;
 }
 
-async function stack(run: () => Promise<Synthesis>): Promise<Stack> {
+async function stack(
+  run: () => Promise<Synthesis>,
+  targetTemplate?: TemplateDocument,
+): Promise<Stack> {
   const synthesis = await run();
   try {
     const model = await loadPolicyModel({
@@ -43,10 +56,34 @@ async function stack(run: () => Promise<Synthesis>): Promise<Stack> {
       // The article's port sends no SourceIdentity: the target stacks here are deployed as the
       // article's would be, without requiring one. The starter still sends its own, decided as ever.
       targetParameters: () => ({ SourceIdentity: '' }),
+      ...(targetTemplate ? { targetTemplate } : {}),
     });
     return { synthesis, model, functionEnv: functionEnvironment(synthesis.template) };
   } catch (error) {
     await synthesis.dispose();
     throw error;
   }
+}
+
+/**
+ * The shipped target template with its one grant widened to the demo bucket of each region: the
+ * shipped stack grants the bucket of its own region only, and a multi-region job's target role
+ * must grant what the job touches in every region. The bench models such a role, so that every
+ * target of the fan-out succeeds and the wall time is that of the job.
+ */
+function demoBucketsIn(regions: readonly string[]): TemplateDocument {
+  const template = structuredClone(readTemplate(TARGET_TEMPLATE_PATH));
+  const role = template.Resources.CrossAccountRole as unknown as {
+    Properties: {
+      Policies: { PolicyDocument: { Statement: { Sid: string; Resource: unknown }[] } }[];
+    };
+  };
+  const statement = role.Properties.Policies[0]?.PolicyDocument.Statement[0];
+  if (statement?.Sid !== 'ListTheBucket') {
+    throw new Error(`${TARGET_TEMPLATE_PATH}: the bench expects the ListTheBucket statement first`);
+  }
+  statement.Resource = regions.map((region) => ({
+    'Fn::Sub': `arn:\${AWS::Partition}:s3:::cross-account-demo-\${AWS::AccountId}-${region}`,
+  }));
+  return template;
 }

@@ -37,6 +37,7 @@ test(
       results: [
         {
           account: '222222222222',
+          region: 'us-east-1',
           ok: true,
           assumedRoleArn: expect.stringMatching(
             /^arn:aws:sts::222222222222:assumed-role\/cross-account-demo-target\/cross-account-lambda-local-/,

@@ -155,6 +155,7 @@ describe('the DynamoDB example job: the Query', () => {
     expect(response.summary).toEqual({ succeeded: 2, failed: 0 });
     expect(response.results[0]).toEqual({
       account: TARGET_A,
+      region: 'eu-west-1',
       ok: true,
       assumedRoleArn: `arn:aws:sts::${TARGET_A}:assumed-role/cross-account-demo-target/session`,
       table: 'orders',
@@ -215,7 +216,7 @@ describe('the DynamoDB example job: the Query', () => {
       partition: 'aws',
     };
     const config = queryTable.loadConfig(queryEnv(), {
-      targetRegion: 'eu-west-1',
+      targetRegions: ['eu-west-1'],
       targets: [target],
     });
     expect(queryTable.permissions).toEqual([

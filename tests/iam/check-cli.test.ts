@@ -77,6 +77,21 @@ describe('npm run check (scripts/check.ts)', () => {
   );
 
   it(
+    "exits 1 when a second target region's bucket is not granted by the target role",
+    async () => {
+      const run = await check('--param', 'targetRegions=us-east-1,eu-west-1');
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(
+        /s3:ListBucket on arn:aws:s3:::cross-account-demo-222222222222-eu-west-1 \(the job declares it\)\s+allowed\s+denied\s+.*MISMATCH/,
+      );
+      expect(run.stdout).toMatch(
+        /s3:ListBucket on arn:aws:s3:::cross-account-demo-222222222222-us-east-1 \(the job declares it\)\s+allowed\s+allowed\s+.*ok/,
+      );
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+
+  it(
     'exits 1 for a target stack deployed differently, with the diagnosis in --json',
     async () => {
       const run = await check(

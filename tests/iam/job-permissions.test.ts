@@ -4,6 +4,7 @@ import {
   coversRequest,
   grantsOf,
   isDeclaredGrant,
+  jobPermissions,
   sampleResource,
   siblingResource,
 } from '../../offline/iam/jobPermissions';
@@ -98,4 +99,27 @@ describe('a target stack for a job that uses no bucket', () => {
       removeEditedTemplates();
     }
   }, 120_000);
+});
+
+describe('a job in several target regions', () => {
+  it("declares its permissions in every region; a grant for the stack's own region only is a MISMATCH", () => {
+    const environment = {
+      TARGET_ROLE_NAME: 'cross-account-demo-target',
+      TARGET_BUCKET: 'cross-account-demo-{accountId}-{region}',
+      TARGET_REGIONS: 'us-east-1,eu-west-1',
+    };
+    const needs = jobPermissions({ environment, region: 'us-east-1', accounts: ['222222222222'] });
+    expect(needs.get('222222222222')?.declared).toEqual([
+      {
+        action: 's3:ListBucket',
+        resource: 'arn:aws:s3:::cross-account-demo-222222222222-us-east-1',
+      },
+      {
+        action: 's3:ListBucket',
+        resource: 'arn:aws:s3:::cross-account-demo-222222222222-eu-west-1',
+      },
+    ]);
+    // The target stack is deployed in the first region: its parameters are those of that region.
+    expect(needs.get('222222222222')?.stackParameters).toEqual({ BucketName: '' });
+  });
 });

@@ -11,7 +11,7 @@ type Variable =
   | 'TARGET_ROLE_NAME'
   | 'TARGET_EXTERNAL_ID'
   | 'TARGET_BUCKET'
-  | 'TARGET_REGION'
+  | 'TARGET_REGIONS'
   | 'SESSION_DURATION_SECONDS'
   | 'FANOUT_CONCURRENCY'
   | 'TARGET_ORGANIZATION_ID'
@@ -24,7 +24,7 @@ const FIX: Record<Variable, string> = {
   TARGET_ROLE_NAME: '--param targetRoleName=',
   TARGET_EXTERNAL_ID: '--param externalId=',
   TARGET_BUCKET: '--param targetBucket=',
-  TARGET_REGION: '--param targetRegion=',
+  TARGET_REGIONS: '--param targetRegions=',
   SESSION_DURATION_SECONDS: '--param sessionDurationSeconds=',
   FANOUT_CONCURRENCY: '--param fanoutConcurrency=',
   TARGET_ORGANIZATION_ID: '--param organizationId=',
@@ -93,7 +93,7 @@ const MALFORMED: Record<Variable, Case[]> = {
     ['a reserved suffix', 'demo-{accountId}-s3alias', /reserved suffix -s3alias/],
     ['ending in a hyphen', 'demo-{accountId}-', /begin and end with a letter or digit/],
   ],
-  TARGET_REGION: [
+  TARGET_REGIONS: [
     ['not a region', 'europe', /must be a region id/],
     ['in another partition', 'cn-north-1', /partition aws-cn.*cannot be assumed across partitions/],
     ['in the GovCloud partition', 'us-gov-west-1', /partition aws-us-gov/],

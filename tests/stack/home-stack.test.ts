@@ -1,6 +1,7 @@
 // The home stack as the real `sls package` synthesises it: what `sls deploy` would submit.
 import { stat } from 'node:fs/promises';
 import { type CfnTemplate, readArtefact, type Synthesis, synthesize } from '../../offline/synth';
+import { METRIC_NAMESPACE } from '../../src/metrics';
 
 const FUNCTION = 'CrossAccountLambdaFunction';
 const ROLE = 'CrossAccountIamRoleLambdaExecution';
@@ -131,11 +132,36 @@ describe('home stack for stage local', () => {
       TARGET_ROLE_NAME: 'cross-account-demo-target',
       TARGET_EXTERNAL_ID: '',
       TARGET_BUCKET: 'cross-account-demo-{accountId}-{region}',
-      TARGET_REGION: 'us-east-1',
+      TARGET_REGIONS: 'us-east-1',
       SESSION_DURATION_SECONDS: '900',
       FANOUT_CONCURRENCY: '8',
       TARGET_ORGANIZATION_ID: '',
     });
+  });
+
+  it('alarms on any failed target of the function, from the metric the function writes', () => {
+    expect(properties(synth.template, 'FailedTargetsAlarm')).toEqual({
+      AlarmName: 'cross-account-lambda-local-failed-targets',
+      AlarmDescription: expect.stringContaining('target account failed'),
+      Namespace: METRIC_NAMESPACE,
+      MetricName: 'TargetFailed',
+      Dimensions: [{ Name: 'Function', Value: { Ref: FUNCTION } }],
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      // No alarmTopicArn: the alarm shows in the console and notifies nobody.
+      AlarmActions: [],
+      OKActions: [],
+    });
+  });
+
+  it('runs on no schedule by default', () => {
+    const types = Object.values(synth.template.Resources).map((resource) => resource.Type);
+    expect(types).not.toContain('AWS::Events::Rule');
+    expect(types).not.toContain('AWS::Lambda::Permission');
   });
 
   it('ships one minified bundle with the AWS SDK inside', async () => {
@@ -227,6 +253,81 @@ describe('home stack parameters', () => {
       await synth.dispose();
     }
   }, 120_000);
+
+  it('passes several targetRegions to the function, and refuses one in another partition', async () => {
+    const synth = await synthesize({
+      stage: 'local',
+      params: { targetRegions: 'eu-west-1,us-west-2' },
+    });
+    try {
+      expect(properties(synth.template, FUNCTION)).toMatchObject({
+        Environment: { Variables: { TARGET_REGIONS: 'eu-west-1,us-west-2' } },
+      });
+    } finally {
+      await synth.dispose();
+    }
+    await expect(
+      synthesize({ stage: 'local', params: { targetRegions: 'eu-west-1,cn-north-1' } }),
+    ).rejects.toThrow(/TARGET_REGIONS includes "cn-north-1" \(item 2\) in partition aws-cn/);
+  }, 120_000);
+
+  it('refuses the old name targetRegion, pointing to targetRegions', async () => {
+    await expect(
+      synthesize({ stage: 'local', params: { targetRegion: 'eu-west-1' } }),
+    ).rejects.toThrow(/Unknown parameter "targetRegion".*did you mean "targetRegions"\?/s);
+  }, 60_000);
+
+  it('runs on the schedule given, with the event {}, and notifies the alarm topic given', async () => {
+    const topic = 'arn:aws:sns:us-east-1:111122223333:ops-alerts';
+    const synth = await synthesize({
+      stage: 'local',
+      params: { schedule: 'rate(1 hour)', alarmTopicArn: topic },
+    });
+    try {
+      const rules = Object.values(synth.template.Resources).filter(
+        (resource) => resource.Type === 'AWS::Events::Rule',
+      );
+      expect(rules.map((rule) => rule.Properties)).toEqual([
+        {
+          ScheduleExpression: 'rate(1 hour)',
+          State: 'ENABLED',
+          // The function refuses EventBridge's envelope fields by name; {} means every target.
+          Targets: [
+            expect.objectContaining({ Input: '{}', Arn: { 'Fn::GetAtt': [FUNCTION, 'Arn'] } }),
+          ],
+        },
+      ]);
+      expect(properties(synth.template, 'FailedTargetsAlarm')).toMatchObject({
+        AlarmActions: [topic],
+        OKActions: [topic],
+      });
+    } finally {
+      await synth.dispose();
+    }
+  }, 120_000);
+
+  it.each([
+    [
+      'schedule',
+      'rate(1 hours)',
+      /Parameter "schedule" must be empty \(no schedule\) or an EventBridge expression/,
+    ],
+    ['schedule', 'every hour', /Parameter "schedule" must be empty/],
+    ['schedule', 'rate(0 minutes)', /Parameter "schedule" must be empty/],
+    [
+      'alarmTopicArn',
+      'ops-alerts',
+      /Parameter "alarmTopicArn" must be empty or the ARN of an SNS topic/,
+    ],
+  ])(
+    'refuses %s=%s with the expected form',
+    async (name, value, message) => {
+      await expect(synthesize({ stage: 'local', params: { [name]: value } })).rejects.toThrow(
+        message,
+      );
+    },
+    60_000,
+  );
 
   it.each(['0', '1001', '2.5', 'five', '-1'])(
     'refuses reservedConcurrency=%s with the expected form',

@@ -27,7 +27,7 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       homeRegion: 'us-east-1',
       partition: 'aws',
-      targetRegion: 'eu-west-1',
+      targetRegions: ['eu-west-1'],
       accountIds: [TARGET_A, TARGET_B],
       roleName: 'cross-account-demo-target',
       externalId: 'ext-123',
@@ -52,9 +52,31 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads several target regions, in order, each in the partition of the function', () => {
+    const env = validEnv({
+      TARGET_ACCOUNT_IDS: `${TARGET_A},${TARGET_B}`,
+      TARGET_REGIONS: 'eu-west-1, us-east-1,ap-southeast-2',
+    });
+    expect(loadConfig(env).targetRegions).toEqual(['eu-west-1', 'us-east-1', 'ap-southeast-2']);
+    const { targets, jobConfig } = loadAllConfig(job, env);
+    expect(targets.map((t) => `${t.account} ${t.region}`)).toEqual([
+      `${TARGET_A} eu-west-1`,
+      `${TARGET_A} us-east-1`,
+      `${TARGET_A} ap-southeast-2`,
+      `${TARGET_B} eu-west-1`,
+      `${TARGET_B} us-east-1`,
+      `${TARGET_B} ap-southeast-2`,
+    ]);
+    // One role per account, whatever the number of regions.
+    expect(new Set(targets.map((t) => t.roleArn)).size).toBe(2);
+    expect(jobConfig.buckets.get(`${TARGET_B}/ap-southeast-2`)).toBe(
+      `cross-account-demo-${TARGET_B}-ap-southeast-2`,
+    );
+  });
+
   it('builds role ARNs in the partition of the function region', () => {
     const config = loadConfig(
-      validEnv({ AWS_REGION: 'cn-north-1', TARGET_REGION: 'cn-northwest-1' }),
+      validEnv({ AWS_REGION: 'cn-north-1', TARGET_REGIONS: 'cn-northwest-1' }),
     );
     expect(config.targets.get(TARGET_A)?.roleArn).toBe(
       `arn:aws-cn:iam::${TARGET_A}:role/cross-account-demo-target`,
@@ -64,7 +86,7 @@ describe('loadConfig', () => {
   it('applies the documented defaults when optional variables are unset or empty', () => {
     const config = loadConfig(
       validEnv({
-        TARGET_REGION: undefined,
+        TARGET_REGIONS: undefined,
         SESSION_DURATION_SECONDS: '',
         FANOUT_CONCURRENCY: undefined,
         TARGET_EXTERNAL_ID: undefined,
@@ -72,7 +94,7 @@ describe('loadConfig', () => {
       }),
     );
     expect(config).toMatchObject({
-      targetRegion: 'us-east-1',
+      targetRegions: ['us-east-1'],
       sessionDurationSeconds: 900,
       fanoutConcurrency: 8,
       externalId: undefined,
@@ -237,17 +259,27 @@ const malformed: [string, Record<string, string | undefined>, RegExp][] = [
   ],
   [
     'a malformed target region',
-    { TARGET_REGION: 'europe' },
-    /TARGET_REGION must be a region id such as us-east-1 .*; got "europe"; set --param targetRegion=/,
+    { TARGET_REGIONS: 'europe' },
+    /TARGET_REGIONS must be a region id such as us-east-1, or a comma-separated list of them; got "europe" \(item 1\); set --param targetRegions=/,
   ],
   [
     'a target region in another partition',
-    { TARGET_REGION: 'cn-north-1' },
-    /TARGET_REGION is "cn-north-1" in partition aws-cn, but the function runs in us-east-1 \(partition aws\); a role cannot be assumed across partitions/,
+    { TARGET_REGIONS: 'cn-north-1' },
+    /TARGET_REGIONS includes "cn-north-1" \(item 1\) in partition aws-cn, but the function runs in us-east-1 \(partition aws\); a role cannot be assumed across partitions/,
+  ],
+  [
+    'a target region listed twice',
+    { TARGET_REGIONS: 'eu-west-1,us-east-1,eu-west-1' },
+    /TARGET_REGIONS lists region eu-west-1 twice \(item 3\); list each region once/,
+  ],
+  [
+    'a second target region that is malformed',
+    { TARGET_REGIONS: 'eu-west-1,,us-east-1' },
+    /TARGET_REGIONS must be a region id .*; got "" \(item 2\)/,
   ],
   [
     'a GovCloud target for a commercial function',
-    { TARGET_REGION: 'us-gov-west-1' },
+    { TARGET_REGIONS: 'us-gov-west-1' },
     /partition aws-us-gov/,
   ],
   ['a missing function region', { AWS_REGION: undefined }, /AWS_REGION is missing; Lambda sets it/],
@@ -329,7 +361,7 @@ describe('loadConfig refuses a malformed environment, naming the variable and th
   });
 
   it('escapes and shortens the values it echoes', () => {
-    const error = configError({ TARGET_REGION: `\u001b[31mred\n${'x'.repeat(200)}` });
+    const error = configError({ TARGET_REGIONS: `\u001b[31mred\n${'x'.repeat(200)}` });
     expect(error.message).toContain('\\u001b[31mred\\n');
     expect(error.message).not.toContain('\n');
     expect(error.message).toContain('... (209 chars)');

@@ -39,10 +39,11 @@ const advanceClock = (ms: number) => {
   now += ms;
 };
 
+const REGION_UNDER_TEST = 'eu-west-1';
+
 function sessions(overrides: Partial<SessionOptions> = {}) {
   return createTargetSessions({
     homeRegion: 'us-east-1',
-    targetRegion: 'eu-west-1',
     externalId: undefined,
     sourceIdentity: 'cross-account-lambda-local-crossAccount',
     sessionDurationSeconds: 900,
@@ -82,8 +83,8 @@ describe('target sessions cache credentials per role for the life of the contain
     stsIssues(HOUR);
     const session = sessions().get(roleArn(TARGET_A), 'req-1');
     const [viaSts, viaS3] = await Promise.all([
-      session.clients.client(STSClient).config.credentials(),
-      session.clients.client(S3Client).config.credentials(),
+      session.clientsIn(REGION_UNDER_TEST).client(STSClient).config.credentials(),
+      session.clientsIn(REGION_UNDER_TEST).client(S3Client).config.credentials(),
     ]);
     await session.ensureCredentials();
     expect(viaSts.accessKeyId).toBe('ASIAEXAMPLEKEY000001');
@@ -114,9 +115,10 @@ describe('target sessions cache credentials per role for the life of the contain
     advanceClock(2 * MINUTE);
     await session.ensureCredentials();
     expect(assumeRoleCalls()).toHaveLength(2);
-    expect((await session.clients.client(S3Client).config.credentials()).accessKeyId).toBe(
-      'ASIAEXAMPLEKEY000002',
-    );
+    expect(
+      (await session.clientsIn(REGION_UNDER_TEST).client(S3Client).config.credentials())
+        .accessKeyId,
+    ).toBe('ASIAEXAMPLEKEY000002');
   });
 
   it('assumes the role again when the cached credential has already expired', async () => {
@@ -134,8 +136,8 @@ describe('target sessions cache credentials per role for the life of the contain
     await session.ensureCredentials();
     advanceClock(HOUR - MINUTE);
     const [viaSts, viaS3] = await Promise.all([
-      session.clients.client(STSClient).config.credentials(),
-      session.clients.client(S3Client).config.credentials(),
+      session.clientsIn(REGION_UNDER_TEST).client(STSClient).config.credentials(),
+      session.clientsIn(REGION_UNDER_TEST).client(S3Client).config.credentials(),
     ]);
     expect(assumeRoleCalls()).toHaveLength(2);
     expect(viaSts.accessKeyId).toBe('ASIAEXAMPLEKEY000002');
@@ -169,17 +171,19 @@ describe('target sessions cache credentials per role for the life of the contain
   it('reassume() replaces the credential of both clients with one AssumeRole', async () => {
     stsIssues(HOUR, 10);
     const session = sessions().get(roleArn(TARGET_A), 'req-1');
-    await session.clients.client(STSClient).config.credentials();
-    await session.clients.client(S3Client).config.credentials();
+    await session.clientsIn(REGION_UNDER_TEST).client(STSClient).config.credentials();
+    await session.clientsIn(REGION_UNDER_TEST).client(S3Client).config.credentials();
     await Promise.all([session.reassume(), session.reassume()]);
     expect(assumeRoleCalls()).toHaveLength(2);
     // Fails if a client kept a private cache of the first credential.
-    expect((await session.clients.client(STSClient).config.credentials()).accessKeyId).toBe(
-      'ASIAEXAMPLEKEY000002',
-    );
-    expect((await session.clients.client(S3Client).config.credentials()).accessKeyId).toBe(
-      'ASIAEXAMPLEKEY000002',
-    );
+    expect(
+      (await session.clientsIn(REGION_UNDER_TEST).client(STSClient).config.credentials())
+        .accessKeyId,
+    ).toBe('ASIAEXAMPLEKEY000002');
+    expect(
+      (await session.clientsIn(REGION_UNDER_TEST).client(S3Client).config.credentials())
+        .accessKeyId,
+    ).toBe('ASIAEXAMPLEKEY000002');
   });
 });
 
@@ -268,7 +272,7 @@ describe('the AssumeRole request', () => {
         },
       };
     });
-    await sessions({ homeRegion: 'eu-central-1', targetRegion: 'us-west-2' })
+    await sessions({ homeRegion: 'eu-central-1' })
       .get(roleArn(TARGET_A), 'req-1')
       .ensureCredentials();
     expect(seen).toEqual({
@@ -282,15 +286,30 @@ describe('the AssumeRole request', () => {
 
 describe('the target clients', () => {
   it('use the target region and the bounded standard retry strategy', async () => {
-    const session = sessions({ homeRegion: 'eu-central-1', targetRegion: 'us-west-2' }).get(
-      roleArn(TARGET_A),
-      'req-1',
-    );
-    for (const client of [session.clients.client(STSClient), session.clients.client(S3Client)]) {
+    const session = sessions({ homeRegion: 'eu-central-1' }).get(roleArn(TARGET_A), 'req-1');
+    const clients = session.clientsIn('us-west-2');
+    for (const client of [clients.client(STSClient), clients.client(S3Client)]) {
       expect(await client.config.region()).toBe('us-west-2');
       expect(await client.config.maxAttempts()).toBe(MAX_ATTEMPTS);
       expect(modeOf(await client.config.retryStrategy())).toBe('standard');
     }
+  });
+});
+
+describe('the clients of one account in several regions', () => {
+  it('are one client per region and class, all signing with one AssumeRole', async () => {
+    stsIssues(HOUR);
+    const session = sessions().get(roleArn(TARGET_A), 'req-1');
+    const regions = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
+    const clients = regions.map((region) => session.clientsIn(region).client(S3Client));
+    expect(new Set(clients).size).toBe(3);
+    expect(session.clientsIn('eu-west-1').client(S3Client)).toBe(clients[1]);
+    expect(await Promise.all(clients.map((client) => client.config.region()))).toEqual(regions);
+    const keys = await Promise.all(
+      clients.map(async (client) => (await client.config.credentials()).accessKeyId),
+    );
+    expect(new Set(keys).size).toBe(1);
+    expect(assumeRoleCalls()).toHaveLength(1);
   });
 });
 

@@ -43,11 +43,12 @@ function context(step: Step, env: Record<string, string> = {}): FailureContext {
   const jobConfig = loaded as ListObjectsConfig;
   const target = config.targets.get(TARGET_A);
   if (!target) throw new Error('fixture has no target');
-  const bucket = jobConfig.buckets.get(TARGET_A) ?? '';
+  const region = config.targetRegions[0] ?? '';
+  const bucket = jobConfig.buckets.get(`${TARGET_A}/${region}`) ?? '';
   const jobTarget = {
     account: target.account,
     roleArn: target.roleArn,
-    region: config.targetRegion,
+    region,
     partition: config.partition,
   };
   return {
@@ -60,7 +61,7 @@ function context(step: Step, env: Record<string, string> = {}): FailureContext {
             describe: `bucket ${bucket}`,
           }
         : step,
-    target,
+    target: jobTarget,
     config,
     explain: (error, failed) =>
       job.explain?.(error, failed, { target: jobTarget, config: jobConfig }),
@@ -336,7 +337,7 @@ describe('failures in the target account', () => {
       'list-objects',
     );
     expect(error.code).toBe('BucketRegionMismatch');
-    expect(error.message).toMatch(/is not in eu-west-1 .*--param targetRegion/);
+    expect(error.message).toMatch(/is not in eu-west-1 .*--param targetRegions/);
   });
 
   it('maps SlowDown that outlasted the retries', () => {

@@ -6,7 +6,9 @@ import { parseEvent as parseEnvelope } from '../../src/event';
 import { TARGET_A, TARGET_B, TARGET_C } from './fixtures';
 
 function parseEvent(event: unknown, configured: readonly string[]) {
-  const { accounts, jobFields } = parseEnvelope(event, configured, listObjects.eventFields);
+  const { accounts, jobFields } = parseEnvelope(event, configured, listObjects.eventFields, [
+    'eu-west-1',
+  ]);
   const config = { bucketTemplate: 'b', buckets: new Map<string, string>() };
   return { ...listObjects.parseEvent(jobFields, config), accounts };
 }
@@ -69,7 +71,7 @@ const refused: [string, unknown, string, RegExp][] = [
     'null',
     null,
     'event',
-    /The event must be a JSON object with the fields prefix, maxKeys, accounts \(all optional\); got null/,
+    /The event must be a JSON object with the fields prefix, maxKeys, accounts, regions \(all optional\); got null/,
   ],
   ['an array', [{ maxKeys: 1 }], 'event', /must be a JSON object .*; got an array/],
   ['a number', 42, 'event', /got the number 42/],
@@ -146,7 +148,7 @@ const refused: [string, unknown, string, RegExp][] = [
     'an unknown field',
     { maxKeys: 5, bucket: 'other-bucket' },
     '"bucket"',
-    /The event has the unknown field "bucket"; allowed fields are prefix, maxKeys, accounts/,
+    /The event has the unknown field "bucket"; allowed fields are prefix, maxKeys, accounts, regions/,
   ],
   ['a misspelt field', { MaxKeys: 5 }, '"MaxKeys"', /unknown field "MaxKeys"/],
   [
@@ -202,5 +204,46 @@ describe('parseEvent refuses, naming the field', () => {
     const error = rejection({ accounts: ['\u0000\u202e12345678901'] });
     expect(error.message).toContain('"\\u0000\\u202e12345678901"');
     expect(error.message).toMatch(/^[\x20-\x7e]+$/);
+  });
+});
+
+describe('the regions of the event', () => {
+  const REGIONS = ['eu-west-1', 'us-east-1', 'ap-southeast-2'];
+  const regionsOf = (event: unknown) =>
+    parseEnvelope(event, CONFIGURED, listObjects.eventFields, REGIONS).regions;
+
+  it('are every configured region when the event names none', () => {
+    expect(regionsOf({})).toEqual(REGIONS);
+    expect(regionsOf(undefined)).toEqual(REGIONS);
+  });
+
+  it('narrow the fan-out to the regions named, in the event order', () => {
+    expect(regionsOf({ regions: ['ap-southeast-2', 'eu-west-1'] })).toEqual([
+      'ap-southeast-2',
+      'eu-west-1',
+    ]);
+  });
+
+  it.each<[string, unknown, string, RegExp]>([
+    ['an empty list', [], 'regions', /regions must be a non-empty array .*got an empty array/],
+    ['a string', 'eu-west-1', 'regions', /regions must be a non-empty array .*got a string/],
+    ['a malformed id', ['EU'], 'regions[0]', /regions\[0\] must be a region id .*got "EU"/],
+    [
+      'a region not configured',
+      ['eu-west-1', 'sa-east-1'],
+      'regions[1]',
+      /regions\[1\] is sa-east-1, which is not a configured target region \(eu-west-1, us-east-1, ap-southeast-2\); add it with --param targetRegions/,
+    ],
+    ['a repeat', ['us-east-1', 'us-east-1'], 'regions[1]', /regions\[1\] repeats us-east-1/],
+  ])('refuses %s, naming the field', (_name, regions, field, message) => {
+    let error: unknown;
+    try {
+      regionsOf({ regions });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(EventValidationError);
+    expect((error as EventValidationError).field).toBe(field);
+    expect((error as Error).message).toMatch(message);
   });
 });

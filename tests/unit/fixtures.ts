@@ -29,7 +29,7 @@ export function validEnv(overrides: Env = {}): Env {
     TARGET_ROLE_NAME: 'cross-account-demo-target',
     TARGET_EXTERNAL_ID: '',
     TARGET_BUCKET: 'cross-account-demo-{accountId}-{region}',
-    TARGET_REGION: 'eu-west-1',
+    TARGET_REGIONS: 'eu-west-1',
     SESSION_DURATION_SECONDS: '900',
     FANOUT_CONCURRENCY: '8',
     TARGET_ORGANIZATION_ID: '',

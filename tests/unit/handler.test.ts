@@ -1,3 +1,4 @@
+import type { STSClient } from '@aws-sdk/client-sts';
 import {
   assumedCredentials,
   bucketOf,
@@ -72,6 +73,7 @@ describe('the handler, single target account', () => {
       results: [
         {
           account: TARGET_A,
+          region: 'eu-west-1',
           ok: true,
           assumedRoleArn: assumedRoleArn(TARGET_A),
           bucket: bucketOf(TARGET_A),
@@ -246,6 +248,111 @@ describe('the handler, several target accounts', () => {
     targetsAnswer(container, {});
     const { result } = await invokeQuietly(container, {});
     expect(result?.summary).toEqual({ succeeded: 3, failed: 0 });
+  });
+});
+
+describe('the handler, several accounts in several regions', () => {
+  const regions = ['eu-west-1', 'us-east-1', 'ap-southeast-2'];
+  const product = validEnv({
+    TARGET_ACCOUNT_IDS: `${TARGET_A},${TARGET_B}`,
+    TARGET_REGIONS: regions.join(','),
+  });
+
+  it('visits every account in every region, with one AssumeRole per account', async () => {
+    container = coldStart(product);
+    targetsAnswer(container, { [TARGET_A]: ['a'], [TARGET_B]: ['b'] });
+    const clientRegions: string[] = [];
+    container.mocks.s3
+      .on(container.sdk.ListObjectsV2Command)
+      .callsFake(async (input, getClient) => {
+        clientRegions.push(`${input.Bucket} ${await getClient().config.region()}`);
+        return { Contents: [] };
+      });
+    const { result } = await invokeQuietly(container, {});
+    expect(result?.summary).toEqual({ succeeded: 6, failed: 0 });
+    expect(result?.results.map((entry) => `${entry.account} ${entry.region}`)).toEqual(
+      [TARGET_A, TARGET_B].flatMap((account) => regions.map((region) => `${account} ${region}`)),
+    );
+    // Each region's client is in that region, listing that region's bucket.
+    expect(clientRegions.sort()).toEqual(
+      [TARGET_A, TARGET_B].flatMap((a) => regions.map((r) => `${bucketOf(a, r)} ${r}`)).sort(),
+    );
+    const assumed = container.mocks.assumeRole.commandCalls(container.sdk.AssumeRoleCommand);
+    expect(assumed.map((call) => call.args[0].input.RoleArn).sort()).toEqual([
+      roleArn(TARGET_A),
+      roleArn(TARGET_B),
+    ]);
+    // AssumeRole goes to the function's own regional STS endpoint, whatever the target regions.
+    const stsClients = container.mocks.assumeRole.send.thisValues as STSClient[];
+    const stsRegions = await Promise.all(stsClients.map((client) => client.config.region()));
+    expect(new Set(stsRegions)).toEqual(new Set(['us-east-1']));
+  });
+
+  it('narrows to the accounts and regions the event names, in its order', async () => {
+    container = coldStart(product);
+    targetsAnswer(container, {});
+    const { result } = await invokeQuietly(container, {
+      accounts: [TARGET_B],
+      regions: ['ap-southeast-2', 'eu-west-1'],
+    });
+    expect(result?.results.map((entry) => `${entry.account} ${entry.region}`)).toEqual([
+      `${TARGET_B} ap-southeast-2`,
+      `${TARGET_B} eu-west-1`,
+    ]);
+  });
+
+  it('refuses an event region that is not configured, naming it', async () => {
+    container = coldStart(product);
+    targetsAnswer(container, {});
+    const { error } = await invokeQuietly(container, { regions: ['eu-central-1'] });
+    expect((error as Error).message).toMatch(
+      /regions\[0\] is eu-central-1, which is not a configured target region \(eu-west-1, us-east-1, ap-southeast-2\); add it with --param targetRegions/,
+    );
+  });
+
+  it('keeps one region failing apart from the others of the same account', async () => {
+    container = coldStart(product);
+    targetsAnswer(container, {});
+    container.mocks.s3
+      .on(container.sdk.ListObjectsV2Command, { Bucket: bucketOf(TARGET_A, 'us-east-1') })
+      .rejects(awsError('NoSuchBucket', 'The specified bucket does not exist', 404));
+    const { result } = await invokeQuietly(container, {});
+    expect(result?.summary).toEqual({ succeeded: 5, failed: 1 });
+    expect(result?.results[1]).toMatchObject({
+      account: TARGET_A,
+      region: 'us-east-1',
+      ok: false,
+      error: { code: 'BucketNotFound' },
+    });
+  });
+
+  it('bounds the concurrency over the whole accounts x regions product', async () => {
+    container = coldStart({ ...product, FANOUT_CONCURRENCY: '4' });
+    targetsAnswer(container, {});
+    let inFlight = 0;
+    let peak = 0;
+    container.mocks.s3.on(container.sdk.ListObjectsV2Command).callsFake(async () => {
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      inFlight -= 1;
+      return { Contents: [] };
+    });
+    const { result } = await invokeQuietly(container, {});
+    expect(result?.summary).toEqual({ succeeded: 6, failed: 0 });
+    expect(peak).toBe(4);
+  });
+
+  it('names account and region of each failure when all of them fail', async () => {
+    container = coldStart(product);
+    targetsAnswer(container, {});
+    container.mocks.assumeRole
+      .on(container.sdk.AssumeRoleCommand)
+      .rejects(awsError('AccessDenied', 'Access denied'));
+    const { error } = await invokeQuietly(container, {});
+    const message = (error as Error).message;
+    expect(message).toMatch(/^All 6 target accounts failed:/);
+    expect(message).toContain(`- ${TARGET_B} ap-southeast-2: AssumeRole was denied`);
   });
 });
 

@@ -76,7 +76,6 @@ describe('what src/credentials.ts receives from AssumeRole is held', () => {
     const logger = createLogger({ sink: () => undefined });
     const session = createTargetSessions({
       homeRegion: 'us-east-1',
-      targetRegion: 'us-east-1',
       externalId: undefined,
       sourceIdentity: 'crossAccount',
       sessionDurationSeconds: 900,

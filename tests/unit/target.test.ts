@@ -12,7 +12,7 @@ const { config, jobConfig } = loadAllConfig(job, validEnv());
 const target = {
   account: TARGET_A,
   roleArn: roleArn(TARGET_A),
-  region: config.targetRegion,
+  region: config.targetRegions[0] ?? '',
   partition: config.partition,
 };
 const identity = { account: TARGET_A, arn: `arn:aws:sts::${TARGET_A}:assumed-role/r/s` };
@@ -47,9 +47,9 @@ function fakeSession(script: Script) {
       calls.reassume += 1;
     },
     assumedRole: () => (script.identity ? script.identity() : Promise.resolve(identity)),
-    clients: {
+    clientsIn: () => ({
       client: <C>() => s3 as C,
-    },
+    }),
   };
   return { session, calls, s3 };
 }
@@ -80,6 +80,7 @@ describe('inspectTarget', () => {
     const { session } = fakeSession({});
     expect(await inspect(session)).toEqual({
       account: TARGET_A,
+      region: 'eu-west-1',
       ok: true,
       assumedRoleArn: identity.arn,
       bucket: bucketOf(TARGET_A),
@@ -168,7 +169,7 @@ describe('inspectTarget', () => {
         return original(command);
       };
     };
-    send(session.clients.client(Object) as unknown as { send: unknown });
+    send(session.clientsIn(target.region).client(Object) as unknown as { send: unknown });
     await inspect(session);
     expect(signals).toHaveLength(1);
     for (const signal of signals) expect(signal).toBeInstanceOf(AbortSignal);
