@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { redactValue } from './redact';
 
 export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
@@ -22,9 +23,35 @@ export interface LoggerOptions {
 
 // Lambda forwards both streams to CloudWatch; stderr for WARN/ERROR keeps local runs readable.
 export const processSink: LogSink = (line, level) => {
-  const stream = level === 'WARN' || level === 'ERROR' ? process.stderr : process.stdout;
-  stream.write(`${line}\n`);
+  if (level === 'WARN' || level === 'ERROR') writeLine(2, line);
+  else writeLine(1, line);
 };
+
+/** Descriptors that refused a synchronous write; their stream takes every later line. */
+const streamed = new Set<number>();
+
+/**
+ * Writes one record and its newline straight to the file descriptor: creating process.stdout on
+ * first use is a measurable part of a cold start (README, "Performance"), and for the files and
+ * pipes Lambda and `sls invoke local` give a function, Node's stream writes synchronously
+ * anyway. A descriptor that cannot take it (EAGAIN from a non-blocking pipe, EPIPE, anything
+ * else) hands the unwritten rest of the line to the stream, and every later line too, so lines
+ * stay whole and in order and a failed write is handled as the stream handles it.
+ */
+function writeLine(fd: 1 | 2, line: string): void {
+  const text = Buffer.from(`${line}\n`);
+  let written = 0;
+  if (!streamed.has(fd)) {
+    try {
+      // A pipe may take part of a long line; the loop writes the rest.
+      while (written < text.length) written += writeSync(fd, text, written);
+      return;
+    } catch {
+      streamed.add(fd);
+    }
+  }
+  (fd === 2 ? process.stderr : process.stdout).write(text.subarray(written));
+}
 
 /** One JSON object per line; every record goes through redaction before it is serialised. */
 export function createLogger(options: LoggerOptions = {}): Logger {

@@ -1,8 +1,9 @@
 // The run's secret scan (tests/support/reliabilityReporter.js) must be able to fail: these feed it
 // leaks and show that it finds them, says where, never repeats the secret, and fails the run.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createLogger } from '../../src/logger';
 import {
   findSecrets,
   fragmentHashes,
@@ -164,5 +165,24 @@ describe('the reliability reporter', () => {
     runOf(scan.dir, 'tests/captured.test.ts', []);
     printed(() => scan.onRunComplete([], results('tests/not-captured.test.ts')));
     expect(scan.getLastError()?.message).toMatch(/test files ran without capture/);
+  });
+});
+
+describe('the capture the scan reads', () => {
+  test('records the lines the logger writes straight to descriptors 1 and 2', () => {
+    const dir = process.env[RUN_DIR_VARIABLE];
+    if (!dir) throw new Error(`${RUN_DIR_VARIABLE} is not set: the reporter did not run`);
+    const marker = `capture-check-${randomBytes(6).toString('hex')}`;
+    // Printed for real (one line each): the capture copies output, it does not swallow it.
+    createLogger().info(marker);
+    createLogger().warn(marker);
+    const recorded = readdirSync(dir)
+      .filter((name) => name.startsWith('output-'))
+      .flatMap((name) => readFileSync(join(dir, name), 'utf8').split('\n'))
+      .filter((line) => line.includes(marker))
+      .map((line) => JSON.parse(line) as { source: string; text: string });
+    expect(recorded.map((record) => record.source).sort()).toEqual(['stderr', 'stdout']);
+    for (const record of recorded)
+      expect(JSON.parse(record.text)).toMatchObject({ message: marker });
   });
 });

@@ -1,13 +1,16 @@
 // Jest setup file (setupFilesAfterEnv): copies everything a test file makes visible into the run
-// record for the secret scan: stdout/stderr writes, console calls, and the output of every child
+// record for the secret scan: stdout/stderr writes (through the streams or, as the logger writes,
+// fs.writeSync to descriptors 1 and 2), console calls, and the output of every child
 // process (sls package, sls invoke local, npm start). It also records the credentials the offline
 // stand-in issues, as hashes, so that the scan can look for the real values, not only their shape.
 // Output is copied, never swallowed: tests see and assert on exactly what they saw before.
 import { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import { basename } from 'node:path';
 import { format } from 'node:util';
 import { CredentialStore } from '../../offline/standin/credentialStore';
 import { HOME_SECRET_ACCESS_KEY } from '../../offline/standin/homeCredentials';
+import { descriptorWrite } from './captureOutput';
 import {
   markFileFinished,
   recordCaptureInstalled,
@@ -29,6 +32,25 @@ function captureStream(stream: NodeJS.WriteStream, source: string): Restore {
   } as typeof stream.write;
   return () => {
     stream.write = original;
+  };
+}
+
+/** src/logger.ts writes its lines with fs.writeSync(1 or 2, ...), past the streams. */
+function captureDescriptors(): Restore {
+  const original = fs.writeSync;
+  fs.writeSync = ((fd: number, ...rest: unknown[]) => {
+    const written = (original as (...args: unknown[]) => number)(fd, ...rest);
+    if (fd === 1 || fd === 2) {
+      // What the call wrote, which a pipe may make less than it asked for.
+      recordOutput(
+        fd === 1 ? 'stdout' : 'stderr',
+        descriptorWrite(rest).subarray(0, written).toString(),
+      );
+    }
+    return written;
+  }) as typeof fs.writeSync;
+  return () => {
+    fs.writeSync = original;
   };
 }
 
@@ -98,6 +120,7 @@ if (runDir()) {
   const restores = [
     captureStream(process.stdout, 'stdout'),
     captureStream(process.stderr, 'stderr'),
+    captureDescriptors(),
     captureConsole(),
     captureChildren(),
     recordIssuedCredentials(),

@@ -1,5 +1,6 @@
 import { createLogger, type LogLevel } from '../../src/logger';
 import { rememberSecret } from '../../src/redact';
+import { interceptDescriptorWrites } from '../support/captureOutput';
 import { SECRETS } from './fixtures';
 
 function recordingLogger(level?: LogLevel) {
@@ -11,6 +12,30 @@ function recordingLogger(level?: LogLevel) {
   });
   const records = () => lines.map(({ line }) => JSON.parse(line) as Record<string, unknown>);
   return { logger, lines, records };
+}
+
+/** src/logger with none of its module state (which descriptors fell back to their stream). */
+function freshLogger(): typeof import('../../src/logger') {
+  let loaded: typeof import('../../src/logger') | undefined;
+  jest.isolateModules(() => {
+    loaded = require('../../src/logger');
+  });
+  if (!loaded) throw new Error('src/logger did not load');
+  return loaded;
+}
+
+/**
+ * Records what the logger writes to descriptors 1 and 2; `accept` says how many bytes each write
+ * takes (all by default) or throws as the descriptor would.
+ */
+function descriptorWrites(accept: (bytes: Buffer) => number = (bytes) => bytes.length) {
+  const written: { fd: number; text: string }[] = [];
+  const restore = interceptDescriptorWrites((fd, bytes) => {
+    const taken = Math.min(accept(bytes), bytes.length);
+    written.push({ fd, text: bytes.subarray(0, taken).toString() });
+    return taken;
+  });
+  return { written, restore };
 }
 
 describe('createLogger', () => {
@@ -51,26 +76,68 @@ describe('createLogger', () => {
     expect(records()[0]?.timestamp).not.toBe('then');
   });
 
-  it('writes WARN and ERROR to stderr and the rest to stdout by default', () => {
-    const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  it('writes WARN and ERROR to stderr and the rest to stdout by default, one line per write', () => {
+    const { written, restore } = descriptorWrites();
     try {
       const logger = createLogger({ level: 'DEBUG' });
       logger.debug('d');
       logger.info('i');
       logger.warn('w');
       logger.error('e');
-      expect(out.mock.calls.map(([line]) => JSON.parse(String(line)).level)).toEqual([
-        'DEBUG',
-        'INFO',
+      expect(written.map(({ fd, text }) => [fd, JSON.parse(text).level])).toEqual([
+        [1, 'DEBUG'],
+        [1, 'INFO'],
+        [2, 'WARN'],
+        [2, 'ERROR'],
       ]);
-      expect(err.mock.calls.map(([line]) => JSON.parse(String(line)).level)).toEqual([
-        'WARN',
-        'ERROR',
-      ]);
+      for (const { text } of written) expect(text).toMatch(/^\{[^\n]*\}\n$/);
+    } finally {
+      restore();
+    }
+  });
+
+  it('writes the rest of a line that a pipe took only part of', () => {
+    const fresh = freshLogger();
+    const { written, restore } = descriptorWrites(() => 7);
+    try {
+      fresh.createLogger().info('a line longer than seven bytes', { n: 1 });
+      const text = written.map((write) => write.text).join('');
+      expect(written.length).toBeGreaterThan(1);
+      expect(JSON.parse(text)).toMatchObject({ message: 'a line longer than seven bytes', n: 1 });
+      expect(text.endsWith('}\n')).toBe(true);
+    } finally {
+      restore();
+    }
+  });
+
+  it('hands the rest of the line, and every later one, to the stream when the descriptor refuses (EAGAIN)', () => {
+    const fresh = freshLogger();
+    let calls = 0;
+    const { written, restore } = descriptorWrites(() => {
+      calls += 1;
+      if (calls === 1) return 9;
+      throw Object.assign(new Error('EAGAIN: resource temporarily unavailable, write'), {
+        code: 'EAGAIN',
+      });
+    });
+    const streamed: string[] = [];
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      streamed.push(Buffer.from(chunk as Uint8Array).toString());
+      return true;
+    });
+    try {
+      const logger = fresh.createLogger({ level: 'DEBUG' });
+      logger.info('first');
+      logger.debug('second');
+      // Line one whole and in order: the 9 bytes written, then the rest through the stream.
+      expect(written.map((write) => write.text).join('') + streamed.join('')).toMatch(
+        /^\{[^\n]*"message":"first"[^\n]*\}\n\{[^\n]*"message":"second"[^\n]*\}\n$/,
+      );
+      expect(streamed).toHaveLength(2);
+      expect(calls).toBe(2);
     } finally {
       out.mockRestore();
-      err.mockRestore();
+      restore();
     }
   });
 

@@ -2,6 +2,7 @@
 // for longer than several credential lifetimes (the stand-in issues short-lived credentials).
 // Per wave it records how many AssumeRole calls the stand-in answered; from the handler's
 // "assumed role" log lines it learns when each credential expires.
+import fs from 'node:fs';
 import { callsBetween, readStandInStats } from './standinStats';
 import { allowLoopbackOnly, benchInput, lambdaContext, loadHandler, runChild } from './support';
 
@@ -73,16 +74,28 @@ function succeeded(outcome: PromiseSettledResult<unknown>): boolean {
 
 /**
  * The handler logs one JSON line per AssumeRole, with the credential's expiry. Its log lines are
- * read here, before they would reach stdout, and not printed.
+ * read here, before they would reach stdout, and not printed: the logger writes them with
+ * fs.writeSync(1, ...) (src/logger.ts), or through process.stdout should that descriptor refuse.
  */
 function captureExpirations(): number[] {
   const expirations: number[] = [];
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    for (const line of String(chunk).split('\n')) {
+  const read = (text: string) => {
+    for (const line of text.split('\n')) {
       if (!line.includes('"assumed role"')) continue;
       const { expiresAt } = JSON.parse(line) as { expiresAt?: string };
       if (expiresAt) expirations.push(Date.parse(expiresAt));
     }
+  };
+  const writeSync = fs.writeSync as (...args: unknown[]) => number;
+  fs.writeSync = ((fd: number, data: string | Uint8Array, offset?: unknown, ...rest: unknown[]) => {
+    if (fd !== 1) return writeSync(fd, data, offset, ...rest);
+    const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data);
+    const start = typeof data === 'string' || typeof offset !== 'number' ? 0 : offset;
+    read(bytes.subarray(start).toString());
+    return bytes.length - start;
+  }) as typeof fs.writeSync;
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    read(String(chunk));
     return true;
   }) as typeof process.stdout.write;
   return expirations;
