@@ -138,7 +138,8 @@ describe('hung and broken connections', () => {
     const started = Date.now();
     const error = await failureOf(sts.send(whoAmI));
     expect(error.name).toBe('TimeoutError');
-    expect(Date.now() - started).toBeLessThan(2000);
+    // Before the stand-in's 5 s delay would have answered, however loaded the machine.
+    expect(Date.now() - started).toBeLessThan(5000);
     expect(standIn.stats.faultsInjected.delay).toBe(1);
 
     standIn.faults.add({ kind: 'delay', service: 'sts', delayMs: 60_000 });
@@ -148,7 +149,8 @@ describe('hung and broken connections', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     const closing = Date.now();
     await standIn.close();
-    expect(Date.now() - closing).toBeLessThan(1000);
+    // Long before the 60 s delay: close() ends the hung connection instead of waiting.
+    expect(Date.now() - closing).toBeLessThan(5000);
     expect(await hanging).toBe('gave up');
   });
 

@@ -16,13 +16,29 @@ describe('fanOut', () => {
     expect(peak).toBe(4);
   });
 
-  it('keeps every lane busy: the wall time is close to ceil(n / concurrency) calls', async () => {
-    const started = Date.now();
-    await fanOut(Array.from({ length: 12 }), 4, () => tick(60));
-    const elapsed = Date.now() - started;
-    // Three rounds of 60 ms; sequential would take 720 ms, a lane short would take four rounds.
-    expect(elapsed).toBeGreaterThanOrEqual(3 * 60 - 5);
-    expect(elapsed).toBeLessThan(4 * 60);
+  it('keeps every lane busy: the next item starts as soon as any call ends, not when a batch does', async () => {
+    const release: Array<() => void> = [];
+    const started: number[] = [];
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
+    const done = fanOut(
+      Array.from({ length: 6 }, (_, index) => index),
+      4,
+      (item) =>
+        new Promise<void>((resolve) => {
+          started.push(item);
+          release[item] = resolve;
+        }),
+    );
+    await settle();
+    expect(started).toEqual([0, 1, 2, 3]);
+    release[2]?.();
+    await settle();
+    expect(started).toEqual([0, 1, 2, 3, 4]);
+    release[0]?.();
+    await settle();
+    expect(started).toEqual([0, 1, 2, 3, 4, 5]);
+    for (const item of [1, 3, 4, 5]) release[item]?.();
+    await expect(done).resolves.toHaveLength(6);
   });
 
   it('returns the outcomes in the order of the items, not of completion', async () => {

@@ -368,7 +368,8 @@ describe('the handler under faults', () => {
     const { result } = await invokeQuietly(container, {}, 'req-1', 1300);
     const elapsed = Date.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(290);
-    expect(elapsed).toBeLessThan(1000);
+    // The point: an answer before Lambda's own deadline (1300 ms), not a hang.
+    expect(elapsed).toBeLessThan(1300);
     expect(result?.results[0]?.ok).toBe(true);
     expect(result?.results[1]).toMatchObject({
       ok: false,
