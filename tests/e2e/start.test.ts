@@ -73,8 +73,8 @@ describe('options', () => {
       '--target-param takes <12-digit account>:<Key>=<Value>',
     ],
     [
-      ['--faults', '[{"kind":"throttle","service":"ec2"}]'],
-      '--faults[0].service must be "sts" or "s3"',
+      ['--faults', '[{"kind":"throttle","service":"EC2"}]'],
+      "--faults[0].service must be a service's signing name",
     ],
     [['--no-such-option'], "Unknown option '--no-such-option'"],
   ])('%j is refused with exit 2 and says what is wrong', async (argv, message) => {

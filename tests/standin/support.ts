@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
+import { queryTable } from '../../examples/queryTable';
 import { listObjects } from '../../job/listObjects';
 import {
   type LoadPolicyModelOptions,
@@ -131,4 +132,62 @@ export async function failureOf(call: Promise<unknown>): Promise<AwsFailure> {
     return error as AwsFailure;
   }
   throw new Error('expected the call to fail, but it succeeded');
+}
+
+/**
+ * The DynamoDB example job's set-up, as README "Make it yours" makes it: the home stack's
+ * function configured for table `orders`, and a target stack that grants dynamodb:Query on the
+ * table named by its TableName parameter (default `orders`; a test overrides it to deny).
+ */
+export async function tableModelOf(
+  template: CfnTemplate,
+  targetParameters: Record<string, string> = {},
+): Promise<PolicyModel> {
+  const patched = structuredClone(template) as {
+    Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+  };
+  for (const resource of Object.values(patched.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const environment = resource.Properties?.Environment as { Variables: Record<string, string> };
+    environment.Variables.TARGET_TABLE = 'orders';
+    environment.Variables.TARGET_PARTITION_KEY = 'customerId';
+  }
+  return loadPolicyModel({
+    template: patched,
+    job: queryTable,
+    targetTemplate: tableTemplate(),
+    targetParameters: () => targetParameters,
+  });
+}
+
+let tableTemplatePath: string | undefined;
+let tableDir: string | undefined;
+afterAll(() => {
+  if (tableDir) rmSync(tableDir, { recursive: true, force: true });
+  tableDir = undefined;
+  tableTemplatePath = undefined;
+});
+
+function tableTemplate(): string {
+  if (tableTemplatePath) return tableTemplatePath;
+  const original = readFileSync(TARGET_TEMPLATE_PATH, 'utf8');
+  const parameter = '  MaxSessionDuration:\n';
+  const statement = '              - Sid: ListTheBucket';
+  if (!original.includes(parameter) || !original.includes(statement)) {
+    throw new Error('MaxSessionDuration or ListTheBucket not found in the template');
+  }
+  const edited = original
+    .replace(parameter, `  TableName:\n    Type: String\n    Default: orders\n${parameter}`)
+    .replace(
+      statement,
+      `              - Sid: QueryTheTable
+                Effect: Allow
+                Action: dynamodb:Query
+                Resource: !Sub 'arn:\${AWS::Partition}:dynamodb:\${AWS::Region}:\${AWS::AccountId}:table/\${TableName}'
+${statement}`,
+    );
+  tableDir = mkdtempSync(join(tmpdir(), 'xacct-table-template-'));
+  tableTemplatePath = join(tableDir, 'cross-account-role.yml');
+  writeFileSync(tableTemplatePath, edited);
+  return tableTemplatePath;
 }
