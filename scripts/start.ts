@@ -15,16 +15,18 @@ import {
   type ExtraBucket,
   type FaultRule,
   FaultSpecError,
+  type FixtureSet,
   type InvokeLocalResult,
+  loadFixtureFiles,
   parseFaultRule,
   runInvokeLocal,
   type StandIn,
   StandInError,
   type StandInStats,
   startStandIn,
+  type Upstream,
+  upstreamAt,
 } from '../offline/standin';
-import { type FixtureSet, loadFixtureFiles } from '../offline/standin/fixtures';
-import { type Upstream, upstreamAt } from '../offline/standin/forward';
 import {
   PROJECT_ROOT,
   synthesize as realSynthesize,

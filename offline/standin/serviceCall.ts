@@ -3,7 +3,7 @@
 // parameters, and from them the IAM action and the resource ARN the evaluator decides on.
 import type { Protocol, Service } from './awsErrors';
 import type { OperationRule } from './fixtures';
-import { parseForm, type ReceivedRequest } from './request';
+import { decode, parseForm, type ReceivedRequest } from './request';
 
 export interface ServiceCall {
   readonly service: Service;
@@ -110,17 +110,9 @@ export function matchPath(template: string, rawPath: string): Record<string, str
   if (!match) return undefined;
   const captures: Record<string, string> = {};
   names.forEach((name, index) => {
-    captures[name] = safeDecode(match[index + 1] ?? '');
+    captures[name] = decode(match[index + 1] ?? '');
   });
   return captures;
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }
 
 /**

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { queryTable } from '../../examples/queryTable';
 import type { PolicyModel } from '../../offline/iam';
-import { HOME_CREDENTIALS, type StandIn, startStandIn } from '../../offline/standin';
+import { type StandIn, startStandIn } from '../../offline/standin';
 import { loadFixtureFiles } from '../../offline/standin/fixtures';
 import { PROJECT_ROOT } from '../../offline/synth';
 import { type CrossAccountResponse, createHandler } from '../../src/crossAccount';
@@ -14,6 +14,7 @@ import {
   FEWER_THAN_ATTEMPTS,
   lambdaContext,
   MORE_THAN_ATTEMPTS,
+  offlineFunctionEnv,
   recordFaultScenario,
   retriesLogged,
   SYNTH_TIMEOUT_MS,
@@ -32,19 +33,7 @@ beforeAll(async () => {
     model,
     fixtures: loadFixtureFiles([{ path: join(PROJECT_ROOT, FIXTURES), shown: FIXTURES }]),
   });
-  const inherited = Object.fromEntries(
-    Object.entries(savedEnv).filter(([name]) => !name.startsWith('AWS_')),
-  );
-  process.env = {
-    ...inherited,
-    ...model.environment,
-    AWS_REGION: model.region,
-    AWS_LAMBDA_FUNCTION_NAME: model.deployedFunctionName,
-    AWS_ACCESS_KEY_ID: HOME_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: HOME_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL: standIn.url,
-    AWS_EC2_METADATA_DISABLED: 'true',
-  };
+  process.env = offlineFunctionEnv(model, standIn, savedEnv);
 }, SYNTH_TIMEOUT_MS);
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
 // Shared set-up for the stand-in tests: the policy model of the real synthesised home stack, and
 // SDK clients pointed at a stand-in the way the function's are (AWS_ENDPOINT_URL_* variables).
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
@@ -68,34 +68,43 @@ export const OBJECT_READER_JOB: AnyJob = {
   ],
 };
 
-let readerTemplate: string | undefined;
-let readerDir: string | undefined;
-// Removed with the test file that made it (a jest worker may end without an 'exit' event).
+const editedTemplates = new Map<string, string>();
+let editedDir: string | undefined;
+// Removed with the test file that made them (a jest worker may end without an 'exit' event).
 afterAll(() => {
-  if (readerDir) rmSync(readerDir, { recursive: true, force: true });
-  readerDir = undefined;
-  readerTemplate = undefined;
+  if (editedDir) rmSync(editedDir, { recursive: true, force: true });
+  editedDir = undefined;
+  editedTemplates.clear();
 });
 
+/** The shipped target template with `edit` applied, written once per test file under `name`. */
+function editedTemplate(name: string, edit: (original: string) => string): string {
+  const known = editedTemplates.get(name);
+  if (known) return known;
+  editedDir ??= mkdtempSync(join(tmpdir(), 'xacct-edited-template-'));
+  // Named as the shipped one, in its own folder: messages name the template by its file.
+  mkdirSync(join(editedDir, name));
+  const path = join(editedDir, name, 'cross-account-role.yml');
+  writeFileSync(path, edit(readFileSync(TARGET_TEMPLATE_PATH, 'utf8')));
+  editedTemplates.set(name, path);
+  return path;
+}
+
 export function objectReaderTemplate(): string {
-  if (readerTemplate) return readerTemplate;
-  const original = readFileSync(TARGET_TEMPLATE_PATH, 'utf8');
-  const statement = `              - Sid: ListTheBucket`;
-  if (!original.includes(statement)) throw new Error('ListTheBucket not found in the template');
-  const edited = original.replace(
-    statement,
-    `              - Sid: ReadItsObjects
+  return editedTemplate('object-reader', (original) => {
+    const statement = `              - Sid: ListTheBucket`;
+    if (!original.includes(statement)) throw new Error('ListTheBucket not found in the template');
+    return original.replace(
+      statement,
+      `              - Sid: ReadItsObjects
                 Effect: Allow
                 Action: s3:GetObject
                 Resource: !Sub
                   - 'arn:\${AWS::Partition}:s3:::\${Bucket}/*'
                   - Bucket: !If [CreateDemoBucket, !Ref DemoBucket, !Ref BucketName]
 ${statement}`,
-  );
-  readerDir = mkdtempSync(join(tmpdir(), 'xacct-reader-template-'));
-  readerTemplate = join(readerDir, 'cross-account-role.yml');
-  writeFileSync(readerTemplate, edited);
-  return readerTemplate;
+    );
+  });
 }
 
 type Credentials = NonNullable<STSClientConfig['credentials']>;
@@ -160,34 +169,22 @@ export async function tableModelOf(
   });
 }
 
-let tableTemplatePath: string | undefined;
-let tableDir: string | undefined;
-afterAll(() => {
-  if (tableDir) rmSync(tableDir, { recursive: true, force: true });
-  tableDir = undefined;
-  tableTemplatePath = undefined;
-});
-
 function tableTemplate(): string {
-  if (tableTemplatePath) return tableTemplatePath;
-  const original = readFileSync(TARGET_TEMPLATE_PATH, 'utf8');
-  const parameter = '  MaxSessionDuration:\n';
-  const statement = '              - Sid: ListTheBucket';
-  if (!original.includes(parameter) || !original.includes(statement)) {
-    throw new Error('MaxSessionDuration or ListTheBucket not found in the template');
-  }
-  const edited = original
-    .replace(parameter, `  TableName:\n    Type: String\n    Default: orders\n${parameter}`)
-    .replace(
-      statement,
-      `              - Sid: QueryTheTable
+  return editedTemplate('table-reader', (original) => {
+    const parameter = '  MaxSessionDuration:\n';
+    const statement = '              - Sid: ListTheBucket';
+    if (!original.includes(parameter) || !original.includes(statement)) {
+      throw new Error('MaxSessionDuration or ListTheBucket not found in the template');
+    }
+    return original
+      .replace(parameter, `  TableName:\n    Type: String\n    Default: orders\n${parameter}`)
+      .replace(
+        statement,
+        `              - Sid: QueryTheTable
                 Effect: Allow
                 Action: dynamodb:Query
                 Resource: !Sub 'arn:\${AWS::Partition}:dynamodb:\${AWS::Region}:\${AWS::AccountId}:table/\${TableName}'
 ${statement}`,
-    );
-  tableDir = mkdtempSync(join(tmpdir(), 'xacct-table-template-'));
-  tableTemplatePath = join(tableDir, 'cross-account-role.yml');
-  writeFileSync(tableTemplatePath, edited);
-  return tableTemplatePath;
+      );
+  });
 }
