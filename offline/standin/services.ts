@@ -27,7 +27,7 @@ export async function handleService(
     throw failure(
       call.service,
       'UnknownOperation',
-      501,
+      400,
       `The offline stand-in cannot tell which ${call.service} operation ${request.method} ${request.rawPath} is: ` +
         `REST operations need a route. Add { "operation": "${call.service}:<Operation>", "http": { "method": "${request.method}", "path": "<route>" } } ` +
         `to "operations" in ${context.fixtures.addTo}.`,
@@ -47,7 +47,7 @@ export async function handleService(
     throw failure(
       call.service,
       'InvalidOperationDeclaration',
-      500,
+      400,
       `${error.message} (${call.rule?.source}).`,
     );
   }
@@ -82,14 +82,18 @@ export async function handleService(
   throw failure(
     call.service,
     'NoOfflineFixture',
-    501,
+    400,
     `The offline stand-in has no fixture for ${qualified} on ${resource} (account ${caller.accountId}). ` +
       `Add one to ${context.fixtures.addTo}: { "operation": "${qualified}", "resource": "${resource}", "output": { ... } } ` +
       '(README, "Offline: any service"), or run npm start -- --upstream <emulator URL> to forward it.',
   );
 }
 
-/** A stand-in's own refusal; the pipeline writes it in the shape of the call's protocol. */
+/**
+ * A stand-in's own refusal; the pipeline writes it in the shape of the call's protocol. HTTP 400:
+ * the job's fixture file needs a change, so the SDK must not retry it as a service outage, and the
+ * core's diagnosis passes its message on.
+ */
 function failure(service: string, code: string, status: number, message: string): AwsServiceError {
   return new AwsServiceError(service, code, status, message);
 }
@@ -154,8 +158,8 @@ function answerWith(
   }
   throw new AwsServiceError(
     call.service,
-    'NotImplemented',
-    501,
+    'InvalidFixture',
+    400,
     `Fixture ${fixture.source} answers a REST-XML operation: give its response as "body" (the XML document), not "output".`,
   );
 }

@@ -107,3 +107,34 @@ describe('DynamoDB faults (the example job, answered from its fixtures)', () => 
     recordFaultScenario(standIn, 'DynamoDB ExpiredTokenException', 'recovered');
   });
 });
+
+describe('a call no fixture answers', () => {
+  test('fails the account with the stand-in message: the operation, the resource, the file to add it to', async () => {
+    const bare = await startStandIn({
+      model,
+      fixtures: loadFixtureFiles([], 'job/queryTable.fixtures.json'),
+    });
+    const outer = process.env;
+    process.env = offlineFunctionEnv(model, bare, savedEnv);
+    try {
+      // A new container: the core's credential cache belongs to the module, as in Lambda.
+      jest.resetModules();
+      const fresh = require('../../src/crossAccount') as typeof import('../../src/crossAccount');
+      const job =
+        require('../../examples/queryTable') as typeof import('../../examples/queryTable');
+      const { handler } = fresh.createHandler(job.queryTable, process.env);
+      const run = await captureOutput(() => handler({ key: 'c-1' }, lambdaContext('req-2')));
+      const error = run.error as { failures?: { message: string }[] } | undefined;
+      const [failure] = error?.failures ?? [];
+      expect(failure?.message).toContain(
+        'no fixture for dynamodb:Query on arn:aws:dynamodb:us-east-1:222222222222:table/orders',
+      );
+      expect(failure?.message).toContain('Add one to job/queryTable.fixtures.json');
+      // No transient failure: asked once, not retried.
+      expect(bare.stats.calls.byAction[QUERY]).toBe(1);
+    } finally {
+      process.env = outer;
+      await bare.close();
+    }
+  });
+});
