@@ -58,6 +58,8 @@ export async function handleService(
   const decision = await context.decisions.targetCall(caller, action, resource);
   if (!decision.allowed) throw denied(call, signer, action, resource, decision);
 
+  // Another emulated service (as STS and S3 are) would answer here: decided like any call above,
+  // before the job's fixtures.
   const fixture = findFixture(context.fixtures, {
     operation: qualified,
     account: caller.accountId,
