@@ -2,8 +2,8 @@
 // `sls package`, builds the policy model (offline/iam) from it and the target template, starts the
 // AWS stand-in on 127.0.0.1, runs the real `sls invoke local` against it and prints the result.
 // A misconfigured stack fails here exactly as it would in AWS, with the handler's own message.
-
-import { resolve } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   EvaluatorError,
@@ -16,15 +16,20 @@ import {
   type ExtraBucket,
   type FaultRule,
   FaultSpecError,
+  type FixtureSet,
   type InvokeLocalResult,
+  loadFixtureFiles,
   parseFaultRule,
   runInvokeLocal,
   type StandIn,
   StandInError,
   type StandInStats,
   startStandIn,
+  type Upstream,
+  upstreamAt,
 } from '../offline/standin';
 import {
+  PROJECT_ROOT,
   synthesize as realSynthesize,
   type SlsOptions,
   type Synthesis,
@@ -42,9 +47,11 @@ import {
 
 const HELP = `Usage: npm start -- [options]
 
-Runs the function offline: the real \`sls invoke local\` against a local AWS stand-in (STS and S3 on
-127.0.0.1) that checks every signature and decides every call with the same IAM policy evaluator as
-\`npm run check\`. Nothing leaves this machine.
+Runs the function offline: the real \`sls invoke local\` against a local AWS stand-in on 127.0.0.1
+that checks every signature and decides every call, to any service, with the same IAM policy
+evaluator as \`npm run check\`. STS and S3 are emulated; other services are answered from the job's
+fixtures (job/*.fixtures.json) or, with --upstream, forwarded to an emulator. Nothing else leaves
+this machine.
 
 Options:
   --data <json>                       the event, e.g. '{"prefix":"reports/","maxKeys":10}'
@@ -59,7 +66,11 @@ Options:
   --missing-target <account>          <account> has no target stack; repeatable
   --outside-org <account>             organization mode: <account> is outside the organization
   --bucket <account:name>             one more bucket, owned by <account>; repeatable
-  --faults <json>                     faults for the stand-in, a JSON array of rules, e.g.
+  --fixtures <file>                   one more fixture file (default: every job/*.fixtures.json);
+                                      repeatable
+  --upstream <url>                    forward authorised calls that no fixture answers to this
+                                      emulator, e.g. http://localhost:4566 (LocalStack)
+  --faults <json>                     faults for the stand-in, a JSON array of rules, any service, e.g.
                                       '[{"kind":"throttle","service":"sts","count":2}]'
                                       (also from the STANDIN_FAULTS environment variable)
   --clock-skew <seconds>              the stand-in's clock runs this far ahead (negative: behind)
@@ -83,6 +94,9 @@ export interface StartOptions {
   readonly outsideOrg: string[];
   readonly extraBuckets: ExtraBucket[];
   readonly faults: FaultRule[];
+  /** Extra fixture files, as given. */
+  readonly fixtureFiles: string[];
+  readonly upstream: Upstream | undefined;
   readonly clockSkewSeconds: number | undefined;
   readonly credentialLifetimeSeconds: number | undefined;
   readonly logs: boolean;
@@ -136,6 +150,8 @@ export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       'outside-org': { type: 'string', multiple: true, default: [] },
       bucket: { type: 'string', multiple: true, default: [] },
       faults: { type: 'string' },
+      fixtures: { type: 'string', multiple: true, default: [] },
+      upstream: { type: 'string' },
       'clock-skew': { type: 'string' },
       'credential-lifetime': { type: 'string' },
       logs: { type: 'boolean', default: false },
@@ -176,6 +192,8 @@ export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       ...faultRules('STANDIN_FAULTS', env.STANDIN_FAULTS),
       ...faultRules('--faults', values.faults),
     ],
+    fixtureFiles: values.fixtures,
+    upstream: upstreamOption(values.upstream),
     clockSkewSeconds: seconds('--clock-skew', values['clock-skew'], true),
     credentialLifetimeSeconds: seconds(
       '--credential-lifetime',
@@ -252,10 +270,13 @@ export async function main(
       );
       return 1;
     }
+    const fixtures = jobFixtures(options.fixtureFiles);
     standIn = await startStandIn({
       model,
       extraBuckets: options.extraBuckets,
       faults: options.faults,
+      fixtures,
+      ...(options.upstream ? { upstream: options.upstream } : {}),
       ...(options.clockSkewSeconds === undefined
         ? {}
         : { clockSkew: { seconds: options.clockSkewSeconds } }),
@@ -265,7 +286,7 @@ export async function main(
       ...(options.verbose ? { log: (line: string) => io.err(`  stand-in: ${line}\n`) } : {}),
     });
     if (signal?.aborted) return interrupted(signal);
-    io.out(header(model, standIn, options));
+    io.out(header(model, standIn, options, fixtures));
     workDir = await makeTempDir('xacct-start-');
     const invocation = await runInvokeLocal({
       standIn,
@@ -317,10 +338,39 @@ async function buildModel(synthesis: Synthesis, options: StartOptions): Promise<
   };
 }
 
-function header(model: PolicyModel, standIn: StandIn, options: StartOptions): string {
+function upstreamOption(url: string | undefined): Upstream | undefined {
+  if (url === undefined) return undefined;
+  try {
+    return upstreamAt(url);
+  } catch (error) {
+    if (error instanceof StandInError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** Every job/*.fixtures.json (the job's own answers), then the --fixtures files. */
+function jobFixtures(extra: readonly string[]): FixtureSet {
+  const jobDir = join(PROJECT_ROOT, 'job');
+  const shipped = readdirSync(jobDir)
+    .filter((name) => name.endsWith('.fixtures.json'))
+    .sort()
+    .map((name) => ({ path: join(jobDir, name), shown: `job/${name}` }));
+  const given = extra.map((file) => {
+    const path = isAbsolute(file) ? file : join(process.cwd(), file);
+    return { path, shown: relative(PROJECT_ROOT, path) || file };
+  });
+  return loadFixtureFiles([...shipped, ...given]);
+}
+
+function header(
+  model: PolicyModel,
+  standIn: StandIn,
+  options: StartOptions,
+  fixtures: FixtureSet,
+): string {
   const homeSession = `arn:aws:sts::${model.homeAccountId}:assumed-role/${model.executionRoleName}/${model.functionName}`;
   const lines = [
-    `Offline AWS stand-in at ${standIn.url} (STS and S3, on 127.0.0.1 only)`,
+    `Offline AWS stand-in at ${standIn.url} (STS and S3 emulated, any other service from fixtures${options.upstream ? ' or the upstream' : ''}; on 127.0.0.1 only)`,
     `  home    ${model.homeAccountId}  the function runs as ${homeSession}`,
   ];
   for (const accountId of model.configuredTargets) {
@@ -336,6 +386,16 @@ function header(model: PolicyModel, standIn: StandIn, options: StartOptions): st
   }
   for (const bucket of options.extraBuckets)
     lines.push(`  bucket  ${bucket.accountId}  ${bucket.name} (--bucket)`);
+  if (fixtures.files.length > 0) {
+    lines.push(
+      `  fixtures ${fixtures.files.join(', ')} (${fixtures.fixtures.length} answer${fixtures.fixtures.length === 1 ? '' : 's'})`,
+    );
+  }
+  if (options.upstream) {
+    lines.push(
+      `  upstream ${options.upstream.url.origin}  calls no fixture answers are forwarded there`,
+    );
+  }
   if (options.faults.length > 0) lines.push(`  faults  ${JSON.stringify(options.faults)}`);
   lines.push(
     `Running sls invoke local --function crossAccount (it builds the bundle first)...`,
@@ -391,18 +451,29 @@ function timestampOf(line: string): string {
   return /"timestamp":"([^"]+)"/.exec(line)?.[1] ?? '';
 }
 
+/** How the summary names a service; any other by its signing name. */
+const SERVICE_LABELS: Readonly<Record<string, string>> = {
+  sts: 'STS',
+  s3: 'S3',
+  dynamodb: 'DynamoDB',
+};
+
 function summary(stats: StandInStats, invocation: InvokeLocalResult): string {
-  const service = (name: 'sts' | 's3', label: string) => {
+  const service = (name: string) => {
     const actions = Object.entries(stats.calls.byAction)
       .filter(([key]) => key.startsWith(`${name}:`))
       .map(([key, count]) => `${key.slice(name.length + 1)} ${count}`);
-    const total = stats.calls[name];
-    return `${label} ${total} call${total === 1 ? '' : 's'}${actions.length ? ` (${actions.join(', ')})` : ''}`;
+    const total = stats.calls.byService[name] ?? 0;
+    return `${SERVICE_LABELS[name] ?? name} ${total} call${total === 1 ? '' : 's'}${actions.length ? ` (${actions.join(', ')})` : ''}`;
   };
+  const others = Object.keys(stats.calls.byService).filter(
+    (name) => name !== 'sts' && name !== 's3',
+  );
   const errors = Object.entries(stats.errors).map(([code, count]) => `${code} ${count}`);
   return [
-    service('sts', 'STS'),
-    service('s3', 'S3'),
+    service('sts'),
+    service('s3'),
+    ...others.sort().map(service),
     `credentials issued ${stats.credentialsIssued}`,
     errors.length ? `AWS errors: ${errors.join(', ')}` : 'no AWS errors',
     ...(stats.faultsInjected.total ? [`faults injected ${stats.faultsInjected.total}`] : []),

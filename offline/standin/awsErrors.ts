@@ -1,7 +1,25 @@
 // AWS's error answers, with the codes, messages and HTTP statuses the real services use, so the
 // SDK raises the same exception classes offline as it would against AWS.
 
-export type Service = 'sts' | 's3';
+/**
+ * The service a request was signed for (the SigV4 scope's signing name): `sts` and `s3` are
+ * emulated, any other (`dynamodb`, `sqs`, ...) is answered from fixtures or forwarded.
+ */
+export type Service = string;
+
+/**
+ * AWS's wire protocol families, which differ in how an error is written: the query protocol and
+ * REST-XML as XML documents, the JSON protocols (X-Amz-Target) and REST-JSON as JSON with
+ * `__type` / x-amzn-ErrorType.
+ */
+export type Protocol = 'query' | 'rest-xml' | 'json' | 'rest-json';
+
+/** The protocol of the emulated services; any other service's is read from the request. */
+export function emulatedProtocol(service: Service): Protocol | undefined {
+  if (service === 'sts') return 'query';
+  if (service === 's3') return 'rest-xml';
+  return undefined;
+}
 
 /** A request the stand-in answers with an AWS error document; thrown inside the pipeline. */
 export class AwsServiceError extends Error {
@@ -139,9 +157,56 @@ export const s3Error = {
   slowDown: () => new AwsServiceError('s3', 'SlowDown', 503, 'Please reduce your request rate.'),
 };
 
-/** The per-service error for the same situation, where STS and S3 differ only in wording. */
-export function errorFor(service: Service) {
-  return service === 'sts'
+/**
+ * The JSON-protocol services' answers (DynamoDB, Lambda, ...): AWS's coral codes, which the SDK
+ * maps to the same exception classes (and retry and clock-skew handling) as online.
+ */
+export function jsonError(service: Service) {
+  const make = (code: string, status: number, message: string) =>
+    new AwsServiceError(service, code, status, message);
+  return {
+    accessDenied: (message: string) => make('AccessDeniedException', 400, message),
+    // Not an AWS error: see s3Error.undeclaredPermission.
+    undeclaredPermission: (message: string) => make('UndeclaredPermission', 403, message),
+    expiredToken: () =>
+      make('ExpiredTokenException', 400, 'The security token included in the request is expired'),
+    unrecognizedClient: () =>
+      make(
+        'UnrecognizedClientException',
+        400,
+        'The security token included in the request is invalid.',
+      ),
+    signatureDoesNotMatch: () =>
+      make(
+        'InvalidSignatureException',
+        400,
+        `${SIGNATURE_MISMATCH} Check your AWS Secret Access Key and signing method. Consult the service documentation for details.`,
+      ),
+    /** A stale or future X-Amz-Date, in the words of the JSON services. */
+    signatureNotCurrent: (message: string) => make('InvalidSignatureException', 400, message),
+    incompleteSignature: (message: string) => make('IncompleteSignatureException', 400, message),
+    missingAuthenticationToken: () =>
+      make('MissingAuthenticationTokenException', 400, 'Request is missing Authentication Token'),
+    throttling: () => make('ThrottlingException', 400, 'Rate exceeded'),
+  };
+}
+
+/** The error for the same situation in each protocol family, where they differ only in wording. */
+export function errorFor(
+  service: Service,
+  protocol: Protocol = emulatedProtocol(service) ?? 'json',
+) {
+  if (protocol === 'json' || protocol === 'rest-json') {
+    const json = jsonError(service);
+    return {
+      expiredToken: json.expiredToken,
+      unknownAccessKey: json.unrecognizedClient,
+      wrongSessionToken: json.unrecognizedClient,
+      signatureDoesNotMatch: json.signatureDoesNotMatch,
+      throttled: json.throttling,
+    };
+  }
+  return protocol === 'query'
     ? {
         expiredToken: stsError.expiredToken,
         unknownAccessKey: stsError.invalidClientTokenId,

@@ -1,11 +1,13 @@
-// Fault switches: make STS or S3 misbehave for the next N matching calls, the way real endpoints
-// do under load or in an outage, so tests can show what the function does about it.
+// Fault switches: make any service (STS, S3, DynamoDB, ...) misbehave for the next N matching
+// calls, the way real endpoints do under load or in an outage, so tests can show what the function
+// does about it.
 import type { Service } from './awsErrors';
 import { FaultSpecError } from './errors';
 
 export const FAULT_KINDS = ['throttle', 'unavailable', 'delay', 'drop', 'expiredToken'] as const;
 /**
- * - throttle: STS `Throttling` (HTTP 400) / S3 `SlowDown` (HTTP 503)
+ * - throttle: STS `Throttling` (HTTP 400) / S3 `SlowDown` (HTTP 503) / JSON services
+ *   `ThrottlingException` (HTTP 400)
  * - unavailable: a bare HTTP 503 with an empty body, as a load balancer in trouble sends
  * - delay: hold the request `delayMs` before answering it (longer than a client timeout = hung)
  * - drop: destroy the connection without an answer
@@ -16,8 +18,9 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface FaultRule {
   readonly kind: FaultKind;
+  /** The service's signing name: sts, s3, dynamodb, sqs, ... */
   readonly service: Service;
-  /** Only this operation, e.g. AssumeRole, GetCallerIdentity, ListObjectsV2, GetObject. */
+  /** Only this operation, e.g. AssumeRole, GetCallerIdentity, ListObjectsV2, GetObject, Query. */
   readonly action?: string;
   /**
    * Only calls about this account: the account of the role AssumeRole asks for, otherwise the
@@ -135,8 +138,10 @@ export function parseFaultRule(input: unknown, where = 'fault'): FaultRule {
   if (typeof kind !== 'string' || !(FAULT_KINDS as readonly string[]).includes(kind)) {
     throw new FaultSpecError(`${where}.kind must be one of ${FAULT_KINDS.join(', ')}`);
   }
-  if (service !== 'sts' && service !== 's3') {
-    throw new FaultSpecError(`${where}.service must be "sts" or "s3"`);
+  if (typeof service !== 'string' || !/^[a-z0-9-]{2,64}$/.test(service)) {
+    throw new FaultSpecError(
+      `${where}.service must be a service's signing name in lower case, e.g. "sts", "s3" or "dynamodb"`,
+    );
   }
   if (action !== undefined && (typeof action !== 'string' || !/^[A-Za-z0-9]{1,64}$/.test(action))) {
     throw new FaultSpecError(

@@ -1,8 +1,10 @@
-// The offline AWS stand-in: STS and S3 wire formats on 127.0.0.1, every request's SigV4 checked,
-// every call decided by the shared IAM evaluator (offline/iam), with fault switches and counters.
+// The offline AWS stand-in on 127.0.0.1: every request's SigV4 checked and every call, to any
+// service, decided by the shared IAM evaluator (offline/iam); STS and S3 emulated, any other
+// service answered from the job's fixtures or forwarded to an upstream emulator; fault switches
+// and counters.
 //
-//   const standIn = await startStandIn({ model });        // model: loadPolicyModel(...)
-//   process.env.AWS_ENDPOINT_URL_STS = standIn.url;       // and AWS_ENDPOINT_URL_S3
+//   const standIn = await startStandIn({ model, fixtures });  // loadPolicyModel, loadFixtureFiles
+//   process.env.AWS_ENDPOINT_URL = standIn.url;           // every service
 //   // sign with HOME_CREDENTIALS: they stand for the function's execution-role session
 //   standIn.faults.add({ kind: 'throttle', service: 'sts', count: 2 });
 //   standIn.stats;                                        // counters, see StandInStats
@@ -23,6 +25,15 @@ export {
   type PendingFault,
   parseFaultRule,
 } from './faults';
+export {
+  type Fixture,
+  type FixtureSet,
+  loadFixtureFiles,
+  NO_FIXTURES,
+  type OperationRule,
+  parseFixtureDocument,
+} from './fixtures';
+export { accountKeyCredentials, type Upstream, upstreamAt } from './forward';
 export {
   HOME_ACCESS_KEY_ID,
   HOME_CREDENTIALS,

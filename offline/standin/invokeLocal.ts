@@ -54,6 +54,8 @@ export function invokeLocalEnv(
   const region = options.region ?? 'us-east-1';
   return {
     ...env,
+    // Every service the job calls goes to the stand-in, not only STS and S3.
+    AWS_ENDPOINT_URL: url,
     AWS_ENDPOINT_URL_STS: url,
     AWS_ENDPOINT_URL_S3: url,
     AWS_REGION: region,

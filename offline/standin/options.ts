@@ -2,6 +2,8 @@
 import type { PolicyModel } from '../iam';
 import { StandInError } from './errors';
 import type { FaultRule } from './faults';
+import type { FixtureSet } from './fixtures';
+import type { Upstream } from './forward';
 import type { HomeCredentials } from './homeCredentials';
 
 export interface ExtraBucket {
@@ -39,6 +41,10 @@ export interface StandInOptions {
   readonly controlToken?: string;
   /** One line per request; never contains secrets, tokens or whole access key ids. */
   readonly log?: (line: string) => void;
+  /** Answers for services other than STS and S3 (loadFixtureFiles); default none. */
+  readonly fixtures?: FixtureSet;
+  /** Forward mode: authorised calls without a fixture go there (upstreamAt). */
+  readonly upstream?: Upstream;
   /** Default 0: a free port. */
   readonly port?: number;
 }

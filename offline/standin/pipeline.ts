@@ -3,19 +3,28 @@
 import type { ServerResponse } from 'node:http';
 import { EvaluatorError } from '../iam';
 import { authenticate } from './authenticate';
-import { AwsServiceError, errorFor, type Service } from './awsErrors';
+import {
+  AwsServiceError,
+  emulatedProtocol,
+  errorFor,
+  type Protocol,
+  type Service,
+} from './awsErrors';
 import type { StandInContext } from './context';
 import { maskAccessKeyId } from './credentialStore';
 import type { FaultSwitchboard } from './faults';
 import { parseForm, type ReceivedRequest } from './request';
 import {
   bareUnavailable,
+  jsonErrorResponse,
   type RequestIds,
   s3ErrorResponse,
   stsErrorResponse,
   type WireResponse,
 } from './response';
 import { handleS3, routeS3 } from './s3';
+import { identifyCall, type ServiceCall } from './serviceCall';
+import { handleService } from './services';
 import { scopeServiceOf } from './sigv4';
 import { handleSts } from './sts';
 
@@ -23,7 +32,12 @@ export const DROPPED = Symbol('dropped');
 
 /** What is known of a request before it is authenticated. */
 export interface CallFacts {
+  /** The signing name: sts, s3, or any other service (dynamodb, sqs, ...). */
   readonly service: Service;
+  /** Decides the shape of every error answer. */
+  readonly protocol: Protocol;
+  /** A call to a service other than STS and S3. */
+  readonly call: ServiceCall | undefined;
   readonly action: string;
   /** The account the call is about, for fault rules limited to one account. */
   readonly account: string | undefined;
@@ -49,8 +63,11 @@ export interface Outcome {
 
 export function identify(request: ReceivedRequest, context: StandInContext): CallFacts {
   const service = serviceOf(request);
+  const emulated = emulatedProtocol(service);
+  const call = emulated ? undefined : identifyCall(request, service, context.fixtures.operations);
   const form = service === 'sts' ? stsParameters(request) : {};
-  const action = service === 's3' ? routeS3(request).action : (form.Action ?? 'Unknown');
+  const action =
+    call?.operation ?? (service === 's3' ? routeS3(request).action : (form.Action ?? 'Unknown'));
   const accessKeyId = /Credential=([^/]+)\//.exec(request.headers.authorization ?? '')?.[1];
   const presented = accessKeyId ? context.credentials.lookup(accessKeyId) : undefined;
   const account =
@@ -59,6 +76,8 @@ export function identify(request: ReceivedRequest, context: StandInContext): Cal
       : presented?.principal.caller.accountId;
   return {
     service,
+    protocol: call?.protocol ?? emulated ?? 'json',
+    call,
     action,
     account,
     keyShown: accessKeyId ? maskAccessKeyId(accessKeyId) : 'anonymous',
@@ -75,12 +94,18 @@ export async function answer(
 ): Promise<Outcome> {
   const { context, faults } = options;
   const { stats } = context;
-  const { service, action, account } = facts;
+  const { service, protocol, action, account } = facts;
   const render = (error: AwsServiceError): WireResponse => {
     stats.error(error.code);
-    return service === 'sts'
-      ? stsErrorResponse(error, ids)
-      : s3ErrorResponse(error, ids, request.method);
+    switch (protocol) {
+      case 'query':
+        // Every query-protocol service writes its errors as STS does (ErrorResponse/Error/Code).
+        return stsErrorResponse(error, ids);
+      case 'rest-xml':
+        return s3ErrorResponse(error, ids, request.method);
+      default:
+        return jsonErrorResponse(error, ids, protocol, request.headers['content-type']);
+    }
   };
 
   let delayedMs = 0;
@@ -91,7 +116,7 @@ export async function answer(
       case 'drop':
         return { result: DROPPED, delayedMs };
       case 'throttle':
-        return { result: render(errorFor(service).throttled()), delayedMs };
+        return { result: render(errorFor(service, protocol).throttled()), delayedMs };
       case 'unavailable':
         stats.error('HTTP503');
         return { result: bareUnavailable(), delayedMs };
@@ -102,18 +127,24 @@ export async function answer(
   }
 
   try {
-    const { record, authorization } = await authenticate(request, service, {
-      credentials: context.credentials,
-      clock: context.clock,
-      stats,
-      rejectWithinMsOfExpiry: options.rejectWithinMsOfExpiry,
-    });
+    const { record, authorization } = await authenticate(
+      request,
+      service,
+      {
+        credentials: context.credentials,
+        clock: context.clock,
+        stats,
+        rejectWithinMsOfExpiry: options.rejectWithinMsOfExpiry,
+      },
+      protocol,
+    );
     if (record.kind === 'issued' && faults.takeSessionFault({ service, action, account })) {
       stats.fault('expiredToken');
-      throw errorFor(service).expiredToken();
+      throw errorFor(service, protocol).expiredToken();
     }
-    const result =
-      service === 'sts'
+    const result = facts.call
+      ? await handleService(facts.call, request, record, authorization, context, ids)
+      : service === 'sts'
         ? await handleSts(action, facts.form, record, context, ids)
         : await handleS3(routeS3(request), request, record, authorization.region, context, ids);
     return { result, delayedMs };
@@ -122,7 +153,7 @@ export async function answer(
     if (error instanceof EvaluatorError) {
       // Not a deny: the model cannot answer. Say so the way AWS reports its own failures.
       options.log(`${service} ${action}: the IAM evaluator could not decide: ${error.message}`);
-      const code = service === 'sts' ? 'InternalFailure' : 'InternalError';
+      const code = protocol === 'rest-xml' ? 'InternalError' : 'InternalFailure';
       const message = `The offline stand-in could not decide this request: ${error.message}`;
       return { result: render(new AwsServiceError(service, code, 500, message)), delayedMs };
     }
@@ -130,11 +161,13 @@ export async function answer(
   }
 }
 
-/** STS and S3 share the port: the credential scope names the service a request was signed for. */
+/** Every service shares the port: the credential scope names the service a request was signed for. */
 function serviceOf(request: ReceivedRequest): Service {
   const scoped = scopeServiceOf(request.headers.authorization);
-  if (scoped === 'sts' || scoped === 's3') return scoped;
-  // Unsigned or signed for something else: a form POST to / is the query protocol.
+  if (scoped !== undefined && /^[a-z0-9-]{1,64}$/.test(scoped)) return scoped;
+  // Unsigned: an X-Amz-Target names a JSON-protocol service (its prefix says which, not how it
+  // signs); a form POST to / is the query protocol.
+  if (request.headers['x-amz-target'] !== undefined) return 'unsigned-json';
   const isForm = (request.headers['content-type'] ?? '').startsWith(
     'application/x-www-form-urlencoded',
   );

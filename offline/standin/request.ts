@@ -62,7 +62,8 @@ export function parseForm(body: Buffer): Record<string, string> {
   return form;
 }
 
-function decode(text: string): string {
+/** decodeURIComponent, or the text as it is when it holds a malformed escape. */
+export function decode(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch {

@@ -106,3 +106,49 @@ function withCode(error: AwsServiceError, response: WireResponse): WireResponse 
 export function bareUnavailable(): WireResponse {
   return { status: 503, headers: {}, body: '', errorCode: 'HTTP503' };
 }
+
+/** The JSON protocols' content type: the one the request came with (1.0 or 1.1), else 1.0. */
+function jsonContentType(requestContentType: string | undefined, protocol: 'json' | 'rest-json') {
+  if (protocol === 'rest-json') return 'application/json';
+  return requestContentType?.startsWith('application/x-amz-json-') === true
+    ? requestContentType
+    : 'application/x-amz-json-1.0';
+}
+
+export function jsonResult(
+  document: unknown,
+  ids: RequestIds,
+  protocol: 'json' | 'rest-json',
+  requestContentType: string | undefined,
+  status = 200,
+): WireResponse {
+  return {
+    status,
+    headers: {
+      'content-type': jsonContentType(requestContentType, protocol),
+      'x-amzn-requestid': ids.requestId,
+    },
+    body: JSON.stringify(document ?? {}),
+  };
+}
+
+/**
+ * An error of the JSON protocols: the code in `__type` (and in x-amzn-ErrorType, where REST-JSON
+ * services put it), the message in `message`; the SDK reads either.
+ */
+export function jsonErrorResponse(
+  error: AwsServiceError,
+  ids: RequestIds,
+  protocol: 'json' | 'rest-json',
+  requestContentType: string | undefined,
+): WireResponse {
+  return withCode(error, {
+    status: error.status,
+    headers: {
+      'content-type': jsonContentType(requestContentType, protocol),
+      'x-amzn-requestid': ids.requestId,
+      'x-amzn-errortype': error.code,
+    },
+    body: JSON.stringify({ __type: error.code, message: error.message }),
+  });
+}

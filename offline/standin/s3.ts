@@ -5,6 +5,7 @@ import { s3Error } from './awsErrors';
 import type { Bucket, StoredObject } from './buckets';
 import type { StandInContext } from './context';
 import type { CredentialRecord } from './credentialStore';
+import { denialMessage, undeclaredCall } from './declared';
 import { firstValue, type ReceivedRequest } from './request';
 import {
   type RequestIds,
@@ -124,39 +125,18 @@ async function authorize(
   if (!decision.allowed) throw accessDenied(signer, action, resourceArn, decision);
 }
 
-/**
- * The declaration cannot drift from the code: a call the job makes with the target role's
- * credentials whose IAM action the job does not declare (Job.permissions) is refused and counted,
- * so the test that made it fails naming the action. Actions only: which resources the grant
- * covers is `npm run check`'s to prove, and a test may point the function at other resources.
- */
 function refuseUndeclared(context: StandInContext, signer: CredentialRecord, action: string): void {
-  const target = context.model.targets.find((t) => t.roleArn === signer.principal.caller.roleArn);
-  if (!target) return;
-  const declared = target.job.declared;
-  if (declared.some((p) => p.action.toLowerCase() === action.toLowerCase())) return;
-  context.stats.undeclaredCall(action);
-  throw s3Error.undeclaredPermission(
-    `The job called ${action}, which it does not declare: add { action: '${action}', resource: '<ARN>' } to its permissions (job/index.ts) and grant it in resources/cross-account-role.yml. It declares ${
-      declared.map((p) => p.action).join(', ') || 'nothing'
-    }.`,
-  );
+  const refusal = undeclaredCall(context, signer, action);
+  if (refusal !== undefined) throw s3Error.undeclaredPermission(refusal);
 }
 
-/** S3's current wording, which names the principal, the action and the resource. */
 function accessDenied(
   signer: CredentialRecord,
   action: string,
   resourceArn: string,
   decision: Decision | undefined,
 ) {
-  // The evaluator labels bucket-policy statements `bucket-policy/<Sid>`.
-  const why = decision?.explicitDeny
-    ? ` with an explicit deny in ${decision.statement?.startsWith('bucket-policy/') ? 'a resource-based' : 'an identity-based'} policy`
-    : ` because no identity-based policy allows the ${action} action`;
-  return s3Error.accessDenied(
-    `User: ${signer.principal.caller.arn} is not authorized to perform: ${action} on resource: "${resourceArn}"${why}`,
-  );
+  return s3Error.accessDenied(denialMessage(signer, action, resourceArn, decision, true));
 }
 
 function listObjectsV2(

@@ -1,5 +1,6 @@
-// The stand-in itself: one node:http server on 127.0.0.1 that answers STS and S3 (told apart by
-// the service in the SigV4 credential scope) and the control endpoint, on one free port.
+// The stand-in itself: one node:http server on 127.0.0.1 that answers every AWS service (told
+// apart by the service in the SigV4 credential scope: STS and S3 emulated, any other from the
+// job's fixtures or the upstream emulator) and the control endpoint, on one free port.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +17,7 @@ import { CredentialStore } from './credentialStore';
 import { Decisions } from './decisions';
 import { StandInError } from './errors';
 import { type FaultRule, FaultSwitchboard, type PendingFault } from './faults';
+import { NO_FIXTURES } from './fixtures';
 import { HOME_CREDENTIALS, type HomeCredentials } from './homeCredentials';
 import { type StandInOptions, validateOptions } from './options';
 import { answer, DROPPED, identify, type PipelineOptions } from './pipeline';
@@ -25,7 +27,7 @@ import { type StandInStats, StatsRecorder } from './stats';
 import { createBuckets, homePrincipal } from './world';
 
 export interface StandIn {
-  /** http://127.0.0.1:<port>: the value for AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL_S3. */
+  /** http://127.0.0.1:<port>: the value for AWS_ENDPOINT_URL (every service). */
   readonly url: string;
   readonly port: number;
   /** A snapshot of the counters at the time of reading. */
@@ -69,6 +71,8 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
     clock,
     buckets,
     credentialLifetimeSeconds: options.credentialLifetimeSeconds,
+    fixtures: options.fixtures ?? NO_FIXTURES,
+    upstream: options.upstream,
   };
   await warmUp(context);
   const controlToken = options.controlToken ?? randomBytes(24).toString('base64url');

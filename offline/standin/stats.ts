@@ -7,6 +7,8 @@ export interface StandInStats {
     total: number;
     sts: number;
     s3: number;
+    /** By signing name, every service (sts, s3, dynamodb, ...). */
+    byService: Record<string, number>;
     /** By `service:Action`, e.g. `sts:AssumeRole`, `s3:ListObjectsV2`. */
     byAction: Record<string, number>;
   };
@@ -37,7 +39,7 @@ export interface StandInStats {
 
 function emptyStats(): StandInStats {
   return {
-    calls: { total: 0, sts: 0, s3: 0, byAction: {} },
+    calls: { total: 0, sts: 0, s3: 0, byService: {}, byAction: {} },
     assumeRole: { calls: 0, succeeded: 0, byAccount: {} },
     credentialsIssued: 0,
     refreshes: 0,
@@ -69,7 +71,8 @@ export class StatsRecorder {
 
   call(service: Service, action: string): void {
     this.stats.calls.total += 1;
-    this.stats.calls[service] += 1;
+    if (service === 'sts' || service === 's3') this.stats.calls[service] += 1;
+    bump(this.stats.calls.byService, service);
     bump(this.stats.calls.byAction, `${service}:${action}`);
   }
 

@@ -74,10 +74,12 @@ describe('options', () => {
       '--target-param takes <12-digit account>:<Key>=<Value>',
     ],
     [
-      ['--faults', '[{"kind":"throttle","service":"ec2"}]'],
-      '--faults[0].service must be "sts" or "s3"',
+      ['--faults', '[{"kind":"throttle","service":"EC2"}]'],
+      "--faults[0].service must be a service's signing name",
     ],
     [['--no-such-option'], "Unknown option '--no-such-option'"],
+    [['--upstream', 'localhost:4566'], '--upstream must be an http:// or https:// URL'],
+    [['--fixtures', 'no-such.fixtures.json'], 'cannot read the fixture file no-such.fixtures.json'],
   ])('%j is refused with exit 2 and says what is wrong', async (argv, message) => {
     const run = await runStart(argv, synthesis);
     expect(run.code).toBe(2);

@@ -1,6 +1,6 @@
 // The function as it runs offline: the real handler module, loaded in-process with the
 // environment the synthesised stage-local stack gives it, signing with the home credentials and
-// talking to the offline stand-in through AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL_S3.
+// talking to the offline stand-in through AWS_ENDPOINT_URL (and _STS / _S3).
 import type { Context } from 'aws-lambda';
 import type { CrossAccountResponse } from '../../handlers/crossAccount';
 import { loadPolicyModel, type PolicyModel } from '../../offline/iam';
@@ -54,23 +54,7 @@ export async function startOfflineAws(
   const standIn = await startStandIn({ model, ...options.standIn });
   const savedEnv = process.env;
   const home = options.standIn?.homeCredentials ?? HOME_CREDENTIALS;
-  // Only what Lambda would set: no profile or key of whoever runs the tests.
-  const inherited = Object.fromEntries(
-    Object.entries(savedEnv).filter(([name]) => !name.startsWith('AWS_')),
-  );
-  process.env = {
-    ...inherited,
-    ...model.environment,
-    AWS_REGION: model.region,
-    AWS_LAMBDA_FUNCTION_NAME: model.deployedFunctionName,
-    AWS_ACCESS_KEY_ID: home.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: home.secretAccessKey,
-    ...(home.sessionToken ? { AWS_SESSION_TOKEN: home.sessionToken } : {}),
-    AWS_ENDPOINT_URL_STS: standIn.url,
-    AWS_ENDPOINT_URL_S3: standIn.url,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    ...options.env,
-  };
+  process.env = { ...offlineFunctionEnv(model, standIn, savedEnv, home), ...options.env };
   return {
     model,
     standIn,
@@ -89,6 +73,34 @@ export async function startOfflineAws(
       process.env = savedEnv;
       await standIn.close();
     },
+  };
+}
+
+/**
+ * The function's environment against the stand-in: only what Lambda would set (no profile or key
+ * of whoever runs the tests), the stack's variables, the home credentials, every endpoint local.
+ */
+export function offlineFunctionEnv(
+  model: PolicyModel,
+  standIn: StandIn,
+  outer: NodeJS.ProcessEnv,
+  home = HOME_CREDENTIALS,
+): NodeJS.ProcessEnv {
+  const inherited = Object.fromEntries(
+    Object.entries(outer).filter(([name]) => !name.startsWith('AWS_')),
+  );
+  return {
+    ...inherited,
+    ...model.environment,
+    AWS_REGION: model.region,
+    AWS_LAMBDA_FUNCTION_NAME: model.deployedFunctionName,
+    AWS_ACCESS_KEY_ID: home.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: home.secretAccessKey,
+    ...(home.sessionToken ? { AWS_SESSION_TOKEN: home.sessionToken } : {}),
+    AWS_ENDPOINT_URL: standIn.url,
+    AWS_ENDPOINT_URL_STS: standIn.url,
+    AWS_ENDPOINT_URL_S3: standIn.url,
+    AWS_EC2_METADATA_DISABLED: 'true',
   };
 }
 

@@ -1,11 +1,12 @@
 // Shared set-up for the stand-in tests: the policy model of the real synthesised home stack, and
 // SDK clients pointed at a stand-in the way the function's are (AWS_ENDPOINT_URL_* variables).
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
+import { queryTable } from '../../examples/queryTable';
 import { listObjects } from '../../job/listObjects';
 import {
   type LoadPolicyModelOptions,
@@ -67,34 +68,43 @@ export const OBJECT_READER_JOB: AnyJob = {
   ],
 };
 
-let readerTemplate: string | undefined;
-let readerDir: string | undefined;
-// Removed with the test file that made it (a jest worker may end without an 'exit' event).
+const editedTemplates = new Map<string, string>();
+let editedDir: string | undefined;
+// Removed with the test file that made them (a jest worker may end without an 'exit' event).
 afterAll(() => {
-  if (readerDir) rmSync(readerDir, { recursive: true, force: true });
-  readerDir = undefined;
-  readerTemplate = undefined;
+  if (editedDir) rmSync(editedDir, { recursive: true, force: true });
+  editedDir = undefined;
+  editedTemplates.clear();
 });
 
+/** The shipped target template with `edit` applied, written once per test file under `name`. */
+function editedTemplate(name: string, edit: (original: string) => string): string {
+  const known = editedTemplates.get(name);
+  if (known) return known;
+  editedDir ??= mkdtempSync(join(tmpdir(), 'xacct-edited-template-'));
+  // Named as the shipped one, in its own folder: messages name the template by its file.
+  mkdirSync(join(editedDir, name));
+  const path = join(editedDir, name, 'cross-account-role.yml');
+  writeFileSync(path, edit(readFileSync(TARGET_TEMPLATE_PATH, 'utf8')));
+  editedTemplates.set(name, path);
+  return path;
+}
+
 export function objectReaderTemplate(): string {
-  if (readerTemplate) return readerTemplate;
-  const original = readFileSync(TARGET_TEMPLATE_PATH, 'utf8');
-  const statement = `              - Sid: ListTheBucket`;
-  if (!original.includes(statement)) throw new Error('ListTheBucket not found in the template');
-  const edited = original.replace(
-    statement,
-    `              - Sid: ReadItsObjects
+  return editedTemplate('object-reader', (original) => {
+    const statement = `              - Sid: ListTheBucket`;
+    if (!original.includes(statement)) throw new Error('ListTheBucket not found in the template');
+    return original.replace(
+      statement,
+      `              - Sid: ReadItsObjects
                 Effect: Allow
                 Action: s3:GetObject
                 Resource: !Sub
                   - 'arn:\${AWS::Partition}:s3:::\${Bucket}/*'
                   - Bucket: !If [CreateDemoBucket, !Ref DemoBucket, !Ref BucketName]
 ${statement}`,
-  );
-  readerDir = mkdtempSync(join(tmpdir(), 'xacct-reader-template-'));
-  readerTemplate = join(readerDir, 'cross-account-role.yml');
-  writeFileSync(readerTemplate, edited);
-  return readerTemplate;
+    );
+  });
 }
 
 type Credentials = NonNullable<STSClientConfig['credentials']>;
@@ -131,4 +141,50 @@ export async function failureOf(call: Promise<unknown>): Promise<AwsFailure> {
     return error as AwsFailure;
   }
   throw new Error('expected the call to fail, but it succeeded');
+}
+
+/**
+ * The DynamoDB example job's set-up, as README "Make it yours" makes it: the home stack's
+ * function configured for table `orders`, and a target stack that grants dynamodb:Query on the
+ * table named by its TableName parameter (default `orders`; a test overrides it to deny).
+ */
+export async function tableModelOf(
+  template: CfnTemplate,
+  targetParameters: Record<string, string> = {},
+): Promise<PolicyModel> {
+  const patched = structuredClone(template) as {
+    Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+  };
+  for (const resource of Object.values(patched.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const environment = resource.Properties?.Environment as { Variables: Record<string, string> };
+    environment.Variables.TARGET_TABLE = 'orders';
+    environment.Variables.TARGET_PARTITION_KEY = 'customerId';
+  }
+  return loadPolicyModel({
+    template: patched,
+    job: queryTable,
+    targetTemplate: tableTemplate(),
+    targetParameters: () => targetParameters,
+  });
+}
+
+function tableTemplate(): string {
+  return editedTemplate('table-reader', (original) => {
+    const parameter = '  MaxSessionDuration:\n';
+    const statement = '              - Sid: ListTheBucket';
+    if (!original.includes(parameter) || !original.includes(statement)) {
+      throw new Error('MaxSessionDuration or ListTheBucket not found in the template');
+    }
+    return original
+      .replace(parameter, `  TableName:\n    Type: String\n    Default: orders\n${parameter}`)
+      .replace(
+        statement,
+        `              - Sid: QueryTheTable
+                Effect: Allow
+                Action: dynamodb:Query
+                Resource: !Sub 'arn:\${AWS::Partition}:dynamodb:\${AWS::Region}:\${AWS::AccountId}:table/\${TableName}'
+${statement}`,
+      );
+  });
 }
