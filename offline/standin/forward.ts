@@ -86,6 +86,9 @@ export async function forward(
     if (!NOT_FORWARDED.has(name)) headers[name] = value;
   }
   headers.host = upstream.url.host;
+  // moto's server runs a call in the account this header names (LocalStack takes the access key
+  // id instead, set below): with both, each target account keeps its own resources upstream.
+  headers['x-moto-account-id'] = accountId;
   if (request.body.length > 0) headers['content-length'] = String(request.body.length);
   const signer = new SignatureV4({
     credentials: upstream.credentialsFor(accountId),

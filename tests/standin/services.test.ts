@@ -273,6 +273,7 @@ describe('forward mode: authorised calls without a fixture go to the upstream em
     readonly accessKeyId: string | undefined;
     readonly validSignature: boolean;
     readonly securityToken: string | undefined;
+    readonly motoAccount: string | undefined;
     readonly body: string;
   }
 
@@ -303,6 +304,7 @@ describe('forward mode: authorised calls without a fixture go to the upstream em
               signedAt,
             )),
           securityToken: request.headers['x-amz-security-token'],
+          motoAccount: request.headers['x-moto-account-id'],
           body: request.body.toString('utf8'),
         });
         response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
@@ -334,6 +336,7 @@ describe('forward mode: authorised calls without a fixture go to the upstream em
         accessKeyId: TARGET,
         validSignature: true,
         securityToken: undefined,
+        motoAccount: TARGET,
       });
       expect(JSON.parse(call?.body ?? '{}')).toMatchObject({ TableName: 'orders' });
       // The function's session credentials never reach the emulator.
