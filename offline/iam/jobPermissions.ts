@@ -50,6 +50,8 @@ export function jobPermissions(
       ...options.environment,
       AWS_REGION: options.region,
       TARGET_ACCOUNT_IDS: options.accounts.join(','),
+      // A function that discovers its accounts visits them as if they were listed.
+      TARGET_ORGANIZATIONAL_UNITS: '',
     });
   } catch (error) {
     throw new EvaluatorError(
