@@ -112,6 +112,11 @@ export interface LoadPolicyModelOptions {
   job?: AnyJob;
   /** Where accounts sit in the organization: account -> o-.../r-.../ou-.../ (aws:ResourceOrgPaths). */
   organizationPaths?: Record<string, string>;
+  /**
+   * Organizations mode: the accounts the function is taken to discover under its OUs; they stand
+   * where TARGET_ACCOUNT_IDS would (configured accounts).
+   */
+  discoveredAccounts?: string[];
   /** Reader stack parameters over the defaults (a reader role deployed with other values). */
   readerParameters?: Record<string, string>;
 }
@@ -185,10 +190,13 @@ export async function loadPolicyModel(options: LoadPolicyModelOptions): Promise<
     functionName,
   );
   const env = home.environment;
-  const configuredTargets = requiredVariable(env, 'TARGET_ACCOUNT_IDS')
+  const listed = requiredVariable(env, 'TARGET_ACCOUNT_IDS')
     .split(',')
     .map((id) => id.trim())
     .filter(Boolean);
+  const configuredTargets = env.TARGET_ORGANIZATIONAL_UNITS
+    ? [...(options.discoveredAccounts ?? [])]
+    : listed;
   const partial = {
     partition,
     region,

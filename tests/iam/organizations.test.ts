@@ -6,13 +6,16 @@ import {
   ASSUME_ANY_ROLE,
   decideAssumeRole,
   decideTargetCall,
+  formatReport,
   functionSession,
   iamUser,
+  loadCheckModel,
   loadPolicyModel,
   nearMissRoles,
   type PolicyModel,
   recreatedFunctionSession,
   roleSession,
+  runCheck,
   uniqueIdOf,
 } from '../../offline/iam';
 import { synthesize } from '../../offline/synth';
@@ -193,5 +196,46 @@ describe('the reader role permissions', () => {
     await expect(decideTargetCall(model, reader(), action, resource)).resolves.toMatchObject({
       allowed: false,
     });
+  });
+});
+
+describe('npm run check in Organizations mode', () => {
+  it('models one account under each unit, one of the organization outside them, and proves both roles', async () => {
+    const report = await runCheck(await loadCheckModel({ template: homeTemplate }));
+    expect(report.results.filter((r) => !r.ok).map((r) => r.case.id)).toEqual([]);
+    expect(report.ok).toBe(true);
+    const outsideUnits = report.results.find(
+      (r) => r.case.concern === 'unconfigured-account' && r.case.title.includes('not under'),
+    );
+    expect(outsideUnits).toMatchObject({
+      case: { expected: 'denied' },
+      decision: { allowed: false, decidedBy: 'execution-role' },
+    });
+    const ids = report.results.map((r) => r.case.id);
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        `${READER_ACCOUNT}/function-assumes-reader`,
+        `${READER_ACCOUNT}/reader-near-miss:prefixed`,
+        `${READER_ACCOUNT}/reader:organizations:ListAccountsForParent`,
+        `${READER_ACCOUNT}/reader-broader:organizations:DescribeAccount:account/${ORG}/${READER_ACCOUNT}`,
+      ]),
+    );
+    expect(formatReport(report)).toMatch(
+      new RegExp(
+        `assumes cross-account-demo-target in the accounts under ${WORKLOADS} of organization ${ORG} that have the target stack \\(modelled: \\d{12} under them, allowed; \\d{12}, not under them, denied`,
+      ),
+    );
+  });
+
+  it('fails when the execution role is not bounded to the units: the account outside them gets in', async () => {
+    // The home stack as it would be with aws:ResourceOrgID alone (organization mode without OUs).
+    const unbounded = JSON.parse(JSON.stringify(homeTemplate), (key, value) =>
+      key === 'ForAnyValue:StringLike' ? undefined : value,
+    ) as unknown;
+    const report = await runCheck(await loadCheckModel({ template: unbounded }));
+    expect(report.ok).toBe(false);
+    const failed = report.results.filter((r) => !r.ok);
+    expect(failed.map((r) => r.case.concern)).toEqual(['unconfigured-account']);
+    expect(failed[0]?.decision.allowed).toBe(true);
   });
 });
