@@ -10,7 +10,12 @@ import {
   uniqueIdOf,
 } from './evaluate';
 import { type Grant, grantsOf, isDeclaredGrant } from './jobPermissions';
-import { type LoadPolicyModelOptions, loadPolicyModel, type PolicyModel } from './model';
+import {
+  type LoadPolicyModelOptions,
+  loadPolicyModel,
+  type PolicyModel,
+  READER_TEMPLATE_PATH,
+} from './model';
 import { readTemplate, relativeToCwd, TARGET_TEMPLATE_PATH } from './templates';
 import {
   describeFinding,
@@ -215,10 +220,26 @@ export function auditWildcards(
       trustPolicy: target.trustPolicy,
     })),
   );
+  const reader = model.organizationsReader;
+  const readerSource = reader && `${relativeToCwd(READER_TEMPLATE_PATH)} in ${reader.accountId}`;
   return [
     ...trust,
+    ...(reader && readerSource
+      ? findTrustWildcards([
+          { source: readerSource, policy: 'trust', trustPolicy: reader.trustPolicy },
+        ])
+      : []),
     ...findWildcards([
       { source: 'synthesised home stack', policies: model.executionRolePolicies },
+      ...(reader && readerSource
+        ? [
+            {
+              source: readerSource,
+              policies: reader.permissions,
+              justifications: justificationsOf(readTemplate(READER_TEMPLATE_PATH)),
+            },
+          ]
+        : []),
       ...model.targets.map((target) => ({
         source: `${relativeToCwd(targetPath)} in ${target.accountId}`,
         policies: target.permissions,

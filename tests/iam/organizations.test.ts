@@ -4,6 +4,7 @@
 // child OUs of its organization and nothing else.
 import {
   ASSUME_ANY_ROLE,
+  auditWildcards,
   decideAssumeRole,
   decideTargetCall,
   formatReport,
@@ -237,5 +238,18 @@ describe('npm run check in Organizations mode', () => {
     const failed = report.results.filter((r) => !r.ok);
     expect(failed.map((r) => r.case.concern)).toEqual(['unconfigured-account']);
     expect(failed[0]?.decision.allowed).toBe(true);
+  });
+});
+
+describe('the wildcard audit of the reader role', () => {
+  it('audits the reader template: its OU and root ARNs are justified, its trust has no wildcard', () => {
+    const reader = auditWildcards(model, { stage: 'dev' }).filter((finding) =>
+      finding.source.startsWith('resources/organizations-reader-role.yml'),
+    );
+    expect(reader.map((finding) => [finding.statement, finding.value])).toEqual([
+      ['ListAccountsAndChildUnits', `arn:aws:organizations::${MANAGEMENT}:root/${ORG}/r-*`],
+      ['ListAccountsAndChildUnits', `arn:aws:organizations::${MANAGEMENT}:ou/${ORG}/ou-*`],
+    ]);
+    expect(reader.every((finding) => finding.justification && !finding.trust)).toBe(true);
   });
 });
