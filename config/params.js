@@ -266,7 +266,7 @@ async function load({ options = {}, resolveVariable, resolveConfigurationPropert
       'targetOrganizationalUnits',
       'is set together with targetAccountIds; the accounts come from one of them: leave ' +
         'targetAccountIds empty to discover the accounts of the units, or this one empty to list them',
-      '',
+      'ou-ab12-11111111',
     );
   }
   const accountIds = discovery ? [] : accountsRaw.split(',').map((id) => id.trim());
