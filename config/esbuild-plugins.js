@@ -281,13 +281,64 @@ export { SignatureV4SignWithCredentials };
   },
 };
 
-module.exports = [
-  envOnlyCredentialChain,
-  staticSdkImports,
-  noEventStreams,
-  nativeHashesOnly,
-  literalSchemaKeys,
-  oneStsClient,
-  packageVersionOnly,
-  s3SigV4Only,
-];
+// The module of src/ that lists the accounts of OUs, and the variable that asks for it.
+const DISCOVERY_MODULE = /^\.\/discovery$/;
+const DISCOVERY_VARIABLE = 'TARGET_ORGANIZATIONAL_UNITS';
+
+/**
+ * Account discovery (src/discovery.ts) needs @aws-sdk/client-organizations, ~13 KiB zipped: with
+ * it the bundle would not fit the 100 KiB target (`npm run bench` prints both sizes). A stage that
+ * names its accounts never runs it, so its bundle gets a module of the same export that says how
+ * to get the real one; a stage with targetOrganizationalUnits gets src/discovery.ts itself.
+ */
+function discoveryOnlyWhenConfigured(discovery) {
+  return {
+    name: 'discovery-only-when-configured',
+    setup(build) {
+      if (discovery) return;
+      build.onResolve({ filter: DISCOVERY_MODULE }, (args) =>
+        /[\\/]src[\\/]crossAccount\.ts$/.test(args.importer)
+          ? { path: 'discovery', namespace: 'discovery-only-when-configured' }
+          : undefined,
+      );
+      build.onLoad({ filter: /.*/, namespace: 'discovery-only-when-configured' }, () => ({
+        loader: 'js',
+        contents: `
+export function createAccountDiscovery() {
+  throw new Error(
+    '${DISCOVERY_VARIABLE} is set, but this bundle was built without account discovery ' +
+      '(config/esbuild-plugins.js, discovery-only-when-configured): build and deploy with ' +
+      '--param targetOrganizationalUnits=<OU ids> so sls package bundles it',
+  );
+}
+`,
+      }));
+    },
+  };
+}
+
+/** Whether any function of the resolved service configuration discovers its accounts. */
+function discoversAccounts(serverless) {
+  const functions = Object.values(serverless?.service?.functions ?? {});
+  return functions.some((fn) => String(fn?.environment?.[DISCOVERY_VARIABLE] ?? '').trim() !== '');
+}
+
+/** The plugins, with or without account discovery. */
+function pluginsFor({ discovery }) {
+  return [
+    envOnlyCredentialChain,
+    staticSdkImports,
+    noEventStreams,
+    nativeHashesOnly,
+    literalSchemaKeys,
+    oneStsClient,
+    packageVersionOnly,
+    s3SigV4Only,
+    discoveryOnlyWhenConfigured(discovery),
+  ];
+}
+
+// serverless-esbuild calls an exported function with the resolved service (its `plugins` option):
+// the parameters decide what is bundled.
+module.exports = (serverless) => pluginsFor({ discovery: discoversAccounts(serverless) });
+module.exports.pluginsFor = pluginsFor;

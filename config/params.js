@@ -7,6 +7,8 @@ const ACCOUNT_ID = /^\d{12}$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 const ORG_ID = /^o-[a-z0-9]{10,32}$/;
+const OU_ID = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
+const ROOT_ID = /^r-[0-9a-z]{4,32}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const STAGE = /^[a-zA-Z0-9-]{1,20}$/;
 const MAX_ROLE_NAME = 64;
@@ -23,6 +25,10 @@ const CORE_PARAMETERS = [
   'sessionDurationSeconds',
   'fanoutConcurrency',
   'organizationId',
+  'targetOrganizationalUnits',
+  'organizationReaderAccountId',
+  'organizationReaderRoleName',
+  'accountCacheSeconds',
   'reservedConcurrency',
   'alarmTopicArn',
   'schedule',
@@ -245,15 +251,25 @@ async function load({ options = {}, resolveVariable, resolveConfigurationPropert
     );
   }
   const accountsRaw = await read(resolveVariable, 'targetAccountIds');
-  if (!accountsRaw && !builds(command)) return readOnly(service, stage, region);
-  if (!accountsRaw) {
+  const discovery = await discoveryParameters(resolveVariable);
+  if (!accountsRaw && !discovery && !builds(command)) return readOnly(service, stage, region);
+  if (!accountsRaw && !discovery) {
     throw new ParameterError(
       'targetAccountIds',
-      'is missing: name the AWS account(s) that own the role this function assumes',
+      'is missing: name the AWS account(s) that own the role this function assumes, ' +
+        'or set targetOrganizationalUnits to take them from AWS Organizations',
       '222222222222',
     );
   }
-  const accountIds = accountsRaw.split(',').map((id) => id.trim());
+  if (accountsRaw && discovery) {
+    throw new ParameterError(
+      'targetOrganizationalUnits',
+      'is set together with targetAccountIds; the accounts come from one of them: leave ' +
+        'targetAccountIds empty to discover the accounts of the units, or this one empty to list them',
+      'ou-ab12-11111111',
+    );
+  }
+  const accountIds = discovery ? [] : accountsRaw.split(',').map((id) => id.trim());
   for (const id of accountIds) {
     if (!ACCOUNT_ID.test(id)) {
       throw new ParameterError(
@@ -266,10 +282,12 @@ async function load({ options = {}, resolveVariable, resolveConfigurationPropert
   if (new Set(accountIds).size !== accountIds.length) {
     throw new ParameterError('targetAccountIds', 'lists an account twice', '222222222222');
   }
-  const placeholder = accountIds.find((id) => PLACEHOLDER_ACCOUNT.test(id));
+  const placeholder = [...accountIds, discovery?.readerAccountId ?? ''].find((id) =>
+    PLACEHOLDER_ACCOUNT.test(id),
+  );
   if (DEPLOYS.has(command) && placeholder) {
     throw new ParameterError(
-      'targetAccountIds',
+      accountIds.includes(placeholder) ? 'targetAccountIds' : 'organizationReaderAccountId',
       `names ${placeholder}, a placeholder account id of the offline examples, not one of yours: ` +
         'a deployed trust towards it would let whoever owns that account in',
       '<your 12-digit target account id>',
@@ -312,6 +330,14 @@ async function load({ options = {}, resolveVariable, resolveConfigurationPropert
     throw new ParameterError(
       'organizationId',
       `must be empty or an AWS Organizations id like o-abc123def4, got "${organizationId}"`,
+      'o-abc123def4',
+    );
+  }
+  if (discovery && !organizationId) {
+    throw new ParameterError(
+      'organizationId',
+      'is missing: targetOrganizationalUnits needs it to allow the target role only in accounts ' +
+        'under those units (aws:ResourceOrgPaths starts with the organization id)',
       'o-abc123def4',
     );
   }
@@ -372,14 +398,87 @@ async function load({ options = {}, resolveVariable, resolveConfigurationPropert
       // The only permissions the function has beyond its own logs: assume the target role, by exact
       // ARN in each configured account, or (organization mode) by name in accounts of one
       // organization; and stamp those sessions with its own name as SourceIdentity, no other.
-      assumeRoleStatements: assumeRoleStatements(
-        organizationId ? [roleArn('*')] : accountIds.map(roleArn),
-        organizationId,
-        functionName,
-      ),
+      discovery,
+      assumeRoleStatements: [
+        ...assumeRoleStatements(
+          organizationId ? [roleArn('*')] : accountIds.map(roleArn),
+          organizationId,
+          functionName,
+          discovery ? discovery.units.map((unit) => orgPathOf(organizationId, unit)) : [],
+        ),
+        ...(discovery ? readerStatements(discovery, functionName) : []),
+      ],
     },
     region,
   );
+}
+
+/** The Organizations parameters, or undefined when the accounts are listed by id. */
+async function discoveryParameters(resolveVariable) {
+  const units = await read(resolveVariable, 'targetOrganizationalUnits');
+  if (!units) return undefined;
+  const list = units.split(',').map((unit) => unit.trim());
+  for (const unit of list) {
+    if (!OU_ID.test(unit) && !ROOT_ID.test(unit)) {
+      throw new ParameterError(
+        'targetOrganizationalUnits',
+        `must be a comma-separated list of OU ids (ou-...) or the root id (r-...), got "${unit}"`,
+        'ou-ab12-11111111,ou-ab12-22222222',
+      );
+    }
+  }
+  const readerAccountId = await read(resolveVariable, 'organizationReaderAccountId');
+  if (!ACCOUNT_ID.test(readerAccountId)) {
+    throw new ParameterError(
+      'organizationReaderAccountId',
+      `must be the 12-digit id of the management or delegated-administrator account where ` +
+        `resources/organizations-reader-role.yml is deployed, got "${readerAccountId}"`,
+      '<management account id>',
+    );
+  }
+  const readerRoleName = await read(resolveVariable, 'organizationReaderRoleName');
+  if (!ROLE_NAME.test(readerRoleName)) {
+    throw new ParameterError(
+      'organizationReaderRoleName',
+      `must be an IAM role name (the reader stack's RoleName), got "${readerRoleName}"`,
+      'cross-account-organizations-reader',
+    );
+  }
+  const cache = await read(resolveVariable, 'accountCacheSeconds');
+  return {
+    units: list,
+    readerAccountId,
+    readerRoleName,
+    cacheSeconds: String(integer('accountCacheSeconds', cache, 0, 86400, '300')),
+  };
+}
+
+// An account's aws:ResourceOrgPaths is o-<org>/r-<root>/ou-<parent>/.../ou-<its OU>/: an OU at
+// any depth is matched by o-<org>/*/<ou>/*, the root by o-<org>/<root>/*.
+function orgPathOf(organizationId, unit) {
+  return ROOT_ID.test(unit) ? `${organizationId}/${unit}/*` : `${organizationId}/*/${unit}/*`;
+}
+
+/** The reader role, by exact ARN: assume it, naming the function as SourceIdentity, nothing else. */
+function readerStatements(discovery, sourceIdentity) {
+  const reader = {
+    'Fn::Sub': `arn:\${AWS::Partition}:iam::${discovery.readerAccountId}:role/${discovery.readerRoleName}`,
+  };
+  return [
+    {
+      Sid: 'AssumeTheOrganizationsReader',
+      Effect: 'Allow',
+      Action: 'sts:AssumeRole',
+      Resource: [reader],
+    },
+    {
+      Sid: 'NameTheFunctionToTheOrganizationsReader',
+      Effect: 'Allow',
+      Action: 'sts:SetSourceIdentity',
+      Resource: [reader],
+      Condition: { StringEquals: { 'sts:SourceIdentity': sourceIdentity } },
+    },
+  ];
 }
 
 /**
@@ -406,11 +505,18 @@ function readOnly(service, stage, region) {
   };
 }
 
-/** The execution role's statements on the target roles (`resources`, role ARNs). */
-function assumeRoleStatements(resources, organizationId, sourceIdentity) {
+/**
+ * The execution role's statements on the target roles (`resources`, role ARNs); with `orgPaths`,
+ * only in accounts under those paths of the organization.
+ */
+function assumeRoleStatements(resources, organizationId, sourceIdentity, orgPaths = []) {
   const inOrganization = organizationId ? { 'aws:ResourceOrgID': organizationId } : {};
+  const underUnits =
+    orgPaths.length > 0 ? { 'ForAnyValue:StringLike': { 'aws:ResourceOrgPaths': orgPaths } } : {};
   const scoped = (condition) =>
-    Object.keys(condition).length > 0 ? { Condition: { StringEquals: condition } } : {};
+    Object.keys(condition).length > 0
+      ? { Condition: { StringEquals: condition, ...underUnits } }
+      : {};
   return [
     {
       Sid: 'AssumeTheTargetRoles',
@@ -444,6 +550,14 @@ function validateAsTheFunctionWill(result, region) {
     SESSION_DURATION_SECONDS: result.sessionDurationSeconds,
     FANOUT_CONCURRENCY: result.fanoutConcurrency,
     TARGET_ORGANIZATION_ID: result.organizationId,
+    ...(result.discovery
+      ? {
+          TARGET_ORGANIZATIONAL_UNITS: result.discovery.units.join(','),
+          ORGANIZATION_READER_ACCOUNT_ID: result.discovery.readerAccountId,
+          ORGANIZATION_READER_ROLE_NAME: result.discovery.readerRoleName,
+          ACCOUNT_CACHE_SECONDS: result.discovery.cacheSeconds,
+        }
+      : {}),
     ...result.jobEnvironment,
   };
   try {

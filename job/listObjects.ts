@@ -151,11 +151,8 @@ export const listObjects = defineJob<ListObjectsConfig, ListRequest, { s3: S3Cli
 });
 
 function bucketOf(config: ListObjectsConfig, target: JobTarget): string {
-  const bucket = config.buckets.get(targetKey(target));
-  if (bucket === undefined) {
-    throw new Error(`no bucket for account ${target.account} in ${target.region}`);
-  }
-  return bucket;
+  // Accounts discovered from Organizations are not known at cold start: resolved on first visit.
+  return config.buckets.get(targetKey(target)) ?? resolveBucket(config.bucketTemplate, target);
 }
 
 function fail(problem: string): never {

@@ -28,8 +28,19 @@ export interface Config {
   /** Set in organization mode; the runtime behaves the same, the policies differ. */
   readonly organizationId: string | undefined;
   readonly logLevel: LogLevel;
-  /** One entry per account, in the configured order. */
+  /** One entry per account, in the configured order; empty when the accounts are discovered. */
   readonly targets: ReadonlyMap<string, TargetSpec>;
+  /** Set when the accounts come from AWS Organizations instead of TARGET_ACCOUNT_IDS. */
+  readonly discovery: DiscoveryConfig | undefined;
+}
+
+export interface DiscoveryConfig {
+  /** OU ids (ou-...) or the root id (r-...), in the configured order; child OUs are included. */
+  readonly organizationalUnits: readonly string[];
+  /** The read-only role in the management or delegated-administrator account. */
+  readonly readerRoleArn: string;
+  /** How long one container reuses the account list before it asks Organizations again. */
+  readonly cacheSeconds: number;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -42,6 +53,10 @@ export const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
 // STS's SourceIdentity: 2 to 64 of [\w+=,.@-] (Lambda's function names always fit).
 const SOURCE_IDENTITY = /^[\w+=,.@-]{2,64}$/;
 const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
+// Organizations' own patterns for an OU id and a root id.
+export const ORGANIZATIONAL_UNIT_ID = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
+export const ROOT_ID = /^r-[0-9a-z]{4,32}$/;
+export const DEFAULT_READER_ROLE_NAME = 'cross-account-organizations-reader';
 const ARN = /^arn:([^:]*):([^:]*):([^:]*):([^:]*):(.*)$/;
 
 // What each variable is called where the user sets it.
@@ -58,6 +73,12 @@ const HINTS = {
   FANOUT_CONCURRENCY: 'set --param fanoutConcurrency=<1..50> (default 8)',
   TARGET_ORGANIZATION_ID:
     'set --param organizationId=o-<10 to 32 lowercase letters or digits>, or leave it empty',
+  TARGET_ORGANIZATIONAL_UNITS:
+    'set --param targetOrganizationalUnits=ou-ab12-11111111[,r-ab12...] (OU or root ids), or leave it empty and set targetAccountIds',
+  ORGANIZATION_READER_ACCOUNT_ID:
+    'set --param organizationReaderAccountId=<the management or delegated-administrator account where resources/organizations-reader-role.yml is deployed>',
+  ORGANIZATION_READER_ROLE_NAME: `set --param organizationReaderRoleName=<the reader stack's RoleName, default ${DEFAULT_READER_ROLE_NAME}>`,
+  ACCOUNT_CACHE_SECONDS: 'set --param accountCacheSeconds=<0..86400> (default 300)',
   AWS_REGION:
     'Lambda sets it; for sls invoke local or a script, export AWS_REGION=<region id, for example us-east-1>',
   AWS_LAMBDA_FUNCTION_NAME:
@@ -76,13 +97,27 @@ export function loadConfig(env: Env): Config {
   const homeRegion = region('AWS_REGION', required(env, 'AWS_REGION'));
   const homePartition = partition(homeRegion).name;
   const targetRegions = regionList(optional(env, 'TARGET_REGIONS') ?? homeRegion, homeRegion);
-  const accountIds = accountList(required(env, 'TARGET_ACCOUNT_IDS'));
+  const organizationalUnits = optional(env, 'TARGET_ORGANIZATIONAL_UNITS');
+  const listed = optional(env, 'TARGET_ACCOUNT_IDS');
+  // One source of accounts: a list beside OUs would be a second, unbounded-by-OU trust to audit.
+  if (organizationalUnits !== undefined && listed !== undefined) {
+    fail(
+      'TARGET_ORGANIZATIONAL_UNITS',
+      'and TARGET_ACCOUNT_IDS are both set; the accounts come from one of them: leave targetAccountIds empty to discover the accounts, or targetOrganizationalUnits empty to list them',
+    );
+  }
+  const organizationId = organizationIdOf(optional(env, 'TARGET_ORGANIZATION_ID'));
+  const discovery =
+    organizationalUnits === undefined
+      ? undefined
+      : discoveryOf(env, organizationalUnits, organizationId, homePartition);
+  const accountIds = discovery ? [] : accountList(required(env, 'TARGET_ACCOUNT_IDS'));
   const roleName = roleNameOf(required(env, 'TARGET_ROLE_NAME'), homePartition);
   const targets = new Map<string, TargetSpec>();
   for (const account of accountIds) {
     targets.set(account, {
       account,
-      roleArn: `arn:${homePartition}:iam::${account}:role/${roleName}`,
+      roleArn: targetRoleArn({ partition: homePartition, roleName }, account),
     });
   }
   const functionName = optional(env, 'AWS_LAMBDA_FUNCTION_NAME') ?? 'crossAccount';
@@ -98,9 +133,55 @@ export function loadConfig(env: Env): Config {
     // The same range as at deploy time (config/params.js): from Lambda, AssumeRole is role chaining.
     sessionDurationSeconds: integer(env, 'SESSION_DURATION_SECONDS', 900, 900, 3600),
     fanoutConcurrency: integer(env, 'FANOUT_CONCURRENCY', 8, 1, 50),
-    organizationId: organizationIdOf(optional(env, 'TARGET_ORGANIZATION_ID')),
+    organizationId,
     logLevel: logLevelOf(env),
     targets,
+    discovery,
+  };
+}
+
+/** The role ARN the function assumes in `account`. */
+export function targetRoleArn(config: Pick<Config, 'partition' | 'roleName'>, account: string) {
+  return `arn:${config.partition}:iam::${account}:role/${config.roleName}`;
+}
+
+function discoveryOf(
+  env: Env,
+  organizationalUnits: string,
+  organizationId: string | undefined,
+  homePartition: string,
+): DiscoveryConfig {
+  const units = commaList('TARGET_ORGANIZATIONAL_UNITS', 'unit', organizationalUnits, (item, at) =>
+    ORGANIZATIONAL_UNIT_ID.test(item) || ROOT_ID.test(item)
+      ? undefined
+      : `must be a comma-separated list of OU ids (ou-ab12-11111111) or the root id (r-ab12); ${at} is ${quote(item)}`,
+  );
+  // The execution role may assume the target role only under these OUs, a condition written
+  // with the organization's id (aws:ResourceOrgPaths): without it there is no bound to write.
+  if (organizationId === undefined) {
+    fail(
+      'TARGET_ORGANIZATION_ID',
+      'is missing, and TARGET_ORGANIZATIONAL_UNITS needs it to bound the target role to accounts under those units',
+    );
+  }
+  const readerAccount = required(env, 'ORGANIZATION_READER_ACCOUNT_ID');
+  if (!ACCOUNT_ID.test(readerAccount)) {
+    fail(
+      'ORGANIZATION_READER_ACCOUNT_ID',
+      `must be a 12-digit account id; got ${quote(readerAccount)}`,
+    );
+  }
+  const readerRole = optional(env, 'ORGANIZATION_READER_ROLE_NAME') ?? DEFAULT_READER_ROLE_NAME;
+  if (!ROLE_NAME.test(readerRole)) {
+    fail(
+      'ORGANIZATION_READER_ROLE_NAME',
+      `must be an IAM role name of 1 to 64 characters from [A-Za-z0-9_+=,.@-] (no path); got ${quote(readerRole)}`,
+    );
+  }
+  return {
+    organizationalUnits: units,
+    readerRoleArn: `arn:${homePartition}:iam::${readerAccount}:role/${readerRole}`,
+    cacheSeconds: integer(env, 'ACCOUNT_CACHE_SECONDS', 300, 0, 86_400),
   };
 }
 

@@ -4,14 +4,15 @@
 // service; the job (job/index.ts) brings that.
 import type { Context } from 'aws-lambda';
 import { SAFETY_MARGIN_MS } from './clientSettings';
-import { type Env, loadConfig } from './config';
+import { type Config as CoreConfig, type Env, loadConfig, targetRoleArn } from './config';
 import { createTargetSessions } from './credentials';
 import { startDeadline } from './deadline';
 import { serviceName, toTargetError } from './diagnose';
+import { createAccountDiscovery } from './discovery';
 import { AllTargetsFailedError, type TargetError } from './errors';
 import { parseEvent } from './event';
 import { fanOut } from './fanout';
-import { type AnyJob, type Job, type JobTarget, targetKey } from './job';
+import type { AnyJob, Job, JobTarget } from './job';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics';
 import { runTarget, type TargetSuccess } from './runTarget';
@@ -33,18 +34,27 @@ export interface CrossAccountResponse {
 /** The core's configuration and the job's, both validated: a bad value throws ConfigError. */
 export function loadAllConfig<Config>(job: Job<Config, unknown, unknown, object>, env: Env) {
   const config = loadConfig(env);
-  // Accounts x regions, account by account: each account's regions share its one credential.
-  const targets: JobTarget[] = [...config.targets.values()].flatMap((target) =>
-    config.targetRegions.map((region) => ({
-      account: target.account,
-      roleArn: target.roleArn,
+  // Discovered accounts are not known yet: the job then configures itself without a target list.
+  const targets = targetsOf(config, config.accountIds, config.targetRegions);
+  const jobConfig = job.loadConfig(env, { targetRegions: config.targetRegions, targets });
+  const jobServices = [...new Set(job.permissions.map((p) => serviceName(p.action)))];
+  return { config: { ...config, jobServices }, jobConfig, targets };
+}
+
+/** Accounts x regions, account by account: each account's regions share its one credential. */
+function targetsOf(
+  config: CoreConfig,
+  accounts: readonly string[],
+  regions: readonly string[],
+): JobTarget[] {
+  return accounts.flatMap((account) =>
+    regions.map((region) => ({
+      account,
+      roleArn: targetRoleArn(config, account),
       region,
       partition: config.partition,
     })),
   );
-  const jobConfig = job.loadConfig(env, { targetRegions: config.targetRegions, targets });
-  const jobServices = [...new Set(job.permissions.map((p) => serviceName(p.action)))];
-  return { config: { ...config, jobServices }, jobConfig, targets };
 }
 
 export function createHandler<Config, Request, Clients, Result extends object>(
@@ -52,8 +62,7 @@ export function createHandler<Config, Request, Clients, Result extends object>(
   env: Env = process.env,
 ) {
   // Cold start: a bad configuration fails here, once, naming the variable to fix.
-  const { config, jobConfig, targets: jobTargets } = loadAllConfig(job, env);
-  const targetOf = new Map(jobTargets.map((target) => [targetKey(target), target]));
+  const { config, jobConfig } = loadAllConfig(job, env);
 
   const logger = createLogger({
     level: config.logLevel,
@@ -72,13 +81,32 @@ export function createHandler<Config, Request, Clients, Result extends object>(
     logger,
   });
 
+  // Organizations mode: the reader role's session comes from the same cache as the targets'.
+  const discovery =
+    config.discovery &&
+    createAccountDiscovery({
+      config: config.discovery,
+      session: sessions.get(config.discovery.readerRoleArn, 'discovery'),
+      region: config.homeRegion,
+      logger,
+    });
+
   async function handler(event: unknown, context: Context): Promise<CrossAccountResponse> {
     const log = logger.child({ requestId: context.awsRequestId });
     let accounts: readonly string[];
     let regions: readonly string[];
     let request: Request;
+    let available = config.accountIds;
+    if (discovery) {
+      try {
+        available = await discovery.accounts();
+      } catch (error) {
+        log.error('account discovery failed', { error });
+        throw error;
+      }
+    }
     try {
-      const parsed = parseEvent(event, config.accountIds, job.eventFields, config.targetRegions);
+      const parsed = parseEvent(event, available, job.eventFields, config.targetRegions);
       accounts = parsed.accounts;
       regions = parsed.regions;
       request = job.parseEvent(parsed.jobFields, jobConfig);
@@ -87,15 +115,7 @@ export function createHandler<Config, Request, Clients, Result extends object>(
       throw error;
     }
 
-    const targets = accounts.flatMap((account) =>
-      regions.map((region) => {
-        const target = targetOf.get(targetKey({ account, region }));
-        if (!target) {
-          throw new Error(`account ${account} in ${region} passed validation but has no target`);
-        }
-        return target;
-      }),
-    );
+    const targets = targetsOf(config, accounts, regions);
     const deadline = startDeadline(context.getRemainingTimeInMillis(), SAFETY_MARGIN_MS);
     // Indexed like `targets`, so the thrown message lists accounts in the order they were asked for.
     // One bound over the whole accounts x regions product: the concurrency is what AWS sees.

@@ -9,7 +9,7 @@ import {
   roleSession,
 } from './evaluate';
 import { sampleResource, siblingResource } from './jobPermissions';
-import { functionTargetRoleArn, type PolicyModel, targetFor } from './model';
+import { functionTargetRoleArn, type PolicyModel, type ReaderSetup, targetFor } from './model';
 import type { NamedPolicy } from './policy';
 
 export type CaseRequest =
@@ -296,13 +296,18 @@ export function buildCases(model: PolicyModel): CheckCase[] {
   for (const target of model.targets.filter((t) => !t.configured)) {
     const org = model.organizations[target.accountId];
     const member = Boolean(model.organizationId) && org === model.organizationId;
+    // Discovering, the function may assume the role only under its OUs, members or not.
+    const units = model.organizationsReader ? model.environment.TARGET_ORGANIZATIONAL_UNITS : '';
     cases.push({
       id: `${target.accountId}/unconfigured-account`,
       account: target.accountId,
-      title: member
-        ? `function assumes the role in ${target.accountId}: not configured, but in ${model.organizationId} (organization mode trusts members)`
-        : `function assumes the role in ${target.accountId}: has the target stack, not configured${model.organizationId ? ', outside the organization' : ''}`,
-      expected: member ? 'allowed' : 'denied',
+      title:
+        member && units
+          ? `function assumes the role in ${target.accountId}: in ${model.organizationId}, but not under ${units}`
+          : member
+            ? `function assumes the role in ${target.accountId}: not configured, but in ${model.organizationId} (organization mode trusts members)`
+            : `function assumes the role in ${target.accountId}: has the target stack, not configured${model.organizationId ? ', outside the organization' : ''}`,
+      expected: member && !units ? 'allowed' : 'denied',
       concern: 'unconfigured-account',
       request: {
         type: 'assume',
@@ -312,5 +317,92 @@ export function buildCases(model: PolicyModel): CheckCase[] {
       },
     });
   }
+  if (model.organizationsReader) cases.push(...readerCases(model, model.organizationsReader));
   return cases;
+}
+
+/**
+ * Organizations mode: the function may assume the reader role, stamped with its name, and no
+ * near-miss principal may; as the reader, it may list accounts and child OUs and nothing else.
+ */
+function readerCases(model: PolicyModel, reader: ReaderSetup): CheckCase[] {
+  const account = reader.accountId;
+  const sourceIdentity = model.sourceIdentity;
+  const assume = (caller: Caller, identity: string | undefined = sourceIdentity): CaseRequest => ({
+    type: 'assume',
+    caller,
+    roleArn: reader.roleArn,
+    ...(identity === undefined ? {} : { sourceIdentity: identity }),
+  });
+  const asReader = roleSession(account, reader.roleName, model.deployedFunctionName);
+  const call = (action: string, resource: string): CaseRequest => ({
+    type: 'call',
+    caller: asReader,
+    action,
+    resource,
+  });
+  const management = reader.parameters.ManagementAccountId || account;
+  const [unit = ''] = (model.environment.TARGET_ORGANIZATIONAL_UNITS ?? '').split(',');
+  const org = model.organizationId;
+  const arn = (resource: string) =>
+    `arn:${model.partition}:organizations::${management}:${resource}`;
+  const unitArn = unit.startsWith('r-') ? arn(`root/${org}/${unit}`) : arn(`ou/${org}/${unit}`);
+  const cases: Array<Omit<CheckCase, 'id' | 'account'> & { id: string }> = [
+    {
+      id: 'function-assumes-reader',
+      title: `function assumes the Organizations reader ${reader.roleName}, stamped with its source identity`,
+      expected: 'allowed',
+      concern: 'function-assume',
+      request: assume(functionSession(model)),
+    },
+    {
+      id: 'reader-other-source-identity',
+      title: 'function assumes the reader stamped with another source identity (<its name>-x)',
+      expected: 'denied',
+      concern: 'source-identity',
+      request: assume(functionSession(model), `${sourceIdentity}-x`),
+    },
+    {
+      id: 'reader-home-iam-user',
+      title: 'an IAM user of the home account assumes the reader (may assume any role)',
+      expected: 'denied',
+      concern: 'other-principal',
+      request: assume(iamUser(model.homeAccountId, 'alice', [ASSUME_ANY_ROLE])),
+    },
+    ...nearMissRoles(model).map((nearMiss) => ({
+      id: `reader-near-miss:${nearMiss.id}`,
+      title: `${nearMiss.title} assumes the reader (may assume any role)`,
+      expected: 'denied' as const,
+      concern: 'other-principal' as const,
+      request: assume(nearMiss.caller),
+    })),
+    {
+      id: 'reader:organizations:ListAccountsForParent',
+      title: `as the reader: organizations:ListAccountsForParent on ${unit} (discovery lists it)`,
+      expected: 'allowed',
+      concern: 'function-call',
+      request: call('organizations:ListAccountsForParent', unitArn),
+    },
+    {
+      id: 'reader:organizations:ListOrganizationalUnitsForParent',
+      title: `as the reader: organizations:ListOrganizationalUnitsForParent on ${unit} (discovery lists it)`,
+      expected: 'allowed',
+      concern: 'function-call',
+      request: call('organizations:ListOrganizationalUnitsForParent', unitArn),
+    },
+    ...[
+      ['organizations:DescribeAccount', arn(`account/${org}/${account}`)],
+      ['organizations:ListAccounts', '*'],
+      ['organizations:ListPolicies', '*'],
+      ['organizations:MoveAccount', arn(`account/${org}/${account}`)],
+      ['organizations:ListAccountsForParent', arn('ou/o-otherorgxyz/ou-abcd-otherorg')],
+    ].map(([action = '', resource = '']) => ({
+      id: `reader-broader:${action}:${resource.split(':').pop()}`,
+      title: `as the reader: ${action} on ${resource} (discovery does not call it)`,
+      expected: 'denied' as const,
+      concern: 'outside-grant' as const,
+      request: call(action, resource),
+    })),
+  ];
+  return cases.map(({ id, ...rest }) => ({ id: `${account}/${id}`, account, ...rest }));
 }

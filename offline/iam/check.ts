@@ -10,7 +10,12 @@ import {
   uniqueIdOf,
 } from './evaluate';
 import { type Grant, grantsOf, isDeclaredGrant } from './jobPermissions';
-import { type LoadPolicyModelOptions, loadPolicyModel, type PolicyModel } from './model';
+import {
+  type LoadPolicyModelOptions,
+  loadPolicyModel,
+  type PolicyModel,
+  READER_TEMPLATE_PATH,
+} from './model';
 import { readTemplate, relativeToCwd, TARGET_TEMPLATE_PATH } from './templates';
 import {
   describeFinding,
@@ -36,6 +41,7 @@ export interface CheckModelOptions
 export async function loadCheckModel(options: CheckModelOptions): Promise<PolicyModel> {
   const { targetOverrides = {}, ...rest } = options;
   const base = await loadPolicyModel(rest);
+  if (base.organizationsReader) return loadDiscoveryCheckModel(base, options);
   const { unconfigured, orgMember } = spareAccounts(base);
   const org = base.organizationId;
   return loadPolicyModel({
@@ -48,6 +54,65 @@ export async function loadCheckModel(options: CheckModelOptions): Promise<Policy
     },
   });
 }
+
+/**
+ * Organizations mode: a small modelled organization. One account under each configured unit (the
+ * accounts the function would discover), one account of the organization in an OU outside them
+ * (unless a unit is the root), and one outside any organization; each with the target stack.
+ */
+async function loadDiscoveryCheckModel(
+  base: PolicyModel,
+  options: CheckModelOptions,
+): Promise<PolicyModel> {
+  const { targetOverrides = {}, ...rest } = options;
+  const org = base.organizationId;
+  const units = (base.environment.TARGET_ORGANIZATIONAL_UNITS ?? '')
+    .split(',')
+    .map((u) => u.trim());
+  const root = units.find((unit) => unit.startsWith('r-')) ?? 'r-mod1';
+  const taken = new Set([base.homeAccountId, base.organizationsReader?.accountId]);
+  const free = MODELLED_ACCOUNTS.filter((id) => !taken.has(id));
+  const pathOf = (unit: string) =>
+    unit.startsWith('r-') ? `${org}/${unit}/` : `${org}/${root}/${unit}/`;
+  const discovered = units.map((_, index) => free[index] ?? '');
+  const [outsideUnits = '', outsideOrganization = ''] = free.slice(units.length);
+  const rootConfigured = units.some((unit) => unit.startsWith('r-'));
+  const paths: Record<string, string> = {};
+  const organizations: Record<string, string | null> = {};
+  units.forEach((unit, index) => {
+    const account = discovered[index] ?? '';
+    paths[account] = pathOf(unit);
+    organizations[account] = org;
+  });
+  if (!rootConfigured) {
+    paths[outsideUnits] = `${org}/${root}/${OUTSIDE_UNIT}/`;
+    organizations[outsideUnits] = org;
+  }
+  organizations[outsideOrganization] = null;
+  if (base.organizationsReader) organizations[base.organizationsReader.accountId] = org;
+  return loadPolicyModel({
+    ...rest,
+    discoveredAccounts: discovered,
+    targetParameters: (account) => targetOverrides[account],
+    otherTargetAccounts: rootConfigured
+      ? [outsideOrganization]
+      : [outsideUnits, outsideOrganization],
+    organizations: { ...organizations, ...rest.organizations },
+    organizationPaths: { ...paths, ...rest.organizationPaths },
+  });
+}
+
+// Accounts of the modelled organization (placeholders of the offline examples).
+const MODELLED_ACCOUNTS = [
+  '222222222222',
+  '333333333333',
+  '444444444444',
+  '555555555555',
+  '666666666666',
+  '777777777777',
+  '888888888888',
+];
+const OUTSIDE_UNIT = 'ou-mod1-outsideunits';
 
 export interface CaseResult {
   case: CheckCase;
@@ -68,7 +133,13 @@ export interface CheckReport {
     | 'organizationId'
     | 'targetRegion'
     | 'targetBucket'
-  > & { externalIdSet: boolean; organizations: Record<string, string> };
+  > & {
+    externalIdSet: boolean;
+    organizations: Record<string, string>;
+    /** Organizations mode: the units the accounts come from, and the reader role. */
+    organizationalUnits?: string;
+    organizationsReaderArn?: string;
+  };
   results: CaseResult[];
   /** Distinct diagnoses, in case order. */
   diagnoses: string[];
@@ -149,10 +220,26 @@ export function auditWildcards(
       trustPolicy: target.trustPolicy,
     })),
   );
+  const reader = model.organizationsReader;
+  const readerSource = reader && `${relativeToCwd(READER_TEMPLATE_PATH)} in ${reader.accountId}`;
   return [
     ...trust,
+    ...(reader && readerSource
+      ? findTrustWildcards([
+          { source: readerSource, policy: 'trust', trustPolicy: reader.trustPolicy },
+        ])
+      : []),
     ...findWildcards([
       { source: 'synthesised home stack', policies: model.executionRolePolicies },
+      ...(reader && readerSource
+        ? [
+            {
+              source: readerSource,
+              policies: reader.permissions,
+              justifications: justificationsOf(readTemplate(READER_TEMPLATE_PATH)),
+            },
+          ]
+        : []),
       ...model.targets.map((target) => ({
         source: `${relativeToCwd(targetPath)} in ${target.accountId}`,
         policies: target.permissions,
@@ -234,6 +321,12 @@ export async function runCheck(
       targetBucket: model.targetBucket,
       externalIdSet: model.externalId !== '',
       organizations: model.organizations,
+      ...(model.organizationsReader
+        ? {
+            organizationalUnits: model.environment.TARGET_ORGANIZATIONAL_UNITS ?? '',
+            organizationsReaderArn: model.organizationsReader.roleArn,
+          }
+        : {}),
     },
     results,
     diagnoses,
@@ -364,18 +457,31 @@ function allowedSummary(report: CheckReport): string {
     .filter(
       (r) => r.case.concern === 'function-assume' || r.case.concern === 'unconfigured-account',
     )
+    .filter(
+      (r) =>
+        r.case.request.type !== 'assume' || r.case.request.roleArn !== m.organizationsReaderArn,
+    )
     .map((r) => r.case.account);
   const configured = reached.filter((account) => m.configuredTargets.includes(account));
   const members = reached.filter((account) => !m.configuredTargets.includes(account));
   const outside = report.results
     .filter((r) => r.case.concern === 'unconfigured-account' && !r.decision.allowed)
     .map((r) => r.case.account);
-  const where = m.organizationId
-    ? `in ${configured.join(', ')} and in any other account of organization ${m.organizationId} that has the target stack (modelled: ${[
-        ...members.map((a) => `${a} allowed`),
-        ...outside.map((a) => `${a}, outside it, denied`),
-      ].join('; ')})`
-    : `in ${configured.join(', ')} only`;
+  const discovered = `in the accounts under ${m.organizationalUnits} of organization ${m.organizationId} that have the target stack (modelled: ${[
+    `${configured.join(', ')} under them, allowed`,
+    ...outside.map(
+      (a) =>
+        `${a}, ${m.organizations[a] === m.organizationId ? 'not under them' : 'outside the organization'}, denied`,
+    ),
+  ].join('; ')})`;
+  const where = m.organizationalUnits
+    ? discovered
+    : m.organizationId
+      ? `in ${configured.join(', ')} and in any other account of organization ${m.organizationId} that has the target stack (modelled: ${[
+          ...members.map((a) => `${a} allowed`),
+          ...outside.map((a) => `${a}, outside it, denied`),
+        ].join('; ')})`
+      : `in ${configured.join(', ')} only`;
   const declared = Object.values(report.permissions.declared);
   const actions = [...new Set(declared.flat().map((p) => p.action))];
   const what =
@@ -386,7 +492,10 @@ function allowedSummary(report: CheckReport): string {
     report.pinning.unpinned.length > 0
       ? ' (as would a role re-created under its name: see WARNING)'
       : '';
-  return `Allowed, and nothing else: ${m.executionRoleArn}${recreated} assumes ${m.targetRoleName} ${where}, and there does only ${what || 'nothing'}.`;
+  const reader = m.organizationsReaderArn
+    ? `; and it assumes ${m.organizationsReaderArn} to call only organizations:ListAccountsForParent and organizations:ListOrganizationalUnitsForParent, on the roots and OUs of ${m.organizationId}`
+    : '';
+  return `Allowed, and nothing else: ${m.executionRoleArn}${recreated} assumes ${m.targetRoleName} ${where}, and there does only ${what || 'nothing'}${reader}.`;
 }
 
 function permissionLines({ declared, excess, deliberate }: PermissionAudit): string[] {

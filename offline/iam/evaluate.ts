@@ -122,7 +122,7 @@ export function requestContext(
   model: PolicyModel,
   caller: Caller,
   resourceAccount: string,
-): Record<string, string> {
+): Record<string, string | string[]> {
   const session = /^arn:[^:]+:sts::\d{12}:assumed-role\/[^/]+\/(.+)$/.exec(caller.arn);
   const user = /^arn:[^:]+:iam::\d{12}:user\/(?:.*\/)?([^/]+)$/.exec(caller.arn);
   if (!session && !user) {
@@ -131,7 +131,7 @@ export function requestContext(
     );
   }
   const now = new Date();
-  const context: Record<string, string> = {
+  const context: Record<string, string | string[]> = {
     'aws:PrincipalArn': caller.roleArn,
     'aws:PrincipalAccount': caller.accountId,
     'aws:PrincipalType': session ? 'AssumedRole' : 'User',
@@ -150,6 +150,9 @@ export function requestContext(
   if (principalOrg) context['aws:PrincipalOrgID'] = principalOrg;
   const resourceOrg = model.organizations[resourceAccount];
   if (resourceOrg) context['aws:ResourceOrgID'] = resourceOrg;
+  // Multi-valued in IAM (an account has one path, a resource could have several).
+  const resourcePath = model.organizationPaths?.[resourceAccount];
+  if (resourceOrg && resourcePath) context['aws:ResourceOrgPaths'] = [resourcePath];
   return context;
 }
 
@@ -157,7 +160,11 @@ export function requestContext(
 function identityPoliciesOf(model: PolicyModel, caller: Caller): NamedPolicy[] {
   if (caller.identityPolicies) return caller.identityPolicies;
   if (caller.roleArn === model.executionRoleArn) return model.executionRolePolicies;
-  return model.targets.find((target) => target.roleArn === caller.roleArn)?.permissions ?? [];
+  const role = [
+    ...model.targets,
+    ...(model.organizationsReader ? [model.organizationsReader] : []),
+  ];
+  return role.find((target) => target.roleArn === caller.roleArn)?.permissions ?? [];
 }
 
 type SimulationResult = Exclude<RunSimulationResults, { resultType: 'error' }>;
@@ -287,7 +294,10 @@ export async function decideAssumeRole(
   if (!roleAccount || !/^arn:[^:]+:iam::\d{12}:role\/.+/.test(roleArn)) {
     throw new EvaluatorError(`cannot model sts:AssumeRole on ${roleArn}: not an IAM role ARN`);
   }
-  const target = model.targets.find((t) => t.roleArn === roleArn);
+  const reader = model.organizationsReader;
+  const target =
+    model.targets.find((t) => t.roleArn === roleArn) ??
+    (reader?.roleArn === roleArn ? reader : undefined);
   const contextVariables = requestContext(model, caller, roleAccount);
   if (ctx.externalId !== undefined) contextVariables['sts:ExternalId'] = ctx.externalId;
   if (ctx.sessionName !== undefined) contextVariables['sts:RoleSessionName'] = ctx.sessionName;

@@ -9,6 +9,7 @@ export {
   type CheckCase,
   type Concern,
   isPinned,
+  nearMissRoles,
   spareAccounts,
 } from './cases';
 export { ResolvedTemplate, type StackInputs, type TemplateDocument } from './cfn';

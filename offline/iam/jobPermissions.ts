@@ -49,7 +49,10 @@ export function jobPermissions(
     loaded = loadAllConfig(job, {
       ...options.environment,
       AWS_REGION: options.region,
-      TARGET_ACCOUNT_IDS: options.accounts.join(','),
+      // A function that discovers its accounts visits them as if they were listed.
+      ...(options.environment.TARGET_ORGANIZATIONAL_UNITS && options.accounts.length === 0
+        ? {}
+        : { TARGET_ACCOUNT_IDS: options.accounts.join(','), TARGET_ORGANIZATIONAL_UNITS: '' }),
     });
   } catch (error) {
     throw new EvaluatorError(

@@ -1,7 +1,8 @@
 // The policy model: everything needed to decide any request of the cross-account set-up offline,
 // built from the synthesised home stack and one resolved target stack per account.
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import type { AnyJob } from '../../src/job';
+import { PROJECT_ROOT } from '../synth';
 import type { TemplateDocument } from './cfn';
 import { EvaluatorError } from './errors';
 import { type AccountPermissions, jobPermissions } from './jobPermissions';
@@ -35,6 +36,22 @@ export interface TargetSetup {
   job: AccountPermissions;
 }
 
+/** The read-only role of resources/organizations-reader-role.yml (Organizations mode only). */
+export interface ReaderSetup {
+  accountId: string;
+  roleArn: string;
+  roleName: string;
+  parameters: Record<string, string>;
+  trustPolicy: PolicyDocument;
+  permissions: NamedPolicy[];
+}
+
+export const READER_TEMPLATE_PATH = join(
+  PROJECT_ROOT,
+  'resources',
+  'organizations-reader-role.yml',
+);
+
 export interface PolicyModel {
   partition: 'aws';
   region: string;
@@ -61,6 +78,10 @@ export interface PolicyModel {
   targets: TargetSetup[];
   /** AWS Organization of each account that belongs to one; absent = in no organization. */
   organizations: Record<string, string>;
+  /** aws:ResourceOrgPaths of an account (o-.../r-.../ou-.../), where the model places it. */
+  organizationPaths: Record<string, string>;
+  /** Set when the function discovers its accounts (TARGET_ORGANIZATIONAL_UNITS). */
+  organizationsReader: ReaderSetup | undefined;
 }
 
 export interface LoadPolicyModelOptions {
@@ -89,6 +110,15 @@ export interface LoadPolicyModelOptions {
   organizations?: Record<string, string | null>;
   /** The job whose permissions are proven; default: the job of job/index.ts. */
   job?: AnyJob;
+  /** Where accounts sit in the organization: account -> o-.../r-.../ou-.../ (aws:ResourceOrgPaths). */
+  organizationPaths?: Record<string, string>;
+  /**
+   * Organizations mode: the accounts the function is taken to discover under its OUs; they stand
+   * where TARGET_ACCOUNT_IDS would (configured accounts).
+   */
+  discoveredAccounts?: string[];
+  /** Reader stack parameters over the defaults (a reader role deployed with other values). */
+  readerParameters?: Record<string, string>;
 }
 
 function requiredVariable(environment: Record<string, string>, name: string): string {
@@ -160,10 +190,13 @@ export async function loadPolicyModel(options: LoadPolicyModelOptions): Promise<
     functionName,
   );
   const env = home.environment;
-  const configuredTargets = requiredVariable(env, 'TARGET_ACCOUNT_IDS')
+  const listed = requiredVariable(env, 'TARGET_ACCOUNT_IDS')
     .split(',')
     .map((id) => id.trim())
     .filter(Boolean);
+  const configuredTargets = env.TARGET_ORGANIZATIONAL_UNITS
+    ? [...(options.discoveredAccounts ?? [])]
+    : listed;
   const partial = {
     partition,
     region,
@@ -204,7 +237,13 @@ export async function loadPolicyModel(options: LoadPolicyModelOptions): Promise<
     typeof options.targetTemplate === 'object'
       ? 'target template'
       : relative(process.cwd(), targetTemplatePath) || targetTemplatePath;
-  const model: PolicyModel = { ...partial, targets: [], organizations };
+  const model: PolicyModel = {
+    ...partial,
+    targets: [],
+    organizations,
+    organizationPaths: { ...options.organizationPaths },
+    organizationsReader: readerOf(partial, home, options.readerParameters),
+  };
   const others = (options.otherTargetAccounts ?? []).filter(
     (id) => !configuredTargets.includes(id),
   );
@@ -247,4 +286,45 @@ export async function loadPolicyModel(options: LoadPolicyModelOptions): Promise<
     });
   }
   return model;
+}
+
+/** The reader stack as the README deploys it for this home stack, when the function discovers. */
+function readerOf(
+  home: Pick<
+    PolicyModel,
+    | 'environment'
+    | 'partition'
+    | 'region'
+    | 'homeAccountId'
+    | 'executionRoleName'
+    | 'sourceIdentity'
+    | 'organizationId'
+  >,
+  outputs: { outputRoleName?: string | undefined; outputSourceIdentity?: string | undefined },
+  overrides: Record<string, string> | undefined,
+): ReaderSetup | undefined {
+  const env = home.environment;
+  if (!env.TARGET_ORGANIZATIONAL_UNITS) return undefined;
+  const accountId = requiredVariable(env, 'ORGANIZATION_READER_ACCOUNT_ID');
+  const parameters = {
+    TrustedAccountId: home.homeAccountId,
+    ExecutionRoleName: outputs.outputRoleName ?? home.executionRoleName,
+    SourceIdentity: outputs.outputSourceIdentity ?? home.sourceIdentity,
+    RoleName: requiredVariable(env, 'ORGANIZATION_READER_ROLE_NAME'),
+    OrganizationId: home.organizationId,
+    ...overrides,
+  };
+  const side = readTargetSide(
+    readTemplate(READER_TEMPLATE_PATH),
+    { partition: home.partition, accountId, region: home.region, parameters },
+    `${relative(process.cwd(), READER_TEMPLATE_PATH)} in ${accountId}`,
+  );
+  return {
+    accountId,
+    roleArn: side.roleArn,
+    roleName: side.roleName,
+    parameters: side.parameters,
+    trustPolicy: side.trustPolicy,
+    permissions: side.permissions,
+  };
 }

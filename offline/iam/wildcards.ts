@@ -158,8 +158,13 @@ function organizationBound(statement: PolicyDocument['Statement'][number]): stri
   return assumesOnly && bound ? `role accounts bounded by ${bound}` : undefined;
 }
 
-const ORG_PATH =
-  /^o-[a-z0-9]{10,32}\/r-[a-z0-9]{4,32}(\/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32})*\/(\*)?$/;
+// o-<org>/r-<root>[/ou-...]/[*], or o-<org>/*/ou-.../[*]: an OU named at any depth (the form
+// targetOrganizationalUnits writes, as an OU's parents are not known at deploy time); a * in the
+// root's place must be followed by a named OU, so it never stands for the whole organization.
+const OU = 'ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}';
+const ORG_PATH = new RegExp(
+  `^o-[a-z0-9]{10,32}/(?:r-[a-z0-9]{4,32}(?:/${OU})*|\\*(?:/${OU})+)/(\\*)?$`,
+);
 
 /** The inline policies of every role in a template, resolved with the given inputs. */
 export function rolePolicies(path: string, inputs: StackInputs): PolicySource {

@@ -37,6 +37,8 @@ export interface ShippedBuild {
   readonly options: BuildOptions;
   /** `custom.esbuild` as written, for the report. */
   readonly declared: Record<string, unknown>;
+  /** The same options as a stage with targetOrganizationalUnits builds them (discovery in). */
+  readonly withDiscovery: BuildOptions;
 }
 
 export function shippedBuildOptions(): ShippedBuild {
@@ -52,16 +54,30 @@ export function shippedBuildOptions(): ShippedBuild {
   const exclude = Array.isArray(declared.exclude) ? (declared.exclude as string[]) : [];
   const external = Array.isArray(declared.external) ? (declared.external as string[]) : [];
   options.external = [...external, ...(exclude.includes('*') ? [] : exclude)];
+  const withDiscovery: Record<string, unknown> = { ...options };
   if (typeof declared.plugins === 'string') {
-    options.plugins = loadPlugins(join(PROJECT_ROOT, declared.plugins));
+    const path = join(PROJECT_ROOT, declared.plugins);
+    options.plugins = loadPlugins(path, false);
+    withDiscovery.plugins = loadPlugins(path, true);
   }
-  return { options: options as BuildOptions, declared };
+  return {
+    options: options as BuildOptions,
+    declared,
+    withDiscovery: withDiscovery as BuildOptions,
+  };
 }
 
-function loadPlugins(path: string): Plugin[] {
-  // The file is CommonJS, as serverless-esbuild require()s it.
-  const loaded = require(path) as Plugin[] | { default: Plugin[] };
-  const plugins = Array.isArray(loaded) ? loaded : loaded.default;
-  if (!Array.isArray(plugins)) throw new Error(`${path} must export an array of esbuild plugins`);
+type PluginsExport = ((serverless: unknown) => Plugin[]) & {
+  pluginsFor?: (choice: { discovery: boolean }) => Plugin[];
+};
+
+function loadPlugins(path: string, discovery: boolean): Plugin[] {
+  // The file is CommonJS, as serverless-esbuild require()s it; it exports a function of the
+  // resolved service, whose parameters decide whether account discovery is bundled.
+  const loaded = require(path) as PluginsExport;
+  const plugins = loaded.pluginsFor?.({ discovery });
+  if (!Array.isArray(plugins)) {
+    throw new Error(`${path} must export a function with pluginsFor({ discovery })`);
+  }
   return plugins;
 }

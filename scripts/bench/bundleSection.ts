@@ -3,7 +3,7 @@ import { check, kib, ratio, type Section } from './report';
 import type { BuiltVariants, VariantName } from './variants';
 
 export const ZIP_TARGET_BYTES = 100 * 1024;
-const ORDER: VariantName[] = ['shipped', 'naive', 'external', 'sourcemap', 'article'];
+const ORDER: VariantName[] = ['shipped', 'discovery', 'naive', 'external', 'sourcemap', 'article'];
 const TOP_MODULES = 6;
 
 export function bundleSection(built: BuiltVariants): Section {

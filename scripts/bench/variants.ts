@@ -11,6 +11,7 @@ import { readArtefact, writeZip } from './zip';
 export type VariantName =
   | 'shipped'
   | 'compileFree'
+  | 'discovery'
   | 'sourcemap'
   | 'naive'
   | 'external'
@@ -114,6 +115,13 @@ export async function buildVariants(
     });
   };
 
+  // As a stage with targetOrganizationalUnits builds it: the Organizations client in.
+  await add(
+    'discovery',
+    'shipped + account discovery',
+    'starter',
+    await bundle(HANDLER_ENTRY, shipped.withDiscovery),
+  );
   // As shipped, plus the source map serverless.yml leaves out (and the flag that uses it).
   await add(
     'sourcemap',

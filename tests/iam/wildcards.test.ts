@@ -124,6 +124,20 @@ describe('a * account in an sts:AssumeRole resource', () => {
         },
       }),
     ).toEqual([]);
+    // An OU at any depth, as targetOrganizationalUnits writes it.
+    expect(
+      audit({
+        Action: 'sts:AssumeRole',
+        Condition: {
+          'ForAnyValue:StringLike': {
+            'aws:ResourceOrgPaths': [
+              'o-abc123def45/*/ou-ab12-cdefgh34/*',
+              'o-abc123def45/r-ab12/*',
+            ],
+          },
+        },
+      }),
+    ).toEqual([]);
   });
 
   it('fails without such a condition, with a wildcard in it, or for any other action', () => {
@@ -140,6 +154,15 @@ describe('a * account in an sts:AssumeRole resource', () => {
         Condition: { 'ForAnyValue:StringLike': { 'aws:ResourceOrgPaths': ['o-abc123def45/*'] } },
       }),
     ).toEqual([role]);
+    // A * in the root's place stands for the whole organization unless an OU follows it.
+    for (const path of ['o-abc123def45/*/*', 'o-abc123def45/*/', 'o-abc123def45/*/ou-*/*']) {
+      expect(
+        audit({
+          Action: 'sts:AssumeRole',
+          Condition: { 'ForAnyValue:StringLike': { 'aws:ResourceOrgPaths': [path] } },
+        }),
+      ).toEqual([role]);
+    }
     expect(
       audit({
         Action: ['sts:AssumeRole', 'iam:PassRole'],

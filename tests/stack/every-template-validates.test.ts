@@ -13,6 +13,11 @@ afterAll(() => engine.free());
 // Parameters without a default, with values of the right form: the validator resolves the rest.
 const REQUIRED: Record<string, Record<string, string>> = {
   'cross-account-role.yml': { TrustedAccountId: '111122223333', ExecutionRoleName: 'exec-role' },
+  'organizations-reader-role.yml': {
+    TrustedAccountId: '111122223333',
+    ExecutionRoleName: 'exec-role',
+    OrganizationId: 'o-a1b2c3d4e5',
+  },
   'deployer-role.yml': { GitHubOwner: 'octo-org', GitHubRepo: 'cross-account-lambda' },
   'target-deployer-role.yml': { GitHubOwner: 'octo-org', GitHubRepo: 'cross-account-lambda' },
 };

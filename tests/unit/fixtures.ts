@@ -102,16 +102,22 @@ export function coldStart(env: Env) {
 function loadWithMocks() {
   const sts = require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts');
   const s3 = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
+  const organizations =
+    require('@aws-sdk/client-organizations') as typeof import('@aws-sdk/client-organizations');
   // The handler module is loaded last: a config error must surface here, after the mocks exist.
   const mocks = {
     // The home STS client of src/credentials.ts: the only STS the function calls.
     assumeRole: mockClient(sts.STSClient),
     s3: mockClient(s3.S3Client),
+    // The reader role's client of src/discovery.ts (Organizations mode only).
+    organizations: mockClient(organizations.OrganizationsClient),
   };
   const sdk = {
     AssumeRoleCommand: sts.AssumeRoleCommand,
     GetCallerIdentityCommand: sts.GetCallerIdentityCommand,
     ListObjectsV2Command: s3.ListObjectsV2Command,
+    ListAccountsForParentCommand: organizations.ListAccountsForParentCommand,
+    ListOrganizationalUnitsForParentCommand: organizations.ListOrganizationalUnitsForParentCommand,
   };
   try {
     const module = require('../../handlers/crossAccount') as HandlerModule;
