@@ -96,7 +96,11 @@ function fail(variable: Variable, problem: string): never {
 export function loadConfig(env: Env): Config {
   const homeRegion = region('AWS_REGION', required(env, 'AWS_REGION'));
   const homePartition = partition(homeRegion).name;
-  const targetRegions = regionList(optional(env, 'TARGET_REGIONS') ?? homeRegion, homeRegion);
+  const targetRegions = regionList(
+    optional(env, 'TARGET_REGIONS') ?? homeRegion,
+    homeRegion,
+    homePartition,
+  );
   const organizationalUnits = optional(env, 'TARGET_ORGANIZATIONAL_UNITS');
   const listed = optional(env, 'TARGET_ACCOUNT_IDS');
   // One source of accounts: a list beside OUs would be a second, unbounded-by-OU trust to audit.
@@ -140,7 +144,7 @@ export function loadConfig(env: Env): Config {
   };
 }
 
-/** The role ARN the function assumes in `account`. */
+/** The ARN of role `roleName` in `account`: a target role, or the Organizations reader role. */
 export function targetRoleArn(config: Pick<Config, 'partition' | 'roleName'>, account: string) {
   return `arn:${config.partition}:iam::${account}:role/${config.roleName}`;
 }
@@ -171,16 +175,14 @@ function discoveryOf(
       `must be a 12-digit account id; got ${quote(readerAccount)}`,
     );
   }
-  const readerRole = optional(env, 'ORGANIZATION_READER_ROLE_NAME') ?? DEFAULT_READER_ROLE_NAME;
-  if (!ROLE_NAME.test(readerRole)) {
-    fail(
-      'ORGANIZATION_READER_ROLE_NAME',
-      `must be an IAM role name of 1 to 64 characters from [A-Za-z0-9_+=,.@-] (no path); got ${quote(readerRole)}`,
-    );
-  }
+  const readerRole = roleNameOf(
+    optional(env, 'ORGANIZATION_READER_ROLE_NAME') ?? DEFAULT_READER_ROLE_NAME,
+    homePartition,
+    'ORGANIZATION_READER_ROLE_NAME',
+  );
   return {
     organizationalUnits: units,
-    readerRoleArn: `arn:${homePartition}:iam::${readerAccount}:role/${readerRole}`,
+    readerRoleArn: targetRoleArn({ partition: homePartition, roleName: readerRole }, readerAccount),
     cacheSeconds: integer(env, 'ACCOUNT_CACHE_SECONDS', 300, 0, 86_400),
   };
 }
@@ -202,8 +204,7 @@ function region(variable: 'AWS_REGION', value: string): string {
 }
 
 // Every region in the home region's partition: a role cannot be assumed across partitions.
-function regionList(value: string, homeRegion: string): string[] {
-  const homePartition = partition(homeRegion).name;
+function regionList(value: string, homeRegion: string, homePartition: string): string[] {
   return commaList('TARGET_REGIONS', 'region', value, (item, position) => {
     if (!REGION.test(item)) {
       return `must be a region id such as us-east-1, or a comma-separated list of them; got ${quote(item)} (${position})`;
@@ -246,16 +247,20 @@ function commaList(
   return items;
 }
 
-function roleNameOf(value: string, expectedPartition: string): string {
+function roleNameOf(
+  value: string,
+  expectedPartition: string,
+  variable: 'TARGET_ROLE_NAME' | 'ORGANIZATION_READER_ROLE_NAME' = 'TARGET_ROLE_NAME',
+): string {
   if (value.startsWith('arn:')) {
     fail(
-      'TARGET_ROLE_NAME',
+      variable,
       `must be a role name, not an ARN; got ${describeArn(value, expectedPartition, 'iam', 'role/')}`,
     );
   }
   if (!ROLE_NAME.test(value)) {
     fail(
-      'TARGET_ROLE_NAME',
+      variable,
       `must be an IAM role name of 1 to 64 characters from [A-Za-z0-9_+=,.@-] (no path); got ${quote(value)}`,
     );
   }

@@ -166,14 +166,14 @@ export function createHandler<Config, Request, Clients, Result extends object>(
       return outcome.value;
     });
     const failed = failures.filter((failure) => failure !== undefined);
-    const failedRegions = targets.filter((_, index) => failures[index]).map((t) => t.region);
 
     const summary = { succeeded: results.length - failed.length, failed: failed.length };
     log.info('invocation finished', summary);
     if (failed.length === results.length) {
+      // Every target failed, so the regions line up with `failed` one to one.
       throw new AllTargetsFailedError(
         failed,
-        config.targetRegions.length > 1 ? failedRegions : undefined,
+        config.targetRegions.length > 1 ? targets.map((target) => target.region) : undefined,
       );
     }
     return { results, summary };

@@ -43,6 +43,20 @@ function targetsAnswer(container: Container, keys: Record<string, string[]>) {
   });
 }
 
+/** Empty listings that take a moment; reads how many were in flight at once, at most. */
+function peakListingsInFlight(container: Container): () => number {
+  let inFlight = 0;
+  let peak = 0;
+  container.mocks.s3.on(container.sdk.ListObjectsV2Command).callsFake(async () => {
+    inFlight += 1;
+    peak = Math.max(peak, inFlight);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    inFlight -= 1;
+    return { Contents: [] };
+  });
+  return () => peak;
+}
+
 let container: Container | undefined;
 afterEach(() => {
   for (const mock of Object.values(container?.mocks ?? {})) mock.restore();
@@ -229,18 +243,10 @@ describe('the handler, several target accounts', () => {
       validEnv({ TARGET_ACCOUNT_IDS: accounts.join(','), FANOUT_CONCURRENCY: '2' }),
     );
     targetsAnswer(container, {});
-    let inFlight = 0;
-    let peak = 0;
-    container.mocks.s3.on(container.sdk.ListObjectsV2Command).callsFake(async () => {
-      inFlight += 1;
-      peak = Math.max(peak, inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      inFlight -= 1;
-      return { Contents: [] };
-    });
+    const peak = peakListingsInFlight(container);
     const { result } = await invokeQuietly(container, {});
     expect(result?.summary).toEqual({ succeeded: 7, failed: 0 });
-    expect(peak).toBe(2);
+    expect(peak()).toBe(2);
   });
 
   it('works the same in organization mode', async () => {
@@ -329,18 +335,10 @@ describe('the handler, several accounts in several regions', () => {
   it('bounds the concurrency over the whole accounts x regions product', async () => {
     container = coldStart({ ...product, FANOUT_CONCURRENCY: '4' });
     targetsAnswer(container, {});
-    let inFlight = 0;
-    let peak = 0;
-    container.mocks.s3.on(container.sdk.ListObjectsV2Command).callsFake(async () => {
-      inFlight += 1;
-      peak = Math.max(peak, inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      inFlight -= 1;
-      return { Contents: [] };
-    });
+    const peak = peakListingsInFlight(container);
     const { result } = await invokeQuietly(container, {});
     expect(result?.summary).toEqual({ succeeded: 6, failed: 0 });
-    expect(peak).toBe(4);
+    expect(peak()).toBe(4);
   });
 
   it('names account and region of each failure when all of them fail', async () => {
