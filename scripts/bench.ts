@@ -25,7 +25,6 @@ import {
 } from './bench/fanOut';
 import { type BenchOptions, HELP, parseOptions } from './bench/options';
 import { measureRefresh, refreshSection, startRefreshStandIn } from './bench/refresh';
-import { measureRemoteSts, remoteStsSection, STS_ROUND_TRIP_MS } from './bench/remoteSts';
 import { renderSection, type Section } from './bench/report';
 import { type Stack, synthesizeStacks } from './bench/stacks';
 import { benchSection, describeMachine, readmeMarkdown } from './bench/summary';
@@ -93,25 +92,6 @@ async function main(argv: string[]): Promise<number> {
     });
     offLoopback.push(...coldStarts.offLoopback);
     sections.push(coldStartSection(coldStarts, built.variants));
-
-    step(
-      `cold starts with STS ${STS_ROUND_TRIP_MS} ms away: ${options.runs} rounds of 2 handlers...`,
-    );
-    const remoteSts = await measureRemoteSts({
-      script: scripts.coldStart,
-      shipped: variant('shipped'),
-      article: variant('article'),
-      rounds: options.runs,
-      env,
-      standIn,
-    });
-    offLoopback.push(...remoteSts.offLoopback);
-    sections.push(
-      remoteStsSection(remoteSts, {
-        shipped: variant('shipped').label,
-        article: variant('article').label,
-      }),
-    );
 
     step(`warm path: ${options.invocations} invocations per handler...`);
     const target = stacks.single.model.targets[0];
