@@ -133,11 +133,7 @@ export interface Job<Config, Request, Clients, Result extends object> {
   targetStackParameters(config: Config, target: JobTarget): Readonly<Record<string, string>>;
   /** The job's clients, built on the target account's credentials. */
   clients(factory: ClientFactory, config: Config): Clients;
-  /**
-   * The work in one account. On a cold credential it starts while AssumeRole is still on the
-   * wire: the first call made with `clients` waits for the credential and is never sent if
-   * AssumeRole fails, so do nothing before that call that must not happen without one.
-   */
+  /** The work in one account. */
   run(context: JobContext<Config, Request, Clients>): Promise<Result>;
   /** Actionable messages for the job's own service's failures (not found, wrong region...). */
   explain?(
