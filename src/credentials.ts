@@ -1,4 +1,4 @@
-import { AssumeRoleCommand, type AssumeRoleCommandOutput, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import {
   doesIdentityRequireRefresh,
   isIdentityExpired,
@@ -6,7 +6,6 @@ import {
 } from '@smithy/core';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { clientSettings, retryLogging } from './clientSettings';
-import { AccountMismatchError } from './errors';
 import type { ClientFactory, SdkClientClass } from './job';
 import type { Logger } from './logger';
 import { rememberSecret } from './redact';
@@ -34,11 +33,6 @@ export interface TargetSession {
   ensureCredentials(): Promise<void>;
   /** Drops the cached credential and assumes the role again; concurrent callers share one call. */
   reassume(): Promise<void>;
-  /**
-   * Resolves once no AssumeRole of this session is waiting to be sent: at once when none is in
-   * flight, else when its request has gone to the HTTP handler (or the call failed before).
-   */
-  requestSent(): Promise<void>;
   /** The assumed role of the current credential, from the AssumeRole that issued it. */
   assumedRole(): Promise<AssumedRole>;
 }
@@ -90,8 +84,6 @@ function homeStsClient(region: string, logger: Logger): STSClient {
 
 // An assumed-role ARN: arn:<partition>:sts::<account>:assumed-role/<role>/<session>.
 const ASSUMED_ROLE_ARN = /^arn:[\w-]+:sts::(\d{12}):assumed-role\/[\w+=,.@-]+\/[\w+=,.@-]+$/;
-// A role ARN: arn:<partition>:iam::<account>:role/<path><name>.
-const ROLE_ARN_ACCOUNT = /^arn:[\w-]+:iam::(\d{12}):role\//;
 
 function createSession(roleArn: string, requestId: string, options: SessionOptions): TargetSession {
   const { logger } = options;
@@ -100,39 +92,20 @@ function createSession(roleArn: string, requestId: string, options: SessionOptio
   // Who each credential is, from AssumeRole's own answer: no GetCallerIdentity is needed.
   const assumedBy = new WeakMap<object, AssumedRole>();
 
-  // Set while an AssumeRole request is on its way to the HTTP handler (requestSent()).
-  let sending: Promise<void> | undefined;
   // AssumeRole called directly (not through fromTemporaryCredentials) because its response names
   // the assumed role (AssumedRoleUser.Arn), which proves the switch of account at no extra call;
   // the provider keeps only the credentials.
   const assumeRole = async (): Promise<AwsCredentialIdentity> => {
     logger.info('assuming role', { roleArn, sessionName });
-    const command = new AssumeRoleCommand({
-      RoleArn: roleArn,
-      RoleSessionName: sessionName,
-      DurationSeconds: options.sessionDurationSeconds,
-      SourceIdentity: options.sourceIdentity,
-      ...(options.externalId === undefined ? {} : { ExternalId: options.externalId }),
-    });
-    let sent = () => {};
-    sending = new Promise<void>((resolve) => {
-      sent = resolve;
-    });
-    // Last of the signing step, per attempt: the request is signed and goes to the HTTP handler.
-    command.middlewareStack.add(
-      (next) => (args) => {
-        sent();
-        return next(args);
-      },
-      { step: 'finalizeRequest', priority: 'low', name: 'crossAccountAssumeRoleSent' },
+    const answer = await sts.send(
+      new AssumeRoleCommand({
+        RoleArn: roleArn,
+        RoleSessionName: sessionName,
+        DurationSeconds: options.sessionDurationSeconds,
+        SourceIdentity: options.sourceIdentity,
+        ...(options.externalId === undefined ? {} : { ExternalId: options.externalId }),
+      }),
     );
-    let answer: AssumeRoleCommandOutput;
-    try {
-      answer = await sts.send(command);
-    } finally {
-      sent();
-      sending = undefined;
-    }
     const issued = answer.Credentials;
     if (!issued?.AccessKeyId || !issued.SecretAccessKey || !issued.SessionToken) {
       throw new Error(`AssumeRole on ${roleArn} answered without credentials`);
@@ -161,25 +134,7 @@ function createSession(roleArn: string, requestId: string, options: SessionOptio
   if (!memoized) throw new Error('memoizeIdentityProvider returned no provider');
   // A client wraps its `credentials` in a private memoizer unless they are marked as memoized;
   // two private caches would mean two AssumeRole calls and would miss reassume()'s refresh.
-  const expectedAccount = ROLE_ARN_ACCOUNT.exec(roleArn)?.[1];
-  // Only credentials of the role's own account are ever handed out, to a client or to a caller.
-  const verified = async (
-    identityProperties?: Parameters<typeof memoized>[0],
-  ): Promise<AwsCredentialIdentity> => {
-    const identity = await memoized(identityProperties);
-    const assumed = assumedBy.get(identity);
-    if (!assumed?.arn || assumed.account !== expectedAccount) {
-      throw new AccountMismatchError(
-        expectedAccount ?? 'unknown',
-        'assume-role',
-        `AssumeRole answered for account ${assumed?.account ?? 'none'} (${assumed?.arn || 'no assumed-role ARN'}) ` +
-          `but ${expectedAccount} was expected: these are not the credentials of ${roleArn}. ` +
-          'Check that AWS_ENDPOINT_URL_STS, if set, points at the right endpoint.',
-      );
-    }
-    return identity;
-  };
-  const credentials = Object.assign(verified, { memoized: true });
+  const credentials = Object.assign(memoized, { memoized: true });
 
   // One factory per region, each caching one client per class.
   const factories = new Map<string, ClientFactory>();
@@ -217,14 +172,6 @@ function createSession(roleArn: string, requestId: string, options: SessionOptio
     async assumedRole() {
       const identity = await credentials();
       return assumedBy.get(identity) ?? { arn: '', account: undefined };
-    },
-    async requestSent() {
-      const pending = sending;
-      if (!pending) return;
-      await pending;
-      // One turn of the event loop more: the HTTP handler opens the connection and writes the
-      // request in promise callbacks that run before it.
-      await new Promise<void>((resolve) => setImmediate(resolve));
     },
   };
 }

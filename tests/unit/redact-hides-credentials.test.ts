@@ -72,10 +72,6 @@ describe('what src/credentials.ts receives from AssumeRole is held', () => {
         SessionToken: issued.token,
         Expiration: new Date(Date.now() + 3_600_000),
       },
-      AssumedRoleUser: {
-        Arn: `arn:aws:sts::${TARGET_A}:assumed-role/cross-account-demo-target/s`,
-        AssumedRoleId: 'AROAEXAMPLE:s',
-      },
     });
     const logger = createLogger({ sink: () => undefined });
     const session = createTargetSessions({

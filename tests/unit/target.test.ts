@@ -22,21 +22,16 @@ const awsError = (name: string, httpStatusCode = 403) =>
 
 interface Script {
   assume?: () => Promise<void>;
+  /** Who AssumeRole said the credential is. */
+  identity?: () => Promise<{ account: string | undefined; arn: string }>;
   s3?: (command: unknown) => Promise<unknown>;
 }
 
-/**
- * A TargetSession whose AWS side is a script, to test what runTarget does with each answer. Like
- * a real client, its S3 client waits for the credential before it sends: `prepared` counts the
- * calls the job started, `s3` the calls sent.
- */
+/** A TargetSession whose AWS side is a script, to test what runTarget does with each answer. */
 function fakeSession(script: Script) {
-  const calls = { assume: 0, reassume: 0, prepared: 0, s3: [] as unknown[] };
-  let credential: Promise<void> = Promise.resolve();
+  const calls = { assume: 0, reassume: 0, s3: [] as unknown[] };
   const s3 = {
     send: async (command: unknown) => {
-      calls.prepared += 1;
-      await credential;
       calls.s3.push(command);
       return script.s3 ? script.s3(command) : { Contents: [{ Key: 'k1' }, {}], IsTruncated: true };
     },
@@ -44,17 +39,14 @@ function fakeSession(script: Script) {
   const session: TargetSession = {
     roleArn: target.roleArn,
     sessionName: 'fn-req',
-    ensureCredentials() {
+    async ensureCredentials() {
       calls.assume += 1;
-      credential = script.assume ? script.assume() : Promise.resolve();
-      return credential;
+      await script.assume?.();
     },
     async reassume() {
       calls.reassume += 1;
     },
-    // The fake's AssumeRole is on its way at once.
-    requestSent: () => Promise.resolve(),
-    assumedRole: () => Promise.resolve(identity),
+    assumedRole: () => (script.identity ? script.identity() : Promise.resolve(identity)),
     clientsIn: () => ({
       client: <C>() => s3 as C,
     }),
@@ -114,35 +106,16 @@ describe('inspectTarget', () => {
     });
   });
 
-  it("starts the job's call while AssumeRole is on the wire, and sends it once the credential is there", async () => {
-    let answer = () => {};
+  it('refuses credentials that belong to another account before listing anything', async () => {
     const { session, calls } = fakeSession({
-      assume: () =>
-        new Promise<void>((resolve) => {
-          answer = resolve;
-        }),
+      identity: async () => ({
+        account: '999999999999',
+        arn: 'arn:aws:sts::999999999999:assumed-role/r/s',
+      }),
     });
-    const result = inspect(session);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(calls).toMatchObject({ assume: 1, prepared: 1, s3: [] });
-    answer();
-    expect((await result).ok).toBe(true);
-    expect(calls.s3).toHaveLength(1);
-  });
-
-  it('leaves the waiting call unsent and blames AssumeRole when the role is refused', async () => {
-    let refuse = (_error: Error) => {};
-    const { session, calls } = fakeSession({
-      assume: () =>
-        new Promise<void>((_resolve, reject) => {
-          refuse = reject;
-        }),
-    });
-    const result = failure(inspect(session));
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(calls.prepared).toBe(1);
-    refuse(awsError('AccessDenied'));
-    expect(await result).toMatchObject({ code: 'AssumeRoleDenied', step: 'assume-role' });
+    const error = await failure(inspect(session));
+    expect(error).toMatchObject({ code: 'AccountMismatch', step: 'assume-role' });
+    expect(error.message).toContain('AssumeRole answered for account 999999999999');
     expect(calls.s3).toHaveLength(0);
   });
 
