@@ -51,8 +51,8 @@ const DEPLOYS = new Set(['deploy', 'deploy function']);
 // deploying a trust towards one of them would trust whoever owns that account.
 const PLACEHOLDER_ACCOUNT = /^(?:(\d)\1{11}|123456789012)$/;
 // The stages of `npm start`, `npm run check` and the tests: offline placeholders, never deployed
-// (local lists its account, local-org takes them from a modelled organization).
-const OFFLINE_STAGES = new Set(['local', 'local-org']);
+// (local lists its account, localorg takes them from a modelled organization).
+const OFFLINE_STAGES = new Set(['local', 'localorg']);
 
 // The framework prints `error.stack` of a failing variable source; a stack into its own
 // resolver helps nobody, so the "stack" of these errors is their message.

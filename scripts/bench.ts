@@ -197,7 +197,7 @@ async function main(argv: string[]): Promise<number> {
 function childEnvironment(stack: Stack, standIn: StandIn, workDir: string): Record<string, string> {
   return {
     ...lambdaEnvironment(stack.functionEnv, standIn, workDir),
-    // The stage's own: it is the SourceIdentity the execution role may set (local-org's differs).
+    // The stage's own: it is the SourceIdentity the execution role may set (localorg's differs).
     AWS_LAMBDA_FUNCTION_NAME: stack.model.deployedFunctionName,
     [STANDIN_URL_VARIABLE]: standIn.url,
     [STANDIN_TOKEN_VARIABLE]: standIn.controlToken,

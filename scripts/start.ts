@@ -63,7 +63,7 @@ Options:
   --data <json>                       the event, e.g. '{"prefix":"reports/","maxKeys":10}'
   --param <name=value>                a serverless.yml parameter as for sls, repeatable,
                                       e.g. --param targetAccountIds=222222222222,333333333333
-  --stage <stage>                     stage (default: local; local-org takes the accounts from a
+  --stage <stage>                     stage (default: local; localorg takes the accounts from a
                                       small modelled AWS organization, see README)
   --region <region>                   region of the home stack (default: us-east-1)
   --target-param <account:Key=Value>  the target stack in <account> was deployed with Key=Value

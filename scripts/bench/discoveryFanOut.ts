@@ -1,5 +1,5 @@
 // Section 5, Organizations mode (issue 4): the same 50 accounts x 3 regions, taken from AWS
-// Organizations by the bundle built with discovery (stage local-org). What it shows is calls, not
+// Organizations by the bundle built with discovery (stage localorg). What it shows is calls, not
 // time: the first invocation lists the units, warm invocations within accountCacheSeconds make no
 // Organizations call, and the first one after it lists again, without assuming any role again.
 // The container's clock is moved ahead instead of waiting out the cache (InvocationStep).
@@ -13,7 +13,7 @@ import { runChildScript } from './children';
 import { type Check, check } from './report';
 import type { Variant } from './variants';
 
-// Stage local-org of serverless.yml: the unit it configures, its organization and reader.
+// Stage localorg of serverless.yml: the unit it configures, its organization and reader.
 const ORG = 'o-a1b2c3d4e5';
 const ROOT = 'r-ab12';
 const CONFIGURED_UNIT = 'ou-ab12-11111111';

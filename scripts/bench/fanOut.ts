@@ -153,7 +153,7 @@ export function fanOutSection(run: FanOutRun, discovery: DiscoveryRun): Section 
       `Expected wall time = ceil(${TARGETS}/${run.concurrency}) = ${rounds} single-target ` +
         'invocations of the same kind (cold or warm), measured in a separate warm process.',
       "The target role modelled here grants the demo bucket of each region (the shipped one grants its own region's only).",
-      `OU mode (stage local-org, the bundle with discovery): the same ${accounts} accounts, listed by the stand-in's ` +
+      `OU mode (stage localorg, the bundle with discovery): the same ${accounts} accounts, listed by the stand-in's ` +
         'Organizations from a modelled organization (30 in the configured OU, 20 in a child OU, ' +
         'a SUSPENDED one and one in a sibling OU left out), without call delays: the rows count calls. ' +
         `Organizations calls per cache period (accountCacheSeconds ${discovery.cacheSeconds} s): ` +

@@ -1,7 +1,7 @@
 // The home stacks the bench runs against, synthesised by the real `sls package`: the default one
 // (one target account; its artefact is the shipped variant), one with many target accounts for
 // the fan-out over accounts x regions, and one that takes the same accounts from AWS Organizations
-// (stage local-org). All synthesise concurrently; each comes with its policy model for the stand-in.
+// (stage localorg). All synthesise concurrently; each comes with its policy model for the stand-in.
 import {
   type LoadPolicyModelOptions,
   loadPolicyModel,
@@ -24,7 +24,7 @@ export interface Stack {
 export interface Stacks {
   readonly single: Stack;
   readonly fanOut: Stack;
-  /** The fan-out's accounts from AWS Organizations (offline stage local-org). */
+  /** The fan-out's accounts from AWS Organizations (offline stage localorg). */
   readonly discovery: Stack;
 }
 
@@ -46,7 +46,7 @@ export async function synthesizeStacks(fanOut: {
     stack(() => synthesize({ stage: 'local', params }), {
       targetTemplate: demoBucketsIn(fanOut.regions),
     }),
-    stack(() => synthesize({ stage: 'local-org', params: shared }), {
+    stack(() => synthesize({ stage: 'localorg', params: shared }), {
       targetTemplate: demoBucketsIn(fanOut.regions),
       discoveredAccounts: [...fanOut.accounts],
       organizations: fanOut.organizations,

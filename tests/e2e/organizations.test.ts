@@ -1,4 +1,4 @@
-// `npm start -- --stage local-org`: the function takes its accounts from AWS Organizations. The
+// `npm start -- --stage localorg`: the function takes its accounts from AWS Organizations. The
 // real `sls invoke local` runs the bundle built with discovery against the stand-in, whose
 // Organizations lists a small modelled organization (scripts/modelledOrganization.ts): three
 // ACTIVE accounts under the configured OU (one in a child OU), one SUSPENDED there, one ACTIVE in
@@ -23,7 +23,7 @@ const IN_SIBLING_OU = '666666666666';
 const synthesis = memoisedSynthesis();
 let run: StartRun;
 beforeAll(async () => {
-  run = await runStart(['--stage', 'local-org', '--logs'], synthesis);
+  run = await runStart(['--stage', 'localorg', '--logs'], synthesis);
 }, E2E_TIMEOUT_MS);
 afterAll(() => synthesis.disposeAll());
 

@@ -52,7 +52,7 @@ let standIn: StandIn | undefined;
 
 beforeAll(async () => {
   // The offline stage of Organizations mode: WORKLOADS of ORG, the reader in READER_ACCOUNT.
-  const synthesis = await synthesize({ stage: 'local-org' });
+  const synthesis = await synthesize({ stage: 'localorg' });
   const { template } = synthesis;
   await synthesis.dispose();
   model = await loadPolicyModel({
@@ -179,7 +179,7 @@ describe('what Organizations refuses', () => {
     );
     expect(failure.name).toBe('AccessDeniedException');
     expect(failure.message).toBe(
-      `User: arn:aws:sts::111111111111:assumed-role/cross-account-lambda-local-org-us-east-1-exec/crossAccount is not authorized to perform: organizations:ListAccountsForParent on resource: arn:aws:organizations::${READER_ACCOUNT}:ou/${ORG}/${WORKLOADS} because no identity-based policy allows the organizations:ListAccountsForParent action`,
+      `User: arn:aws:sts::111111111111:assumed-role/cross-account-lambda-localorg-us-east-1-exec/crossAccount is not authorized to perform: organizations:ListAccountsForParent on resource: arn:aws:organizations::${READER_ACCOUNT}:ou/${ORG}/${WORKLOADS} because no identity-based policy allows the organizations:ListAccountsForParent action`,
     );
     expect(running().stats.organizations.calls).toBe(0);
   });
