@@ -50,8 +50,9 @@ const DEPLOYS = new Set(['deploy', 'deploy function']);
 // Placeholder ids used offline and in the docs (111111111111, 222222222222, ..., 123456789012):
 // deploying a trust towards one of them would trust whoever owns that account.
 const PLACEHOLDER_ACCOUNT = /^(?:(\d)\1{11}|123456789012)$/;
-// The stage of `npm start`, `npm run check` and the tests: offline placeholders, never deployed.
-const OFFLINE_STAGE = 'local';
+// The stages of `npm start`, `npm run check` and the tests: offline placeholders, never deployed
+// (local lists its account, localorg takes them from a modelled organization).
+const OFFLINE_STAGES = new Set(['local', 'localorg']);
 
 // The framework prints `error.stack` of a failing variable source; a stack into its own
 // resolver helps nobody, so the "stack" of these errors is their message.
@@ -243,9 +244,9 @@ async function load({ options = {}, resolveVariable, resolveConfigurationPropert
   const service = String(await resolveVariable('self:service'));
   const region = String(await resolveVariable('self:provider.region'));
 
-  if (DEPLOYS.has(command) && stage === OFFLINE_STAGE) {
+  if (DEPLOYS.has(command) && OFFLINE_STAGES.has(stage)) {
     throw new ConfigurationError(
-      `Stage "${OFFLINE_STAGE}" is the offline stage (placeholder accounts, used by npm start, npm run check ` +
+      `Stage "${stage}" is the offline stage (placeholder accounts, used by npm start, npm run check ` +
         'and the tests) and is never deployed. Deploy a stage of your own with your accounts: ' +
         'npx sls deploy --stage dev --param "targetAccountIds=<your target account id>".',
     );

@@ -15,6 +15,11 @@ import { bundleSection } from './bench/bundleSection';
 import { STANDIN_TOKEN_VARIABLE, STANDIN_URL_VARIABLE } from './bench/child/standinStats';
 import { buildChildScripts } from './bench/children';
 import { coldStartSection, measureColdStarts } from './bench/coldStart';
+import {
+  fanOutOrganization,
+  measureDiscovery,
+  organizationPlacement,
+} from './bench/discoveryFanOut';
 import { lambdaEnvironment, REGION } from './bench/environment';
 import {
   FANOUT_ACCOUNTS,
@@ -26,7 +31,7 @@ import {
 import { type BenchOptions, HELP, parseOptions } from './bench/options';
 import { measureRefresh, refreshSection, startRefreshStandIn } from './bench/refresh';
 import { renderSection, type Section } from './bench/report';
-import { type Stack, synthesizeStacks } from './bench/stacks';
+import { type Stack, type Stacks, synthesizeStacks } from './bench/stacks';
 import { benchSection, describeMachine, readmeMarkdown } from './bench/summary';
 import { buildVariants, type Variant, type VariantName } from './bench/variants';
 import { measureWarmPath, warmPathSection } from './bench/warmPath';
@@ -49,17 +54,19 @@ async function main(argv: string[]): Promise<number> {
 
   const workDir = await makeTempDir('xacct-bench-');
   const standIns: StandIn[] = [];
-  let stacks: { single: Stack; fanOut: Stack } | undefined;
+  let stacks: Stacks | undefined;
   const step = (text: string) =>
     process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1)} s] ${text}\n`);
   try {
-    step('synthesising the home stacks (sls package, 1 and 50 target accounts)...');
+    step('synthesising the home stacks (sls package: 1 and 50 target accounts, 50 from an OU)...');
     const shipped = shippedBuildOptions();
+    const organization = fanOutOrganization(FANOUT_ACCOUNTS);
     const [synthesised, scripts] = await Promise.all([
       synthesizeStacks({
         accounts: FANOUT_ACCOUNTS,
         regions: FANOUT_REGIONS,
         concurrency: options.concurrency,
+        ...organizationPlacement(organization),
       }),
       buildChildScripts(join(workDir, 'children'), shipped.options.plugins ?? []),
     ]);
@@ -143,7 +150,23 @@ async function main(argv: string[]): Promise<number> {
       standIn: fanOutStandIn,
     });
     offLoopback.push(...fanOut.offLoopback);
-    sections.push(fanOutSection(fanOut));
+
+    step('fan-out over the same accounts from AWS Organizations, across a cache period...');
+    const discoveryStandIn = await startStandIn({
+      model: stacks.discovery.model,
+      extraBuckets: fanOutBuckets(),
+      organization,
+    });
+    standIns.push(discoveryStandIn);
+    const discovery = await measureDiscovery({
+      script: scripts.invocations,
+      variant: variant('discovery'),
+      env: childEnvironment(stacks.discovery, discoveryStandIn, workDir),
+      organization,
+      size: `${FANOUT_ACCOUNTS.length} accounts x ${FANOUT_REGIONS.length} regions`,
+    });
+    offLoopback.push(...discovery.offLoopback);
+    sections.push(fanOutSection(fanOut, discovery));
 
     const elapsedMs = performance.now() - started;
     sections.push(benchSection(elapsedMs, offLoopback));
@@ -166,6 +189,7 @@ async function main(argv: string[]): Promise<number> {
     await Promise.all(standIns.map((standIn) => standIn.close()));
     await stacks?.single.synthesis.dispose();
     await stacks?.fanOut.synthesis.dispose();
+    await stacks?.discovery.synthesis.dispose();
     await removeTempDir(workDir);
   }
 }
@@ -173,6 +197,8 @@ async function main(argv: string[]): Promise<number> {
 function childEnvironment(stack: Stack, standIn: StandIn, workDir: string): Record<string, string> {
   return {
     ...lambdaEnvironment(stack.functionEnv, standIn, workDir),
+    // The stage's own: it is the SourceIdentity the execution role may set (localorg's differs).
+    AWS_LAMBDA_FUNCTION_NAME: stack.model.deployedFunctionName,
     [STANDIN_URL_VARIABLE]: standIn.url,
     [STANDIN_TOKEN_VARIABLE]: standIn.controlToken,
   };

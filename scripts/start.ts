@@ -19,6 +19,7 @@ import {
   type FixtureSet,
   type InvokeLocalResult,
   loadFixtureFiles,
+  organizationPaths,
   parseFaultRule,
   runInvokeLocal,
   type StandIn,
@@ -44,6 +45,11 @@ import {
   targetOverridesFrom,
   UsageError,
 } from './args';
+import {
+  organizationLines,
+  type SmallOrganization,
+  smallOrganization,
+} from './modelledOrganization';
 
 const HELP = `Usage: npm start -- [options]
 
@@ -57,7 +63,8 @@ Options:
   --data <json>                       the event, e.g. '{"prefix":"reports/","maxKeys":10}'
   --param <name=value>                a serverless.yml parameter as for sls, repeatable,
                                       e.g. --param targetAccountIds=222222222222,333333333333
-  --stage <stage>                     stage (default: local)
+  --stage <stage>                     stage (default: local; localorg takes the accounts from a
+                                      small modelled AWS organization, see README)
   --region <region>                   region of the home stack (default: us-east-1)
   --target-param <account:Key=Value>  the target stack in <account> was deployed with Key=Value
                                       (ExecutionRoleName, TrustedAccountId, RoleName, ExternalId,
@@ -215,6 +222,8 @@ export interface StartDependencies {
   /** Tests pass a memoised one: `sls package` takes seconds and its result depends only on the options. */
   readonly synthesize?: (options: SlsOptions) => Promise<Synthesis>;
   readonly signal?: AbortSignal;
+  /** Tests: the stand-in's counters once the invocation is over (which account saw what). */
+  readonly onStats?: (stats: StandInStats) => void;
 }
 
 const processIo: StartIo = {
@@ -252,7 +261,7 @@ export async function main(
     io.err(`Synthesising the home stack (sls package --stage ${options.stage})...\n`);
     synthesis = await (deps.synthesize ?? realSynthesize)(slsOptions);
     if (signal?.aborted) return interrupted(signal);
-    const model = await buildModel(synthesis, options);
+    const { model, organization } = await buildModel(synthesis, options);
     // IAM would honour such a trust, and so would the evaluator: the run would pass while the
     // trust admits roles it must not. Refused here as npm run check refuses it.
     const wildcards = findTrustWildcards(
@@ -273,6 +282,7 @@ export async function main(
     const fixtures = jobFixtures(options.fixtureFiles);
     standIn = await startStandIn({
       model,
+      ...(organization ? { organization: organization.organization } : {}),
       extraBuckets: options.extraBuckets,
       faults: options.faults,
       fixtures,
@@ -286,7 +296,7 @@ export async function main(
       ...(options.verbose ? { log: (line: string) => io.err(`  stand-in: ${line}\n`) } : {}),
     });
     if (signal?.aborted) return interrupted(signal);
-    io.out(header(model, standIn, options, fixtures));
+    io.out(header(model, standIn, options, fixtures, organization));
     workDir = await makeTempDir('xacct-start-');
     const invocation = await runInvokeLocal({
       standIn,
@@ -298,7 +308,9 @@ export async function main(
       ...(signal ? { signal } : {}),
     });
     if (invocation.killedBy === 'abort' && signal) return interrupted(signal);
-    return report(invocation, standIn.stats, options, io);
+    const stats = standIn.stats;
+    deps.onStats?.(stats);
+    return report(invocation, stats, options, io);
   } catch (error) {
     if (
       error instanceof SynthesisError ||
@@ -316,15 +328,50 @@ export async function main(
   }
 }
 
-async function buildModel(synthesis: Synthesis, options: StartOptions): Promise<PolicyModel> {
-  const model = await loadPolicyModel({
+async function buildModel(
+  synthesis: Synthesis,
+  options: StartOptions,
+): Promise<{ model: PolicyModel; organization: SmallOrganization | undefined }> {
+  const given = {
     template: synthesis.template,
     homeAccountId: OFFLINE_HOME_ACCOUNT,
     ...(options.region ? { region: options.region } : {}),
-    targetParameters: (accountId) => options.targetOverrides[accountId],
+    targetParameters: (accountId: string) => options.targetOverrides[accountId],
     ...(options.targetTemplate ? { targetTemplate: options.targetTemplate } : {}),
-    organizations: Object.fromEntries(options.outsideOrg.map((id) => [id, null])),
-  });
+  };
+  const outsideOrg = Object.fromEntries(options.outsideOrg.map((id) => [id, null]));
+  let model = await loadPolicyModel({ ...given, organizations: outsideOrg });
+  // Organizations mode: the accounts come from a small modelled organization, listed by the
+  // stand-in's Organizations; every account of it has the target stack.
+  const reader = model.organizationsReader;
+  const organization = reader
+    ? smallOrganization({
+        organizationId: model.organizationId,
+        units: (model.environment.TARGET_ORGANIZATIONAL_UNITS ?? '').split(','),
+        readerAccountId: reader.accountId,
+        managementAccountId: reader.parameters.ManagementAccountId || reader.accountId,
+      })
+    : undefined;
+  if (organization) {
+    const members = [
+      ...organization.organization.accounts.map((account) => account.id),
+      organization.organization.managementAccountId,
+      ...(organization.organization.delegatedAdministrators ?? []),
+    ];
+    model = await loadPolicyModel({
+      ...given,
+      discoveredAccounts: [...organization.underUnits],
+      otherTargetAccounts: [...organization.suspended, ...organization.outside],
+      organizations: {
+        ...Object.fromEntries(members.map((id) => [id, model.organizationId])),
+        ...Object.fromEntries(
+          organization.outsideOrganization ? organization.outside.map((id) => [id, null]) : [],
+        ),
+        ...outsideOrg,
+      },
+      organizationPaths: organizationPaths(organization.organization),
+    });
+  }
   const unknown = options.missingTargets.filter((id) => !model.configuredTargets.includes(id));
   if (unknown.length > 0) {
     throw new StandInError(
@@ -333,8 +380,11 @@ async function buildModel(synthesis: Synthesis, options: StartOptions): Promise<
   }
   // An account without the target stack has no role to assume: AWS answers AccessDenied.
   return {
-    ...model,
-    targets: model.targets.filter((target) => !options.missingTargets.includes(target.accountId)),
+    model: {
+      ...model,
+      targets: model.targets.filter((target) => !options.missingTargets.includes(target.accountId)),
+    },
+    organization,
   };
 }
 
@@ -367,22 +417,43 @@ function header(
   standIn: StandIn,
   options: StartOptions,
   fixtures: FixtureSet,
+  organization: SmallOrganization | undefined,
 ): string {
   const homeSession = `arn:aws:sts::${model.homeAccountId}:assumed-role/${model.executionRoleName}/${model.functionName}`;
+  const emulated = organization ? 'STS, S3 and Organizations' : 'STS and S3';
   const lines = [
-    `Offline AWS stand-in at ${standIn.url} (STS and S3 emulated, any other service from fixtures${options.upstream ? ' or the upstream' : ''}; on 127.0.0.1 only)`,
+    `Offline AWS stand-in at ${standIn.url} (${emulated} emulated, any other service from fixtures${options.upstream ? ' or the upstream' : ''}; on 127.0.0.1 only)`,
     `  home    ${model.homeAccountId}  the function runs as ${homeSession}`,
   ];
-  for (const accountId of model.configuredTargets) {
+  const describeTarget = (accountId: string) => {
     const target = model.targets.find((candidate) => candidate.accountId === accountId);
     const overrides = Object.entries(options.targetOverrides[accountId] ?? {})
       .map(([key, value]) => `${key}=${value}`)
       .join(', ');
+    return target
+      ? `role ${target.roleName}${target.bucket ? `, bucket ${target.bucket}` : ''}${overrides ? ` (target stack deployed with ${overrides})` : ''}`
+      : 'no target stack deployed (--missing-target)';
+  };
+  const reader = model.organizationsReader;
+  if (organization && reader) {
+    const org = organization.organization;
     lines.push(
-      target
-        ? `  target  ${accountId}  role ${target.roleName}${target.bucket ? `, bucket ${target.bucket}` : ''}${overrides ? ` (target stack deployed with ${overrides})` : ''}`
-        : `  target  ${accountId}  no target stack deployed (--missing-target)`,
+      `  reader  ${reader.accountId}  role ${reader.roleName} lists organization ${org.id} (management account ${org.managementAccountId}):`,
+      ...organizationLines(
+        org,
+        (model.environment.TARGET_ORGANIZATIONAL_UNITS ?? '').split(','),
+        (account) => describeTarget(account.id),
+      ).map((line) => `          ${line}`),
     );
+    if (organization.outsideOrganization) {
+      for (const accountId of organization.outside)
+        lines.push(
+          `  other   ${accountId}  outside the organization, ${describeTarget(accountId)}`,
+        );
+    }
+  } else {
+    for (const accountId of model.configuredTargets)
+      lines.push(`  target  ${accountId}  ${describeTarget(accountId)}`);
   }
   for (const bucket of options.extraBuckets)
     lines.push(`  bucket  ${bucket.accountId}  ${bucket.name} (--bucket)`);
@@ -427,6 +498,8 @@ function report(
   if (options.verbose)
     for (const line of stderr.filter((line) => !isLogLine(line))) io.err(`  sls: ${line}\n`);
 
+  const discovered = discoveryLine([...invocation.logLines, ...stderr].filter(isLogLine));
+  if (discovered) io.out(`${discovered}\n`);
   const output = invocation.output as { errorMessage?: unknown; errorType?: unknown } | undefined;
   const failed = invocation.exitCode !== 0 || invocation.killedBy !== undefined;
   if (invocation.killedBy === 'timeout') {
@@ -447,6 +520,24 @@ function report(
   return failed ? 1 : 0;
 }
 
+/** Organizations mode: what the function's `discovered accounts` log line says it found. */
+function discoveryLine(logLines: readonly string[]): string | undefined {
+  for (const line of logLines) {
+    let record: Record<string, unknown>;
+    try {
+      record = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    if (record.message !== 'discovered accounts') continue;
+    const skipped = Object.entries((record.skipped ?? {}) as Record<string, number>)
+      .map(([state, count]) => `${state} ${count}`)
+      .join(', ');
+    return `Discovery: ${String(record.accounts)} ACTIVE account(s) in ${String(record.units)} unit(s), ${String(record.organizationsCalls)} Organizations call(s)${skipped ? `; left out: ${skipped}` : ''}`;
+  }
+  return undefined;
+}
+
 function timestampOf(line: string): string {
   return /"timestamp":"([^"]+)"/.exec(line)?.[1] ?? '';
 }
@@ -456,6 +547,7 @@ const SERVICE_LABELS: Readonly<Record<string, string>> = {
   sts: 'STS',
   s3: 'S3',
   dynamodb: 'DynamoDB',
+  organizations: 'Organizations',
 };
 
 function summary(stats: StandInStats, invocation: InvokeLocalResult): string {

@@ -6,7 +6,7 @@ import type { Context } from 'aws-lambda';
 import { SAFETY_MARGIN_MS } from './clientSettings';
 import { type Config as CoreConfig, type Env, loadConfig, targetRoleArn } from './config';
 import { createTargetSessions } from './credentials';
-import { startDeadline } from './deadline';
+import { startDeadline, withinDeadline } from './deadline';
 import { serviceName, toTargetError } from './diagnose';
 import { createAccountDiscovery } from './discovery';
 import { AllTargetsFailedError, type TargetError } from './errors';
@@ -97,9 +97,11 @@ export function createHandler<Config, Request, Clients, Result extends object>(
     let regions: readonly string[];
     let request: Request;
     let available = config.accountIds;
+    // One budget for the whole invocation, the listing of the accounts included.
+    const deadline = startDeadline(context.getRemainingTimeInMillis(), SAFETY_MARGIN_MS);
     if (discovery) {
       try {
-        available = await discovery.accounts();
+        available = await withinDeadline(deadline, () => discovery.accounts());
       } catch (error) {
         log.error('account discovery failed', { error });
         throw error;
@@ -116,7 +118,6 @@ export function createHandler<Config, Request, Clients, Result extends object>(
     }
 
     const targets = targetsOf(config, accounts, regions);
-    const deadline = startDeadline(context.getRemainingTimeInMillis(), SAFETY_MARGIN_MS);
     // Indexed like `targets`, so the thrown message lists accounts in the order they were asked for.
     // One bound over the whole accounts x regions product: the concurrency is what AWS sees.
     const failures: (TargetError | undefined)[] = [];

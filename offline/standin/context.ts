@@ -5,6 +5,7 @@ import type { CredentialStore } from './credentialStore';
 import type { Decisions } from './decisions';
 import type { FixtureSet } from './fixtures';
 import type { Upstream } from './forward';
+import type { ModelledOrganization } from './organizations';
 import type { StatsRecorder } from './stats';
 
 /** The stand-in's state, shared by the STS and S3 operations and the other services' calls. */
@@ -21,4 +22,6 @@ export interface StandInContext {
   readonly fixtures: FixtureSet;
   /** Where authorised calls without a fixture go (forward mode); undefined: nowhere. */
   readonly upstream: Upstream | undefined;
+  /** The organization the Organizations listings read; undefined: none modelled. */
+  readonly organization: ModelledOrganization | undefined;
 }

@@ -1,7 +1,7 @@
 // The offline AWS stand-in on 127.0.0.1: every request's SigV4 checked and every call, to any
-// service, decided by the shared IAM evaluator (offline/iam); STS and S3 emulated, any other
-// service answered from the job's fixtures or forwarded to an upstream emulator; fault switches
-// and counters.
+// service, decided by the shared IAM evaluator (offline/iam); STS, S3 and the Organizations
+// listings of account discovery emulated, any other service answered from the job's fixtures or
+// forwarded to an upstream emulator; fault switches and counters.
 //
 //   const standIn = await startStandIn({ model, fixtures });  // loadPolicyModel, loadFixtureFiles
 //   process.env.AWS_ENDPOINT_URL = standIn.url;           // every service
@@ -48,5 +48,12 @@ export {
   runInvokeLocal,
 } from './invokeLocal';
 export type { ExtraBucket, StandInOptions } from './options';
+export {
+  type AccountState,
+  type ModelledAccount,
+  type ModelledOrganization,
+  type ModelledUnit,
+  organizationPaths,
+} from './organizations';
 export { type StandIn, startStandIn } from './server';
 export type { StandInStats } from './stats';

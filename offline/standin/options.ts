@@ -5,6 +5,7 @@ import type { FaultRule } from './faults';
 import type { FixtureSet } from './fixtures';
 import type { Upstream } from './forward';
 import type { HomeCredentials } from './homeCredentials';
+import { checkOrganization, type ModelledOrganization } from './organizations';
 
 export interface ExtraBucket {
   readonly name: string;
@@ -45,6 +46,11 @@ export interface StandInOptions {
   readonly fixtures?: FixtureSet;
   /** Forward mode: authorised calls without a fixture go there (upstreamAt). */
   readonly upstream?: Upstream;
+  /**
+   * The organization Organizations' ListAccountsForParent / ListOrganizationalUnitsForParent list
+   * (account discovery); its account paths belong in the policy model too (organizationPaths).
+   */
+  readonly organization?: ModelledOrganization;
   /** Default 0: a free port. */
   readonly port?: number;
 }
@@ -63,4 +69,5 @@ export function validateOptions(options: StandInOptions): void {
   if (options.model.targets.length === 0) {
     throw new StandInError('the policy model has no target account: nothing to serve');
   }
+  if (options.organization) checkOrganization(options.organization);
 }

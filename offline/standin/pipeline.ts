@@ -13,6 +13,7 @@ import {
 import type { StandInContext } from './context';
 import { maskAccessKeyId } from './credentialStore';
 import type { FaultSwitchboard } from './faults';
+import { emulatesOrganizations, handleOrganizations } from './organizations';
 import { parseForm, type ReceivedRequest } from './request';
 import {
   bareUnavailable,
@@ -142,8 +143,11 @@ export async function answer(
       stats.fault('expiredToken');
       throw errorFor(service, protocol).expiredToken();
     }
-    const result = facts.call
-      ? await handleService(facts.call, request, record, authorization, context, ids)
+    const { call } = facts;
+    const result = call
+      ? emulatesOrganizations(call, context)
+        ? await handleOrganizations(call, record, context, ids, request.headers['content-type'])
+        : await handleService(call, request, record, authorization, context, ids)
       : service === 'sts'
         ? await handleSts(action, facts.form, record, context, ids)
         : await handleS3(routeS3(request), request, record, authorization.region, context, ids);

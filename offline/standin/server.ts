@@ -73,6 +73,7 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
     credentialLifetimeSeconds: options.credentialLifetimeSeconds,
     fixtures: options.fixtures ?? NO_FIXTURES,
     upstream: options.upstream,
+    organization: options.organization,
   };
   await warmUp(context);
   const controlToken = options.controlToken ?? randomBytes(24).toString('base64url');

@@ -18,6 +18,8 @@ export interface StandInStats {
     /** AssumeRole calls by the account of the requested role. */
     byAccount: Record<string, number>;
   };
+  /** Organizations listings the stand-in answered (authorised), by the ParentId listed. */
+  organizations: { calls: number; byParent: Record<string, number> };
   credentialsIssued: number;
   /** Credentials issued to a caller that already held credentials for the same role. */
   refreshes: number;
@@ -41,6 +43,7 @@ function emptyStats(): StandInStats {
   return {
     calls: { total: 0, sts: 0, s3: 0, byService: {}, byAction: {} },
     assumeRole: { calls: 0, succeeded: 0, byAccount: {} },
+    organizations: { calls: 0, byParent: {} },
     credentialsIssued: 0,
     refreshes: 0,
     expiredCredentialRequests: 0,
@@ -79,6 +82,11 @@ export class StatsRecorder {
   assumeRoleCall(roleAccount: string): void {
     this.stats.assumeRole.calls += 1;
     bump(this.stats.assumeRole.byAccount, roleAccount);
+  }
+
+  organizationsCall(parentId: string): void {
+    this.stats.organizations.calls += 1;
+    bump(this.stats.organizations.byParent, parentId);
   }
 
   credentialsIssued(callerArn: string, roleArn: string): void {

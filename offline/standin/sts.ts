@@ -183,7 +183,11 @@ async function assumeRole(
     sessionName: request.sessionName,
     sourceIdentity: request.sourceIdentity,
   });
-  const target = model.targets.find((candidate) => candidate.roleArn === request.roleArn);
+  // The roles that exist: the target stacks', and the Organizations reader's (discovery).
+  const reader = model.organizationsReader;
+  const target =
+    model.targets.find((candidate) => candidate.roleArn === request.roleArn) ??
+    (reader?.roleArn === request.roleArn ? reader : undefined);
   if (!decision.allowed || !target) throw denied(decision);
 
   if (signer.principal.isAssumedRoleSession && request.durationSeconds > ROLE_CHAINING_LIMIT) {

@@ -42,6 +42,8 @@ export function lambdaEnvironment(
     ...(homeCredentials.sessionToken ? { AWS_SESSION_TOKEN: homeCredentials.sessionToken } : {}),
     AWS_ENDPOINT_URL_STS: standIn.url,
     AWS_ENDPOINT_URL_S3: standIn.url,
+    // Account discovery (the OU-mode fan-out); no other variant makes an Organizations call.
+    AWS_ENDPOINT_URL_ORGANIZATIONS: standIn.url,
     // No ~/.aws files and no instance metadata: every variant sees the same, Lambda-like world.
     AWS_CONFIG_FILE: join(workDir, 'no-aws-config'),
     AWS_SHARED_CREDENTIALS_FILE: join(workDir, 'no-aws-credentials'),

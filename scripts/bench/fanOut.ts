@@ -5,6 +5,7 @@
 import type { ExtraBucket, StandIn } from '../../offline/standin';
 import type { InvocationStep, InvocationsInput, StepResult } from './child/invocations';
 import { runChildScript } from './children';
+import { type DiscoveryRun, discoveryChecks } from './discoveryFanOut';
 import { check, ms, ratio, type Section } from './report';
 import type { Variant } from './variants';
 
@@ -97,7 +98,7 @@ export async function measureFanOut(options: {
   }
 }
 
-export function fanOutSection(run: FanOutRun): Section {
+export function fanOutSection(run: FanOutRun, discovery: DiscoveryRun): Section {
   const [singleCold, singleWarm] = run.single;
   const [fanCold, fanWarm] = run.fanOut;
   if (!singleCold || !singleWarm || !fanCold || !fanWarm) throw new Error('missing fan-out steps');
@@ -113,6 +114,7 @@ export function fanOutSection(run: FanOutRun): Section {
     String(step.calls.assumeRole),
     String(step.calls.getCallerIdentity),
     String(step.calls.s3),
+    String(step.calls.organizations),
     `${step.succeeded}/${step.succeeded + step.failed}`,
   ];
   const close = (actual: number, expected: number) =>
@@ -132,6 +134,7 @@ export function fanOutSection(run: FanOutRun): Section {
         'AssumeRole',
         'GetCallerIdentity',
         'S3 calls',
+        'Organizations',
         'Succeeded',
       ],
       rows: [
@@ -139,6 +142,7 @@ export function fanOutSection(run: FanOutRun): Section {
         row(singleWarm),
         row(fanCold, expectedCold),
         row(fanWarm, expectedWarm),
+        ...discovery.steps.map((step) => row(step)),
       ],
     },
     notes: [
@@ -149,6 +153,12 @@ export function fanOutSection(run: FanOutRun): Section {
       `Expected wall time = ceil(${TARGETS}/${run.concurrency}) = ${rounds} single-target ` +
         'invocations of the same kind (cold or warm), measured in a separate warm process.',
       "The target role modelled here grants the demo bucket of each region (the shipped one grants its own region's only).",
+      `OU mode (stage localorg, the bundle with discovery): the same ${accounts} accounts, listed by the stand-in's ` +
+        'Organizations from a modelled organization (30 in the configured OU, 20 in a child OU, ' +
+        'a SUSPENDED one and one in a sibling OU left out), without call delays: the rows count calls. ' +
+        `Organizations calls per cache period (accountCacheSeconds ${discovery.cacheSeconds} s): ` +
+        `${discovery.expectedCalls}, the pages of accounts and of child OUs (20 a page) of each unit listed; ` +
+        "the container's clock is moved ahead to pass the period rather than waiting it out.",
     ],
     checks: [
       check(
@@ -182,6 +192,7 @@ export function fanOutSection(run: FanOutRun): Section {
         fanCold.calls.s3 === TARGETS,
       ),
       check('targets that failed', '0', String(failed), failed === 0),
+      ...discoveryChecks(discovery, accounts, TARGETS),
     ],
   };
 }

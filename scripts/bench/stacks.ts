@@ -1,8 +1,9 @@
 // The home stacks the bench runs against, synthesised by the real `sls package`: the default one
-// (one target account; its artefact is the shipped variant) and one with many target accounts for
-// the fan-out over accounts x regions. Both synthesise concurrently; each comes with its policy
-// model for the stand-in.
+// (one target account; its artefact is the shipped variant), one with many target accounts for
+// the fan-out over accounts x regions, and one that takes the same accounts from AWS Organizations
+// (stage localorg). All synthesise concurrently; each comes with its policy model for the stand-in.
 import {
+  type LoadPolicyModelOptions,
   loadPolicyModel,
   OFFLINE_HOME_ACCOUNT,
   type PolicyModel,
@@ -20,33 +21,56 @@ export interface Stack {
   readonly functionEnv: Record<string, string>;
 }
 
+export interface Stacks {
+  readonly single: Stack;
+  readonly fanOut: Stack;
+  /** The fan-out's accounts from AWS Organizations (offline stage localorg). */
+  readonly discovery: Stack;
+}
+
 export async function synthesizeStacks(fanOut: {
   readonly accounts: readonly string[];
   readonly regions: readonly string[];
   readonly concurrency: number | undefined;
-}): Promise<{ single: Stack; fanOut: Stack }> {
-  const params = {
-    targetAccountIds: fanOut.accounts.join(','),
+  /** Where the organization places the accounts, and which organization they belong to. */
+  readonly organizationPaths: Record<string, string>;
+  readonly organizations: Record<string, string>;
+}): Promise<Stacks> {
+  const shared = {
     targetRegions: fanOut.regions.join(','),
     ...(fanOut.concurrency === undefined ? {} : { fanoutConcurrency: String(fanOut.concurrency) }),
   };
+  const params = { targetAccountIds: fanOut.accounts.join(','), ...shared };
   const settled = await Promise.allSettled([
     stack(() => synthesize({ stage: 'local' })),
-    stack(() => synthesize({ stage: 'local', params }), demoBucketsIn(fanOut.regions)),
+    stack(() => synthesize({ stage: 'local', params }), {
+      targetTemplate: demoBucketsIn(fanOut.regions),
+    }),
+    stack(() => synthesize({ stage: 'localorg', params: shared }), {
+      targetTemplate: demoBucketsIn(fanOut.regions),
+      discoveredAccounts: [...fanOut.accounts],
+      organizations: fanOut.organizations,
+      organizationPaths: fanOut.organizationPaths,
+    }),
   ]);
-  const [single, many] = settled;
-  if (single.status === 'fulfilled' && many.status === 'fulfilled') {
-    return { single: single.value, fanOut: many.value };
+  const [single, many, discovery] = settled;
+  if (
+    single.status === 'fulfilled' &&
+    many.status === 'fulfilled' &&
+    discovery.status === 'fulfilled'
+  ) {
+    return { single: single.value, fanOut: many.value, discovery: discovery.value };
   }
   for (const outcome of settled) {
     if (outcome.status === 'fulfilled') await outcome.value.synthesis.dispose();
   }
-  throw single.status === 'rejected' ? single.reason : (many as PromiseRejectedResult).reason;
+  const failed = settled.find((outcome) => outcome.status === 'rejected');
+  throw (failed as PromiseRejectedResult).reason;
 }
 
 async function stack(
   run: () => Promise<Synthesis>,
-  targetTemplate?: TemplateDocument,
+  modelOptions: Omit<LoadPolicyModelOptions, 'template'> = {},
 ): Promise<Stack> {
   const synthesis = await run();
   try {
@@ -56,7 +80,7 @@ async function stack(
       // The article's port sends no SourceIdentity: the target stacks here are deployed as the
       // article's would be, without requiring one. The starter still sends its own, decided as ever.
       targetParameters: () => ({ SourceIdentity: '' }),
-      ...(targetTemplate ? { targetTemplate } : {}),
+      ...modelOptions,
     });
     return { synthesis, model, functionEnv: functionEnvironment(synthesis.template) };
   } catch (error) {

@@ -1,6 +1,7 @@
 // Shared helpers for the end-to-end tests of `npm start`: a memoised synthesis (each distinct
 // `sls package` costs seconds), captured output, and the JSON result read back from it.
 import { readdirSync, readFileSync } from 'node:fs';
+import type { StandInStats } from '../../offline/standin';
 import { type SlsOptions, type Synthesis, synthesize } from '../../offline/synth';
 import { main } from '../../scripts/start';
 import { recordOutput } from '../support/runRecord';
@@ -33,6 +34,8 @@ export interface StartRun {
   code: number;
   out: string;
   err: string;
+  /** The stand-in's counters at the end of the invocation; undefined if it never ran. */
+  stats: StandInStats | undefined;
 }
 
 /** Runs main() in this process; `output()` shows what it has printed so far. */
@@ -43,16 +46,23 @@ export function startRun(
 ): { result: Promise<StartRun>; output: () => string } {
   let out = '';
   let err = '';
+  let stats: StandInStats | undefined;
   const result = main(
     argv,
     { out: (text) => (out += text), err: (text) => (err += text) },
-    { synthesize: (options) => synthesis.synthesize(options), ...(signal ? { signal } : {}) },
+    {
+      synthesize: (options) => synthesis.synthesize(options),
+      ...(signal ? { signal } : {}),
+      onStats: (final) => {
+        stats = final;
+      },
+    },
   ).then((code) => {
     // For the run's secret scan (tests/support/reliabilityReporter.js): main() prints here, not
     // to the process's streams.
     recordOutput('npm start stdout', out);
     recordOutput('npm start stderr', err);
-    return { code, out, err };
+    return { code, out, err, stats };
   });
   return { result, output: () => out };
 }

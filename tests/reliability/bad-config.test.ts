@@ -15,6 +15,10 @@ type Variable =
   | 'SESSION_DURATION_SECONDS'
   | 'FANOUT_CONCURRENCY'
   | 'TARGET_ORGANIZATION_ID'
+  | 'TARGET_ORGANIZATIONAL_UNITS'
+  | 'ORGANIZATION_READER_ACCOUNT_ID'
+  | 'ORGANIZATION_READER_ROLE_NAME'
+  | 'ACCOUNT_CACHE_SECONDS'
   | 'AWS_LAMBDA_LOG_LEVEL';
 
 /** Where the user fixes each variable: the message must say so. */
@@ -28,11 +32,28 @@ const FIX: Record<Variable, string> = {
   SESSION_DURATION_SECONDS: '--param sessionDurationSeconds=',
   FANOUT_CONCURRENCY: '--param fanoutConcurrency=',
   TARGET_ORGANIZATION_ID: '--param organizationId=',
+  TARGET_ORGANIZATIONAL_UNITS: '--param targetOrganizationalUnits=',
+  ORGANIZATION_READER_ACCOUNT_ID: '--param organizationReaderAccountId=',
+  ORGANIZATION_READER_ROLE_NAME: '--param organizationReaderRoleName=',
+  ACCOUNT_CACHE_SECONDS: '--param accountCacheSeconds=',
   AWS_LAMBDA_LOG_LEVEL: 'set it to one of DEBUG, INFO, WARN, ERROR',
 };
 
-/** [what is wrong, the value, what the message must say about it]; undefined = unset. */
-type Case = [string, string | undefined, RegExp];
+/**
+ * [what is wrong, the value, what the message must say about it, the environment it is set in
+ * (default BASE, accounts listed)]; undefined = unset.
+ */
+type Case = [string, string | undefined, RegExp, Env?];
+type Env = Record<string, string | undefined>;
+
+const BASE = validEnv();
+/** Accounts from AWS Organizations: the units, their organization and the reader's account. */
+const DISCOVERY_BASE = validEnv({
+  TARGET_ACCOUNT_IDS: '',
+  TARGET_ORGANIZATIONAL_UNITS: 'ou-ab12-11111111',
+  TARGET_ORGANIZATION_ID: 'o-a1b2c3d4e5',
+  ORGANIZATION_READER_ACCOUNT_ID: '999999999999',
+});
 
 const MALFORMED: Record<Variable, Case[]> = {
   AWS_REGION: [
@@ -128,6 +149,71 @@ const MALFORMED: Record<Variable, Case[]> = {
       /must look like/,
     ],
     ['too long', `o-${'a'.repeat(33)}`, /must look like/],
+    [
+      'unset while OUs are configured',
+      undefined,
+      /is missing, and TARGET_ORGANIZATIONAL_UNITS needs it/,
+      DISCOVERY_BASE,
+    ],
+  ],
+  TARGET_ORGANIZATIONAL_UNITS: [
+    ['set beside TARGET_ACCOUNT_IDS', 'ou-ab12-11111111', /and TARGET_ACCOUNT_IDS are both set/],
+    ['an OU id cut short', 'ou-1', /OU ids .* or the root id .*; item 1 is "ou-1"/, DISCOVERY_BASE],
+    ['in capitals', 'OU-AB12-11111111', /item 1 is "OU-AB12-11111111"/, DISCOVERY_BASE],
+    ['an account id', '222222222222', /item 1 is "222222222222"/, DISCOVERY_BASE],
+    [
+      'an OU ARN',
+      'arn:aws:organizations::999999999999:ou/o-a1b2c3d4e5/ou-ab12-11111111',
+      /item 1 is "arn:aws:organizations/,
+      DISCOVERY_BASE,
+    ],
+    ['the organization id', 'o-a1b2c3d4e5', /item 1 is "o-a1b2c3d4e5"/, DISCOVERY_BASE],
+    ['an empty item', 'ou-ab12-11111111,,r-ab12', /item 2 is ""/, DISCOVERY_BASE],
+    [
+      'a duplicate',
+      'ou-ab12-11111111,ou-ab12-11111111',
+      /lists unit ou-ab12-11111111 twice/,
+      DISCOVERY_BASE,
+    ],
+    [
+      'separated by semicolons',
+      'ou-ab12-11111111;ou-ab12-22222222',
+      /comma-separated/,
+      DISCOVERY_BASE,
+    ],
+  ],
+  ORGANIZATION_READER_ACCOUNT_ID: [
+    ['unset', undefined, /is missing/, DISCOVERY_BASE],
+    [
+      '11 digits',
+      '99999999999',
+      /must be a 12-digit account id; got "99999999999"/,
+      DISCOVERY_BASE,
+    ],
+    [
+      'the reader role ARN',
+      'arn:aws:iam::999999999999:role/cross-account-organizations-reader',
+      /must be a 12-digit account id/,
+      DISCOVERY_BASE,
+    ],
+    ['the organization id', 'o-a1b2c3d4e5', /must be a 12-digit account id/, DISCOVERY_BASE],
+  ],
+  ORGANIZATION_READER_ROLE_NAME: [
+    [
+      'a role ARN',
+      'arn:aws:iam::999999999999:role/cross-account-organizations-reader',
+      /not an ARN.*use its name "cross-account-organizations-reader"/,
+      DISCOVERY_BASE,
+    ],
+    ['a path', 'readers/cross-account-organizations-reader', /no path/, DISCOVERY_BASE],
+    ['65 characters', 'r'.repeat(65), /1 to 64 characters/, DISCOVERY_BASE],
+  ],
+  ACCOUNT_CACHE_SECONDS: [
+    ['negative', '-1', /integer from 0 to 86400; got "-1"/, DISCOVERY_BASE],
+    ['above a day', '86401', /got "86401"/, DISCOVERY_BASE],
+    ['with a unit', '300s', /from 0 to 86400/, DISCOVERY_BASE],
+    ['in minutes', '5m', /from 0 to 86400/, DISCOVERY_BASE],
+    ['fractional', '0.5', /from 0 to 86400/, DISCOVERY_BASE],
   ],
   AWS_LAMBDA_LOG_LEVEL: [
     ['unknown', 'VERBOSE', /must be a log level; got "VERBOSE"/],
@@ -135,10 +221,8 @@ const MALFORMED: Record<Variable, Case[]> = {
   ],
 };
 
-const BASE = validEnv();
-
 /** A cold start: the handler module loaded in a fresh registry with `env` as the environment. */
-function coldStart(env: Record<string, string | undefined>): unknown {
+function coldStart(env: Env): unknown {
   const saved = process.env;
   process.env = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined));
   try {
@@ -153,15 +237,18 @@ function coldStart(env: Record<string, string | undefined>): unknown {
   }
 }
 
-test('the valid environment every case starts from loads without error', () => {
-  expect(coldStart(BASE)).toBeUndefined();
+test.each([
+  ['accounts listed', BASE],
+  ['accounts from AWS Organizations', DISCOVERY_BASE],
+])('the valid environment the cases start from (%s) loads without error', (_, env) => {
+  expect(coldStart(env)).toBeUndefined();
 });
 
 describe.each(Object.entries(MALFORMED) as [Variable, Case[]][])('%s', (variable, cases) => {
   test.each(cases)(
     `%s: the cold start fails with a ConfigError naming ${variable} and the fix`,
-    (_, value, problem) => {
-      const error = coldStart({ ...BASE, [variable]: value }) as ConfigError | undefined;
+    (_, value, problem, base = BASE) => {
+      const error = coldStart({ ...base, [variable]: value }) as ConfigError | undefined;
       // By name: the error class comes from the fresh registry the module was loaded in.
       expect(error?.name).toBe('ConfigError');
       expect(error?.variable).toBe(variable);

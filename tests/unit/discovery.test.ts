@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import { SAFETY_MARGIN_MS } from '../../src/clientSettings';
 import { loadConfig } from '../../src/config';
 import { createTargetSessions } from '../../src/credentials';
 import { type AccountDiscovery, createAccountDiscovery } from '../../src/discovery';
@@ -340,5 +341,36 @@ describe('the handler in Organizations mode', () => {
     );
     expect(discovered).toHaveLength(1);
     expect(discovered[0]).toMatchObject({ accounts: 3, skipped: { SUSPENDED: 1 } });
+  });
+
+  it("stops waiting for Organizations at the invocation's time budget, with the deadline's error", async () => {
+    container = coldStart(
+      validEnv({
+        TARGET_ACCOUNT_IDS: '',
+        TARGET_ORGANIZATIONAL_UNITS: WORKLOADS,
+        TARGET_ORGANIZATION_ID: 'o-a1b2c3d4e5',
+        ORGANIZATION_READER_ACCOUNT_ID: '999999999999',
+      }),
+    );
+    const { mocks, sdk, module } = container;
+    mocks.assumeRole
+      .on(sdk.AssumeRoleCommand)
+      .resolves(assumedCredentials(SECRETS, 3_600_000, '999999999999'));
+    // Organizations never answers: without the budget the invocation would run into Lambda's timeout.
+    mocks.organizations.on(sdk.ListAccountsForParentCommand).callsFake(() => new Promise(() => {}));
+    // 1 ms left after the safety margin.
+    const run = await captureOutput(() =>
+      module
+        .handler({}, lambdaContext('req-1', SAFETY_MARGIN_MS + 1))
+        .catch((error: unknown) => error),
+    );
+    expect(run.result).toMatchObject({
+      name: 'DeadlineExceededError',
+      code: 'DeadlineExceeded',
+      message: "the invocation's time budget of 1 ms ran out",
+    });
+    expect(mocks.s3.send.callCount).toBe(0);
+    const failed = logRecords(run.output).filter((r) => r.message === 'account discovery failed');
+    expect(failed).toHaveLength(1);
   });
 });

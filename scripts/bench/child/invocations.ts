@@ -7,6 +7,12 @@ import { allowLoopbackOnly, benchInput, lambdaContext, loadHandler, runChild } f
 export interface InvocationStep {
   readonly label: string;
   readonly event: unknown;
+  /**
+   * Moves Date.now() this far ahead before the step, as if the container had idled that long:
+   * caches that age by Date.now() (the account list's) expire without the bench waiting. Signing
+   * reads new Date(), so requests stay current for the stand-in.
+   */
+  readonly advanceClockMs?: number;
 }
 
 export interface InvocationsInput {
@@ -26,9 +32,16 @@ export interface StepResult {
 runChild(async (): Promise<StepResult[]> => {
   allowLoopbackOnly();
   const input = benchInput<InvocationsInput>();
+  // Before the handler loads: its cold start captures Date.now.
+  let offsetMs = 0;
+  if (input.steps.some((step) => step.advanceClockMs)) {
+    const realNow = Date.now;
+    Date.now = () => realNow() + offsetMs;
+  }
   const handler = loadHandler(input.handlerPath);
   const results: StepResult[] = [];
   for (const step of input.steps) {
+    offsetMs += step.advanceClockMs ?? 0;
     const before = await readStandInStats();
     const started = performance.now();
     const response = (await handler(step.event, lambdaContext(input.requestId))) as {

@@ -42,6 +42,8 @@ export interface CallCounts {
   readonly getCallerIdentity: number;
   readonly sts: number;
   readonly s3: number;
+  /** Organizations listings (account discovery). */
+  readonly organizations: number;
   readonly expiredCredentialRequests: number;
 }
 
@@ -53,6 +55,7 @@ export function callsBetween(before: StandInStats, after: StandInStats): CallCou
       action(after, 'sts:GetCallerIdentity') - action(before, 'sts:GetCallerIdentity'),
     sts: after.calls.sts - before.calls.sts,
     s3: after.calls.s3 - before.calls.s3,
+    organizations: after.organizations.calls - before.organizations.calls,
     expiredCredentialRequests: after.expiredCredentialRequests - before.expiredCredentialRequests,
   };
 }
