@@ -8,7 +8,6 @@ import {
   paginateListAccountsForParent,
   paginateListOrganizationalUnitsForParent,
 } from '@aws-sdk/client-organizations';
-import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { loadPolicyModel, type PolicyModel } from '../../offline/iam';
 import {
   HOME_CREDENTIALS,
@@ -19,7 +18,7 @@ import {
   startStandIn,
 } from '../../offline/standin';
 import { synthesize } from '../../offline/synth';
-import { failureOf, pointSdkAt, SYNTH_TIMEOUT_MS, stsClient } from './support';
+import { assumedCredentials, failureOf, pointSdkAt, SYNTH_TIMEOUT_MS } from './support';
 
 const ORG = 'o-a1b2c3d4e5';
 const ROOT = 'r-ab12';
@@ -74,23 +73,12 @@ const running = () => {
   return standIn;
 };
 
-async function readerCredentials() {
-  const { Credentials } = await stsClient(HOME_CREDENTIALS).send(
-    new AssumeRoleCommand({
-      RoleArn: READER_ROLE,
-      RoleSessionName: 'discovery',
-      SourceIdentity: model.sourceIdentity,
-    }),
-  );
-  if (!Credentials?.AccessKeyId || !Credentials.SecretAccessKey || !Credentials.SessionToken) {
-    throw new Error('AssumeRole returned no credentials');
-  }
-  return {
-    accessKeyId: Credentials.AccessKeyId,
-    secretAccessKey: Credentials.SecretAccessKey,
-    sessionToken: Credentials.SessionToken,
-  };
-}
+const readerCredentials = () =>
+  assumedCredentials(HOME_CREDENTIALS, {
+    roleArn: READER_ROLE,
+    sessionName: 'discovery',
+    sourceIdentity: model.sourceIdentity,
+  });
 
 function organizations(
   credentials: NonNullable<OrganizationsClientConfig['credentials']>,

@@ -10,7 +10,6 @@ import {
   GetItemCommand,
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
-import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { PolicyModel } from '../../offline/iam';
 import {
@@ -26,12 +25,12 @@ import { readRequest } from '../../offline/standin/request';
 import { parseAuthorization, signatureMatches } from '../../offline/standin/sigv4';
 import { type CfnTemplate, PROJECT_ROOT } from '../../offline/synth';
 import {
+  assumedCredentials,
   failureOf,
   pointSdkAt,
   REGION,
   ROLE_ARN,
   SYNTH_TIMEOUT_MS,
-  stsClient,
   synthesizedTemplate,
   TARGET,
   tableModelOf,
@@ -65,23 +64,12 @@ async function standInWith(options: Partial<StandInOptions> = {}): Promise<Stand
   return standIn;
 }
 
-async function targetCredentials() {
-  const { Credentials } = await stsClient(HOME_CREDENTIALS).send(
-    new AssumeRoleCommand({
-      RoleArn: ROLE_ARN,
-      RoleSessionName: 'fixture-test',
-      SourceIdentity: model.sourceIdentity,
-    }),
-  );
-  if (!Credentials?.AccessKeyId || !Credentials.SecretAccessKey || !Credentials.SessionToken) {
-    throw new Error('AssumeRole returned no credentials');
-  }
-  return {
-    accessKeyId: Credentials.AccessKeyId,
-    secretAccessKey: Credentials.SecretAccessKey,
-    sessionToken: Credentials.SessionToken,
-  };
-}
+const targetCredentials = () =>
+  assumedCredentials(HOME_CREDENTIALS, {
+    roleArn: ROLE_ARN,
+    sessionName: 'fixture-test',
+    sourceIdentity: model.sourceIdentity,
+  });
 
 function dynamodb(credentials: DynamoDBClientConfig['credentials'], maxAttempts = 1) {
   return new DynamoDBClient({ region: REGION, credentials, maxAttempts });

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
 import { queryTable } from '../../examples/queryTable';
 import { listObjects } from '../../job/listObjects';
 import {
@@ -120,6 +120,28 @@ export function stsClient(
   config: Partial<STSClientConfig> = {},
 ): STSClient {
   return new STSClient({ region: REGION, credentials, maxAttempts: 1, ...config });
+}
+
+/** The role's credentials as the stand-in issues them to `caller` (sent with the model's SourceIdentity). */
+export async function assumedCredentials(
+  caller: Credentials,
+  request: { roleArn: string; sessionName: string; sourceIdentity: string },
+): Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken: string }> {
+  const { Credentials } = await stsClient(caller).send(
+    new AssumeRoleCommand({
+      RoleArn: request.roleArn,
+      RoleSessionName: request.sessionName,
+      SourceIdentity: request.sourceIdentity,
+    }),
+  );
+  if (!Credentials?.AccessKeyId || !Credentials.SecretAccessKey || !Credentials.SessionToken) {
+    throw new Error(`AssumeRole on ${request.roleArn} returned no credentials`);
+  }
+  return {
+    accessKeyId: Credentials.AccessKeyId,
+    secretAccessKey: Credentials.SecretAccessKey,
+    sessionToken: Credentials.SessionToken,
+  };
 }
 
 export function s3Client(credentials: Credentials, config: Partial<S3ClientConfig> = {}): S3Client {
