@@ -3,13 +3,9 @@
 // `--param` stops `sls deploy` / `sls package` before anything is built or created, with a message
 // that names the parameter and shows how to set it.
 
-const ACCOUNT_ID = /^\d{12}$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 const ORG_ID = /^o-[a-z0-9]{10,32}$/;
-const OU_ID = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
-const ROOT_ID = /^r-[0-9a-z]{4,32}$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const STAGE = /^[a-zA-Z0-9-]{1,20}$/;
 const MAX_ROLE_NAME = 64;
 // The function's key in serverless.yml (`functions:`); its deployed name is <service>-<stage>-<key>.
@@ -39,6 +35,13 @@ const CORE_PARAMETERS = [
 const { require: requireTs } = require('tsx/cjs/api');
 const { job } = requireTs('../job/index.ts', __filename);
 const { loadAllConfig } = requireTs('../src/crossAccount.ts', __filename);
+// The function's own patterns, so deploy time accepts exactly what the function will.
+const {
+  ACCOUNT_ID,
+  REGION,
+  ORGANIZATIONAL_UNIT_ID: OU_ID,
+  ROOT_ID,
+} = requireTs('../src/config.ts', __filename);
 const { METRIC_NAMESPACE } = requireTs('../src/metrics.ts', __filename);
 const KNOWN = [...CORE_PARAMETERS, ...Object.keys(job.parameters)];
 

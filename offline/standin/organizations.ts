@@ -4,6 +4,7 @@
 // Each call is decided by the shared evaluator first, as any other; Organizations is global, so
 // the region it was signed for does not matter. Without a modelled organization, or for any other
 // operation, the call goes the way of every service the stand-in does not emulate (fixtures).
+import { ACCOUNT_ID, ORGANIZATIONAL_UNIT_ID as OU_ID, ROOT_ID } from '../../src/config';
 import { AwsServiceError, jsonError } from './awsErrors';
 import type { StandInContext } from './context';
 import type { CredentialRecord } from './credentialStore';
@@ -49,9 +50,6 @@ export interface ModelledOrganization {
 
 const SERVICE = 'organizations';
 const OPERATIONS = new Set(['ListAccountsForParent', 'ListOrganizationalUnitsForParent']);
-const ROOT_ID = /^r-[0-9a-z]{4,32}$/;
-const OU_ID = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
-const ACCOUNT_ID = /^\d{12}$/;
 const MAX_RESULTS = 20;
 /** Every account joined at the same (arbitrary) moment: nothing here depends on when. */
 const JOINED_SECONDS = Date.UTC(2024, 0, 1) / 1000;

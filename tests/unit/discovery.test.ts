@@ -296,6 +296,13 @@ describe('the configuration of discovery', () => {
 });
 
 describe('the handler in Organizations mode', () => {
+  const organizationEnv = () =>
+    validEnv({
+      TARGET_ACCOUNT_IDS: '',
+      TARGET_ORGANIZATIONAL_UNITS: WORKLOADS,
+      TARGET_ORGANIZATION_ID: 'o-a1b2c3d4e5',
+      ORGANIZATION_READER_ACCOUNT_ID: '999999999999',
+    });
   let container: ReturnType<typeof coldStart> | undefined;
   afterEach(() => {
     for (const mock of Object.values(container?.mocks ?? {})) mock.restore();
@@ -303,14 +310,7 @@ describe('the handler in Organizations mode', () => {
   });
 
   it('fans out over the discovered accounts, and the event may narrow them', async () => {
-    container = coldStart(
-      validEnv({
-        TARGET_ACCOUNT_IDS: '',
-        TARGET_ORGANIZATIONAL_UNITS: WORKLOADS,
-        TARGET_ORGANIZATION_ID: 'o-a1b2c3d4e5',
-        ORGANIZATION_READER_ACCOUNT_ID: '999999999999',
-      }),
-    );
+    container = coldStart(organizationEnv());
     const { mocks, sdk, module } = container;
     mocks.assumeRole.on(sdk.AssumeRoleCommand).callsFake(async (input: { RoleArn: string }) => {
       const account = /iam::(\d{12}):/.exec(input.RoleArn)?.[1];
@@ -344,14 +344,7 @@ describe('the handler in Organizations mode', () => {
   });
 
   it("stops waiting for Organizations at the invocation's time budget, with the deadline's error", async () => {
-    container = coldStart(
-      validEnv({
-        TARGET_ACCOUNT_IDS: '',
-        TARGET_ORGANIZATIONAL_UNITS: WORKLOADS,
-        TARGET_ORGANIZATION_ID: 'o-a1b2c3d4e5',
-        ORGANIZATION_READER_ACCOUNT_ID: '999999999999',
-      }),
-    );
+    container = coldStart(organizationEnv());
     const { mocks, sdk, module } = container;
     mocks.assumeRole
       .on(sdk.AssumeRoleCommand)
