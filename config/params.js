@@ -3,47 +3,33 @@
 // `--param` stops `sls deploy` / `sls package` before anything is built or created, with a message
 // that names the parameter and shows how to set it.
 
-const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
-const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
-const ORG_ID = /^o-[a-z0-9]{10,32}$/;
 const STAGE = /^[a-zA-Z0-9-]{1,20}$/;
 const MAX_ROLE_NAME = 64;
 // The function's key in serverless.yml (`functions:`); its deployed name is <service>-<stage>-<key>.
 const FUNCTION_KEY = 'crossAccount';
 
-// The core's parameters; the job adds its own (Job.parameters in job/). Any other name given with
-// --param or under params: is a typo.
-const CORE_PARAMETERS = [
-  'targetAccountIds',
-  'targetRoleName',
-  'externalId',
-  'targetRegions',
-  'sessionDurationSeconds',
-  'fanoutConcurrency',
-  'organizationId',
-  'targetOrganizationalUnits',
-  'organizationReaderAccountId',
-  'organizationReaderRoleName',
-  'accountCacheSeconds',
-  'reservedConcurrency',
-  'alarmTopicArn',
-  'schedule',
-];
-
 // tsx is a devDependency, present wherever sls runs from a checkout: the job and the function's
-// own configuration code are read as they are, so deploy time and run time share one schema.
+// own configuration code are read as they are, so deploy time and run time share one table of
+// parameters (names, variables, defaults, schemas, hints) and one validation.
 const { require: requireTs } = require('tsx/cjs/api');
 const { job } = requireTs('../job/index.ts', __filename);
 const { loadAllConfig } = requireTs('../src/crossAccount.ts', __filename);
-// The function's own patterns, so deploy time accepts exactly what the function will.
-const {
-  ACCOUNT_ID,
-  REGION,
-  ORGANIZATIONAL_UNIT_ID: OU_ID,
-  ROOT_ID,
-} = requireTs('../src/config.ts', __filename);
+const { CORE_PARAMETERS, ROOT_ID } = requireTs('../src/config.ts', __filename);
 const { METRIC_NAMESPACE } = requireTs('../src/metrics.ts', __filename);
-const KNOWN = [...CORE_PARAMETERS, ...Object.keys(job.parameters)];
+
+// The function's parameters: the core's table and the job's, each row naming its variable.
+const FUNCTION_PARAMETERS = { ...CORE_PARAMETERS, ...job.params };
+for (const name of Object.keys(job.params)) {
+  if (name in CORE_PARAMETERS) {
+    throw new Error(
+      `The job's parameter "${name}" has the name of a core parameter: rename it in the job's params.`,
+    );
+  }
+}
+// The parameters of the stack's other resources: deploy time alone reads them.
+const RESOURCE_PARAMETERS = ['reservedConcurrency', 'alarmTopicArn', 'schedule'];
+// Any other name given with --param or under params: is a typo.
+const KNOWN = [...Object.keys(FUNCTION_PARAMETERS), ...RESOURCE_PARAMETERS];
 
 // Commands that build the function (and so bake the targets into it), and those that create
 // resources in AWS. The rest (info, logs, invoke, remove, metrics, print, ...) work on a deployed
@@ -151,25 +137,20 @@ async function refuseUnknownNames(options, resolveConfigurationProperty) {
   }
 }
 
-/** A job parameter: --param, else params.<stage>, else params.default, else the job's default. */
-async function jobParameter(name, { options, stage, resolveConfigurationProperty }) {
-  const given = [options.param ?? []]
+/** A parameter as given: --param, else params.<stage>, else params.default, else empty. */
+async function given(name, { options, stage, resolveConfigurationProperty }) {
+  const specs = [options.param ?? []]
     .flat()
     .map((spec) => String(spec))
     .filter((spec) => spec.split('=')[0].trim() === name);
-  const last = given[given.length - 1];
+  const last = specs[specs.length - 1];
   if (last !== undefined) return last.slice(last.indexOf('=') + 1).trim();
   for (const block of [stage, 'default']) {
     const value = await resolveConfigurationProperty(['params', block, name]);
     if (value !== undefined && value !== null && String(value).trim() !== '')
       return String(value).trim();
   }
-  return job.parameters[name].default;
-}
-
-async function read(resolveVariable, name) {
-  const value = await resolveVariable(`self:custom.parameters.${name}`);
-  return typeof value === 'string' ? value.trim() : String(value);
+  return '';
 }
 
 function integer(name, raw, min, max, example) {
@@ -188,8 +169,7 @@ function integer(name, raw, min, max, example) {
  * Reserved concurrency of the function, or null for none. An account's concurrency quota must
  * keep 100 unreserved, so an account still at the new-account quota of 10 refuses any reservation.
  */
-async function reservedConcurrency(resolveVariable) {
-  const raw = await read(resolveVariable, 'reservedConcurrency');
+function reservedConcurrency(raw) {
   if (raw === '') return null;
   return integer('reservedConcurrency', raw, 1, 1000, '5');
 }
@@ -200,8 +180,7 @@ const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
 const CRON = /^cron\(\S+( \S+){5}\)$/;
 
 /** Where the failed-targets alarm notifies: an existing SNS topic, or nobody (the console). */
-async function alarmActions(resolveVariable) {
-  const raw = await read(resolveVariable, 'alarmTopicArn');
+function alarmActions(raw) {
   if (raw === '') return [];
   if (!SNS_TOPIC_ARN.test(raw)) {
     throw new ParameterError(
@@ -218,8 +197,7 @@ async function alarmActions(resolveVariable) {
  * accounts, all regions, the job's defaults): EventBridge's own envelope has fields the function
  * refuses by name.
  */
-async function scheduleEvents(resolveVariable) {
-  const raw = await read(resolveVariable, 'schedule');
+function scheduleEvents(raw) {
   if (raw === '') return [];
   const rate = RATE.exec(raw);
   const singular = rate && (rate[1] === '1') === !rate[2].endsWith('s');
@@ -246,6 +224,7 @@ async function load({ options = {}, resolveVariable, resolveConfigurationPropert
   }
   const service = String(await resolveVariable('self:service'));
   const region = String(await resolveVariable('self:provider.region'));
+  const where = { options, stage, resolveConfigurationProperty };
 
   if (DEPLOYS.has(command) && OFFLINE_STAGES.has(stage)) {
     throw new ConfigurationError(
@@ -254,97 +233,14 @@ async function load({ options = {}, resolveVariable, resolveConfigurationPropert
         'npx sls deploy --stage dev --param "targetAccountIds=<your target account id>".',
     );
   }
-  const accountsRaw = await read(resolveVariable, 'targetAccountIds');
-  const discovery = await discoveryParameters(resolveVariable);
-  if (!accountsRaw && !discovery && !builds(command)) return readOnly(service, stage, region);
-  if (!accountsRaw && !discovery) {
-    throw new ParameterError(
-      'targetAccountIds',
-      'is missing: name the AWS account(s) that own the role this function assumes, ' +
-        'or set targetOrganizationalUnits to take them from AWS Organizations',
-      '222222222222',
-    );
+  // The function's environment: each parameter as given, else its default; none is left empty.
+  const environment = {};
+  for (const [name, row] of Object.entries(FUNCTION_PARAMETERS)) {
+    const value = (await given(name, where)) || row.default;
+    if (value) environment[row.variable] = value;
   }
-  if (accountsRaw && discovery) {
-    throw new ParameterError(
-      'targetOrganizationalUnits',
-      'is set together with targetAccountIds; the accounts come from one of them: leave ' +
-        'targetAccountIds empty to discover the accounts of the units, or this one empty to list them',
-      'ou-ab12-11111111',
-    );
-  }
-  const accountIds = discovery ? [] : accountsRaw.split(',').map((id) => id.trim());
-  for (const id of accountIds) {
-    if (!ACCOUNT_ID.test(id)) {
-      throw new ParameterError(
-        'targetAccountIds',
-        `must be a comma-separated list of 12-digit AWS account ids, got "${id}"`,
-        '222222222222,333333333333',
-      );
-    }
-  }
-  if (new Set(accountIds).size !== accountIds.length) {
-    throw new ParameterError('targetAccountIds', 'lists an account twice', '222222222222');
-  }
-  const placeholder = [...accountIds, discovery?.readerAccountId ?? ''].find((id) =>
-    PLACEHOLDER_ACCOUNT.test(id),
-  );
-  if (DEPLOYS.has(command) && placeholder) {
-    throw new ParameterError(
-      accountIds.includes(placeholder) ? 'targetAccountIds' : 'organizationReaderAccountId',
-      `names ${placeholder}, a placeholder account id of the offline examples, not one of yours: ` +
-        'a deployed trust towards it would let whoever owns that account in',
-      '<your 12-digit target account id>',
-    );
-  }
-
-  const roleName = await read(resolveVariable, 'targetRoleName');
-  if (!ROLE_NAME.test(roleName)) {
-    throw new ParameterError(
-      'targetRoleName',
-      `must be an IAM role name (1-64 of letters, digits and +=,.@_-), got "${roleName}"`,
-      'cross-account-demo-target',
-    );
-  }
-
-  const externalId = await read(resolveVariable, 'externalId');
-  if (externalId && !EXTERNAL_ID.test(externalId)) {
-    throw new ParameterError(
-      'externalId',
-      "must be empty or 2-1224 of letters, digits and +=,.@:/_- (the same value as the target stack's ExternalId)",
-      'my-shared-secret-id',
-    );
-  }
-
-  // Empty: the region the function deploys to. Partitions and duplicates are checked by the
-  // function's own loadConfig below.
-  const targetRegions = (await read(resolveVariable, 'targetRegions')) || region;
-  for (const targetRegion of targetRegions.split(',').map((item) => item.trim())) {
-    if (!REGION.test(targetRegion)) {
-      throw new ParameterError(
-        'targetRegions',
-        `must be an AWS region id or a comma-separated list of them, got "${targetRegion}"`,
-        'eu-west-1,us-east-1',
-      );
-    }
-  }
-
-  const organizationId = await read(resolveVariable, 'organizationId');
-  if (organizationId && !ORG_ID.test(organizationId)) {
-    throw new ParameterError(
-      'organizationId',
-      `must be empty or an AWS Organizations id like o-abc123def4, got "${organizationId}"`,
-      'o-abc123def4',
-    );
-  }
-  if (discovery && !organizationId) {
-    throw new ParameterError(
-      'organizationId',
-      'is missing: targetOrganizationalUnits needs it to allow the target role only in accounts ' +
-        'under those units (aws:ResourceOrgPaths starts with the organization id)',
-      'o-abc123def4',
-    );
-  }
+  const { TARGET_ACCOUNT_IDS: listed, TARGET_ORGANIZATIONAL_UNITS: units } = environment;
+  if (!listed && !units && !builds(command)) return readOnly(service, stage, region);
 
   const executionRoleName = `${service}-${stage}-${region}-exec`;
   if (executionRoleName.length > MAX_ROLE_NAME) {
@@ -353,107 +249,52 @@ async function load({ options = {}, resolveVariable, resolveConfigurationPropert
         `${MAX_ROLE_NAME}. Shorten the service name in serverless.yml or the stage name.`,
     );
   }
-
   // Named here (serverless.yml sets it as the function's name) because the same value is the
   // SourceIdentity the function sends and the one its role may set: one name, three places.
   const functionName = `${service}-${stage}-${FUNCTION_KEY}`;
+  const { config } = validateAsTheFunctionWill(environment, region, functionName);
+
+  const readerAccountId = config.discovery ? environment.ORGANIZATION_READER_ACCOUNT_ID : '';
+  const placeholder = [...config.accountIds, readerAccountId].find((id) =>
+    PLACEHOLDER_ACCOUNT.test(id),
+  );
+  if (DEPLOYS.has(command) && placeholder) {
+    throw new ParameterError(
+      config.accountIds.includes(placeholder) ? 'targetAccountIds' : 'organizationReaderAccountId',
+      `names ${placeholder}, a placeholder account id of the offline examples, not one of yours: ` +
+        'a deployed trust towards it would let whoever owns that account in',
+      '<your 12-digit target account id>',
+    );
+  }
 
   // Partition-aware, resolved by CloudFormation: the same template deploys to aws, aws-cn, aws-us-gov.
   const roleArn = (account) => ({
-    'Fn::Sub': `arn:\${AWS::Partition}:iam::${account}:role/${roleName}`,
+    'Fn::Sub': `arn:\${AWS::Partition}:iam::${account}:role/${config.roleName}`,
   });
-
-  const jobEnvironment = {};
-  for (const [name, parameter] of Object.entries(job.parameters)) {
-    jobEnvironment[parameter.variable] = await jobParameter(name, {
-      options,
-      stage,
-      resolveConfigurationProperty,
-    });
-  }
-
-  return validateAsTheFunctionWill(
-    {
-      accountIds: accountIds.join(','),
-      roleName,
-      externalId,
-      jobEnvironment,
-      targetRegions,
-      sessionDurationSeconds: String(
-        integer(
-          'sessionDurationSeconds',
-          await read(resolveVariable, 'sessionDurationSeconds'),
-          900,
-          3600,
-          '900',
-        ),
-      ),
-      fanoutConcurrency: String(
-        integer('fanoutConcurrency', await read(resolveVariable, 'fanoutConcurrency'), 1, 50, '8'),
-      ),
-      organizationId,
-      // Empty: no reservation (null leaves ReservedConcurrentExecutions out of the template).
-      reservedConcurrency: await reservedConcurrency(resolveVariable),
-      alarmActions: await alarmActions(resolveVariable),
-      events: await scheduleEvents(resolveVariable),
-      metricNamespace: METRIC_NAMESPACE,
-      executionRoleName,
-      functionName,
-      // The only permissions the function has beyond its own logs: assume the target role, by exact
-      // ARN in each configured account, or (organization mode) by name in accounts of one
-      // organization; and stamp those sessions with its own name as SourceIdentity, no other.
-      discovery,
-      assumeRoleStatements: [
-        ...assumeRoleStatements(
-          organizationId ? [roleArn('*')] : accountIds.map(roleArn),
-          organizationId,
-          functionName,
-          discovery ? discovery.units.map((unit) => orgPathOf(organizationId, unit)) : [],
-        ),
-        ...(discovery ? readerStatements(discovery, functionName) : []),
-      ],
-    },
-    region,
-  );
-}
-
-/** The Organizations parameters, or undefined when the accounts are listed by id. */
-async function discoveryParameters(resolveVariable) {
-  const units = await read(resolveVariable, 'targetOrganizationalUnits');
-  if (!units) return undefined;
-  const list = units.split(',').map((unit) => unit.trim());
-  for (const unit of list) {
-    if (!OU_ID.test(unit) && !ROOT_ID.test(unit)) {
-      throw new ParameterError(
-        'targetOrganizationalUnits',
-        `must be a comma-separated list of OU ids (ou-...) or the root id (r-...), got "${unit}"`,
-        'ou-ab12-11111111,ou-ab12-22222222',
-      );
-    }
-  }
-  const readerAccountId = await read(resolveVariable, 'organizationReaderAccountId');
-  if (!ACCOUNT_ID.test(readerAccountId)) {
-    throw new ParameterError(
-      'organizationReaderAccountId',
-      `must be the 12-digit id of the management or delegated-administrator account where ` +
-        `resources/organizations-reader-role.yml is deployed, got "${readerAccountId}"`,
-      '<management account id>',
-    );
-  }
-  const readerRoleName = await read(resolveVariable, 'organizationReaderRoleName');
-  if (!ROLE_NAME.test(readerRoleName)) {
-    throw new ParameterError(
-      'organizationReaderRoleName',
-      `must be an IAM role name (the reader stack's RoleName), got "${readerRoleName}"`,
-      'cross-account-organizations-reader',
-    );
-  }
-  const cache = await read(resolveVariable, 'accountCacheSeconds');
+  const { organizationId, discovery } = config;
   return {
-    units: list,
-    readerAccountId,
-    readerRoleName,
-    cacheSeconds: String(integer('accountCacheSeconds', cache, 0, 86400, '300')),
+    // Empty: no reservation (null leaves ReservedConcurrentExecutions out of the template).
+    reservedConcurrency: reservedConcurrency(await given('reservedConcurrency', where)),
+    alarmActions: alarmActions(await given('alarmTopicArn', where)),
+    events: scheduleEvents(await given('schedule', where)),
+    metricNamespace: METRIC_NAMESPACE,
+    executionRoleName,
+    functionName,
+    environment,
+    // The only permissions the function has beyond its own logs: assume the target role, by exact
+    // ARN in each configured account, or (organization mode) by name in accounts of one
+    // organization; and stamp those sessions with its own name as SourceIdentity, no other.
+    assumeRoleStatements: [
+      ...assumeRoleStatements(
+        organizationId ? [roleArn('*')] : config.accountIds.map(roleArn),
+        organizationId,
+        functionName,
+        discovery
+          ? discovery.organizationalUnits.map((unit) => orgPathOf(organizationId, unit))
+          : [],
+      ),
+      ...(discovery ? readerStatements(discovery.readerRoleArn, functionName) : []),
+    ],
   };
 }
 
@@ -464,9 +305,10 @@ function orgPathOf(organizationId, unit) {
 }
 
 /** The reader role, by exact ARN: assume it, naming the function as SourceIdentity, nothing else. */
-function readerStatements(discovery, sourceIdentity) {
+function readerStatements(readerRoleArn, sourceIdentity) {
+  // Partition-aware like the target roles: the partition is CloudFormation's, not the function's.
   const reader = {
-    'Fn::Sub': `arn:\${AWS::Partition}:iam::${discovery.readerAccountId}:role/${discovery.readerRoleName}`,
+    'Fn::Sub': readerRoleArn.replace(/^arn:[^:]+:/, () => 'arn:${AWS::Partition}:'),
   };
   return [
     {
@@ -491,13 +333,6 @@ function readerStatements(discovery, sourceIdentity) {
  */
 function readOnly(service, stage, region) {
   return {
-    accountIds: '',
-    roleName: '',
-    externalId: '',
-    targetRegions: region,
-    sessionDurationSeconds: '',
-    fanoutConcurrency: '',
-    organizationId: '',
     reservedConcurrency: null,
     alarmActions: [],
     events: [],
@@ -540,43 +375,34 @@ function assumeRoleStatements(resources, organizationId, sourceIdentity, orgPath
 }
 
 /**
- * The function's own cold-start validation (src/config.ts and the job's loadConfig), run on the
- * environment this stack gives it: one schema for deploy time and run time, so a value that would
- * fail every cold start (a bucket template that resolves to an invalid name, say) stops the
- * deploy instead. The result carries that environment for serverless.yml.
+ * The function's own cold-start validation (src/config.ts and the job's parameter table), run on
+ * the environment this stack gives it: one schema for deploy time and run time, so a value that
+ * would fail every cold start stops the deploy instead, with the same message, the parameter
+ * named as it is given here.
  */
-function validateAsTheFunctionWill(result, region) {
-  const environment = {
-    TARGET_ACCOUNT_IDS: result.accountIds,
-    TARGET_ROLE_NAME: result.roleName,
-    TARGET_EXTERNAL_ID: result.externalId,
-    TARGET_REGIONS: result.targetRegions,
-    SESSION_DURATION_SECONDS: result.sessionDurationSeconds,
-    FANOUT_CONCURRENCY: result.fanoutConcurrency,
-    TARGET_ORGANIZATION_ID: result.organizationId,
-    ...(result.discovery
-      ? {
-          TARGET_ORGANIZATIONAL_UNITS: result.discovery.units.join(','),
-          ORGANIZATION_READER_ACCOUNT_ID: result.discovery.readerAccountId,
-          ORGANIZATION_READER_ROLE_NAME: result.discovery.readerRoleName,
-          ACCOUNT_CACHE_SECONDS: result.discovery.cacheSeconds,
-        }
-      : {}),
-    ...result.jobEnvironment,
-  };
+function validateAsTheFunctionWill(environment, region, functionName) {
   try {
-    loadAllConfig(job, {
+    return loadAllConfig(job, {
       AWS_REGION: region,
-      AWS_LAMBDA_FUNCTION_NAME: result.functionName,
+      AWS_LAMBDA_FUNCTION_NAME: functionName,
       ...environment,
     });
   } catch (error) {
     if (error?.code !== 'ConfigError') throw error;
-    throw new ConfigurationError(`The function would refuse this configuration: ${error.message}.`);
+    throw new ConfigurationError(deployTimeMessage(error));
   }
-  return { ...result, environment };
+}
+
+/** A cold-start refusal as deploy time says it: the variable's parameter is the subject. */
+function deployTimeMessage(error) {
+  const row = Object.values(FUNCTION_PARAMETERS).find((p) => p.variable === error.variable);
+  if (row && error.message.startsWith(`${row.variable} `)) {
+    return `Parameter "${row.name}"${error.message.slice(row.variable.length)}.`;
+  }
+  return `The function would refuse this configuration: ${error.message}.`;
 }
 
 // Not memoised: the framework calls this in several passes and an early pass may fail only
 // because parameters are not resolvable yet.
 module.exports = load;
+module.exports.deployTimeMessage = deployTimeMessage;

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type Entry, openPromise as openZip } from 'yauzl';
-import { copyProject, PROJECT_ROOT } from './projectCopy';
+import { copyProject, type JobSelection, PROJECT_ROOT } from './projectCopy';
 import { makeTempDir, removeTempDir } from './tempDirs';
 
 const run = promisify(execFile);
@@ -18,6 +18,8 @@ export interface SlsOptions {
   stage?: string;
   region?: string;
   params?: Record<string, string>;
+  /** The job to build (--job); default the one job/index.ts selects. */
+  job?: JobSelection;
 }
 
 export interface CfnTemplate {
@@ -97,7 +99,7 @@ export async function synthesize(options: SlsOptions = {}): Promise<Synthesis> {
   const out = join(dir, 'package');
   try {
     mkdirSync(project);
-    await copyProject(project);
+    await copyProject(project, PROJECT_ROOT, options.job);
     const running = run(SLS_BIN, ['package', ...slsArgs(options), '--package', out], {
       cwd: project,
       env: isolatedBuildEnv(dir),

@@ -17,6 +17,7 @@ import {
   TARGET_TEMPLATE_PATH,
   withWildcards,
 } from '../offline/iam';
+import { JobModuleError, loadJobModule } from '../offline/jobModule';
 import { SynthesisError, synthesize } from '../offline/synth';
 import { exitCleanlyOnSignalsAndClosedPipes } from '../offline/tempDirs';
 import {
@@ -33,6 +34,8 @@ Proves offline that the function may assume the target role in every configured 
 exactly what it needs there, and that everything around it is denied.
 
 Options (the first three as for sls):
+  --job <module>[#export]             prove this job module instead of the one job/index.ts
+                                      selects, e.g. --job examples/queryTable.ts
   --stage <stage>                     stage to synthesise (default: local)
   --region <region>                   region of the home stack (default: us-east-1)
   --param <name=value>                a serverless.yml parameter, repeatable
@@ -63,6 +66,7 @@ function parse(argv: string[]) {
   const { values } = parseArgs({
     args: argv,
     options: {
+      job: { type: 'string' },
       ...SLS_OPTIONS,
       ...TARGET_PARAM_OPTION,
       'outside-org': { type: 'string', multiple: true, default: [] },
@@ -81,6 +85,7 @@ function parse(argv: string[]) {
   const homeAccountId = values['home-account'];
   accountId('--home-account', homeAccountId);
   return {
+    job: values.job,
     help: values.help,
     json: values.json,
     stage: values.stage,
@@ -107,14 +112,18 @@ async function main(): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
+  const jobModule = await loadJobModule(options.job);
   const synthesis = await synthesize({
     stage: options.stage,
     params: options.params,
     ...(options.region ? { region: options.region } : {}),
+    ...(options.job ? { job: { path: jobModule.path, exportName: jobModule.exportName } } : {}),
   });
   try {
     const model = await loadCheckModel({
       template: synthesis.template,
+      job: jobModule.job,
+      jobModule: jobModule.path,
       homeAccountId: options.homeAccountId,
       ...(options.region ? { region: options.region } : {}),
       targetOverrides: options.targetOverrides,
@@ -148,7 +157,11 @@ main().then(
   },
   (error: unknown) => {
     // Expected failures are explained by their message; a stack trace would bury it.
-    if (error instanceof SynthesisError || error instanceof EvaluatorError) {
+    if (
+      error instanceof SynthesisError ||
+      error instanceof EvaluatorError ||
+      error instanceof JobModuleError
+    ) {
       process.stderr.write(`${error.message}\n`);
     } else {
       process.stderr.write(

@@ -12,6 +12,7 @@ import {
   type PolicyModel,
 } from '../offline/iam';
 import { describeFinding, findTrustWildcards } from '../offline/iam/wildcards';
+import { type JobModule, JobModuleError, loadJobModule } from '../offline/jobModule';
 import {
   type ExtraBucket,
   type FaultRule,
@@ -60,6 +61,9 @@ fixtures (job/*.fixtures.json) or, with --upstream, forwarded to an emulator. No
 this machine.
 
 Options:
+  --job <module>[#export]             run this job module instead of the one job/index.ts selects,
+                                      e.g. --job examples/queryTable.ts (with the fixtures beside it,
+                                      <module>.fixtures.json)
   --data <json>                       the event, e.g. '{"prefix":"reports/","maxKeys":10}'
   --param <name=value>                a serverless.yml parameter as for sls, repeatable,
                                       e.g. --param targetAccountIds=222222222222,333333333333
@@ -73,8 +77,8 @@ Options:
   --missing-target <account>          <account> has no target stack; repeatable
   --outside-org <account>             organization mode: <account> is outside the organization
   --bucket <account:name>             one more bucket, owned by <account>; repeatable
-  --fixtures <file>                   one more fixture file (default: every job/*.fixtures.json);
-                                      repeatable
+  --fixtures <file>                   one more fixture file (default: every job/*.fixtures.json,
+                                      or with --job the module's own); repeatable
   --upstream <url>                    forward authorised calls that no fixture answers to this
                                       emulator, e.g. http://localhost:4566 (LocalStack)
   --faults <json>                     faults for the stand-in, a JSON array of rules, any service, e.g.
@@ -92,6 +96,8 @@ synthesised or modelled, 130/143 interrupted.`;
 
 export interface StartOptions {
   readonly data: string | undefined;
+  /** --job as given; undefined: the job of job/index.ts. */
+  readonly job: string | undefined;
   readonly stage: string;
   readonly region: string | undefined;
   readonly params: Record<string, string>;
@@ -149,6 +155,7 @@ export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   const { values } = parseArgs({
     args: argv,
     options: {
+      job: { type: 'string' },
       data: { type: 'string' },
       ...SLS_OPTIONS,
       ...TARGET_PARAM_OPTION,
@@ -185,6 +192,7 @@ export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     return { accountId: match[1], name: match[2] };
   });
   return {
+    job: values.job,
     data: values.data,
     stage: values.stage,
     region: values.region,
@@ -249,10 +257,20 @@ export async function main(
     return 0;
   }
   const { signal } = deps;
+  let jobModule: JobModule;
+  try {
+    jobModule = await loadJobModule(options.job);
+  } catch (error) {
+    if (!(error instanceof JobModuleError)) throw error;
+    io.err(`${error.message}\n`);
+    return 2;
+  }
+  const job = { path: jobModule.path, exportName: jobModule.exportName };
   const slsOptions: SlsOptions = {
     stage: options.stage,
     params: options.params,
     ...(options.region ? { region: options.region } : {}),
+    ...(options.job ? { job } : {}),
   };
   let synthesis: Synthesis | undefined;
   let standIn: StandIn | undefined;
@@ -261,7 +279,7 @@ export async function main(
     io.err(`Synthesising the home stack (sls package --stage ${options.stage})...\n`);
     synthesis = await (deps.synthesize ?? realSynthesize)(slsOptions);
     if (signal?.aborted) return interrupted(signal);
-    const { model, organization } = await buildModel(synthesis, options);
+    const { model, organization } = await buildModel(synthesis, options, jobModule);
     // IAM would honour such a trust, and so would the evaluator: the run would pass while the
     // trust admits roles it must not. Refused here as npm run check refuses it.
     const wildcards = findTrustWildcards(
@@ -279,7 +297,11 @@ export async function main(
       );
       return 1;
     }
-    const fixtures = jobFixtures(options.fixtureFiles);
+    // With --job, the module's own fixtures only: another job's answers would hide its gaps.
+    const fixtures = jobFixtures(
+      options.job ? (jobModule.fixtures ? [jobModule.fixtures] : []) : undefined,
+      options.fixtureFiles,
+    );
     standIn = await startStandIn({
       model,
       ...(organization ? { organization: organization.organization } : {}),
@@ -304,6 +326,7 @@ export async function main(
       stage: options.stage,
       params: options.params,
       ...(options.region ? { region: options.region } : {}),
+      ...(options.job ? { job } : {}),
       ...(options.data === undefined ? {} : { data: options.data }),
       ...(signal ? { signal } : {}),
     });
@@ -331,9 +354,12 @@ export async function main(
 async function buildModel(
   synthesis: Synthesis,
   options: StartOptions,
+  { job, path }: JobModule,
 ): Promise<{ model: PolicyModel; organization: SmallOrganization | undefined }> {
   const given = {
     template: synthesis.template,
+    job,
+    jobModule: path,
     homeAccountId: OFFLINE_HOME_ACCOUNT,
     ...(options.region ? { region: options.region } : {}),
     targetParameters: (accountId: string) => options.targetOverrides[accountId],
@@ -398,13 +424,20 @@ function upstreamOption(url: string | undefined): Upstream | undefined {
   }
 }
 
-/** Every job/*.fixtures.json (the job's own answers), then the --fixtures files. */
-function jobFixtures(extra: readonly string[]): FixtureSet {
+/**
+ * The job's own answers (the fixtures beside a --job module, else every job/*.fixtures.json),
+ * then the --fixtures files.
+ */
+function jobFixtures(beside: readonly string[] | undefined, extra: readonly string[]): FixtureSet {
   const jobDir = join(PROJECT_ROOT, 'job');
-  const shipped = readdirSync(jobDir)
-    .filter((name) => name.endsWith('.fixtures.json'))
-    .sort()
-    .map((name) => ({ path: join(jobDir, name), shown: `job/${name}` }));
+  const shipped = (
+    beside === undefined
+      ? readdirSync(jobDir)
+          .filter((name) => name.endsWith('.fixtures.json'))
+          .sort()
+          .map((name) => `job/${name}`)
+      : beside
+  ).map((shown) => ({ path: join(PROJECT_ROOT, shown), shown }));
   const given = extra.map((file) => {
     const path = isAbsolute(file) ? file : join(process.cwd(), file);
     return { path, shown: relative(PROJECT_ROOT, path) || file };

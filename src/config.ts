@@ -1,7 +1,10 @@
 import { partition } from '@aws-sdk/core/client';
+import * as v from 'valibot';
 import { ConfigError } from './errors';
 import { LOG_LEVELS, type LogLevel } from './logger';
+import { parameterTable, readParameters, type ValuesOf } from './parameters';
 import { quote } from './redact';
+import { integerText, matching } from './schemas';
 
 export interface TargetSpec {
   readonly account: string;
@@ -59,26 +62,104 @@ export const ROOT_ID = /^r-[0-9a-z]{4,32}$/;
 export const DEFAULT_READER_ROLE_NAME = 'cross-account-organizations-reader';
 const ARN = /^arn:([^:]*):([^:]*):([^:]*):([^:]*):(.*)$/;
 
-// What each variable is called where the user sets it.
+// The core's parameters: one row each, read at cold start by loadConfig and at deploy time by
+// config/params.js, which takes the names, variables, defaults and validation from here.
+export const CORE_PARAMETERS = parameterTable({
+  targetAccountIds: {
+    variable: 'TARGET_ACCOUNT_IDS',
+    hint: '222222222222[,333333333333...]',
+    schema: v.optional(
+      commaList('account', (item, position) => {
+        if (ACCOUNT_ID.test(item)) return undefined;
+        const detail = /^\d+$/.test(item) ? ` (${item.length} digits)` : '';
+        return `must be a comma-separated list of 12-digit AWS account ids; ${position} is ${quote(item)}${detail}`;
+      }),
+    ),
+  },
+  targetRoleName: {
+    variable: 'TARGET_ROLE_NAME',
+    hint: "<role name> (the target stack's RoleName)",
+    schema: v.optional(roleName(), 'cross-account-demo-target'),
+  },
+  externalId: {
+    variable: 'TARGET_EXTERNAL_ID',
+    hint: "<the target stack's ExternalId>, or leave it empty when the target requires none",
+    // The value is not echoed: it is not a secret, but it is the one shared token of the trust.
+    schema: v.optional(
+      v.pipe(
+        v.string(),
+        v.check(
+          (value) => value.length >= 2 && value.length <= 1224,
+          (issue) => `must be 2 to 1224 characters long; got ${(issue.input as string).length}`,
+        ),
+        v.check(
+          (value) => [...value].every((char) => EXTERNAL_ID.test(char)),
+          (issue) => {
+            const value = issue.input as string;
+            const at = [...value].findIndex((char) => !EXTERNAL_ID.test(char));
+            const code = value.codePointAt(at)?.toString(16).toUpperCase().padStart(4, '0');
+            return `may only contain letters, digits and _+=,.@:/-; character ${at + 1} is U+${code}`;
+          },
+        ),
+      ),
+    ),
+  },
+  targetRegions: {
+    variable: 'TARGET_REGIONS',
+    hint: '<region id>[,<region id>...] (empty: the region the function runs in)',
+    schema: v.optional(
+      commaList('region', (item, position) =>
+        REGION.test(item)
+          ? undefined
+          : `must be a region id such as us-east-1, or a comma-separated list of them; got ${quote(item)} (${position})`,
+      ),
+    ),
+  },
+  sessionDurationSeconds: {
+    variable: 'SESSION_DURATION_SECONDS',
+    hint: '900 (at most 3600: assuming a role from Lambda is role chaining)',
+    schema: v.optional(integerText(900, 3600), '900'),
+  },
+  fanoutConcurrency: {
+    variable: 'FANOUT_CONCURRENCY',
+    hint: '<1..50>',
+    schema: v.optional(integerText(1, 50), '8'),
+  },
+  organizationId: {
+    variable: 'TARGET_ORGANIZATION_ID',
+    hint: 'o-<10 to 32 lowercase letters or digits>, or leave it empty',
+    schema: v.optional(matching(ORGANIZATION_ID, 'look like o-a1b2c3d4e5')),
+  },
+  targetOrganizationalUnits: {
+    variable: 'TARGET_ORGANIZATIONAL_UNITS',
+    hint: 'ou-ab12-11111111[,r-ab12...] (OU or root ids), or leave it empty and set targetAccountIds',
+    schema: v.optional(
+      commaList('unit', (item, at) =>
+        ORGANIZATIONAL_UNIT_ID.test(item) || ROOT_ID.test(item)
+          ? undefined
+          : `must be a comma-separated list of OU ids (ou-ab12-11111111) or the root id (r-ab12); ${at} is ${quote(item)}`,
+      ),
+    ),
+  },
+  organizationReaderAccountId: {
+    variable: 'ORGANIZATION_READER_ACCOUNT_ID',
+    hint: '<the management or delegated-administrator account where resources/organizations-reader-role.yml is deployed>',
+    schema: v.optional(matching(ACCOUNT_ID, 'be a 12-digit account id')),
+  },
+  organizationReaderRoleName: {
+    variable: 'ORGANIZATION_READER_ROLE_NAME',
+    hint: "<the reader stack's RoleName>",
+    schema: v.optional(roleName(), DEFAULT_READER_ROLE_NAME),
+  },
+  accountCacheSeconds: {
+    variable: 'ACCOUNT_CACHE_SECONDS',
+    hint: '<0..86400>',
+    schema: v.optional(integerText(0, 86_400), '300'),
+  },
+});
+
+// Set by Lambda (or for a script by hand), not by a parameter.
 const HINTS = {
-  TARGET_ACCOUNT_IDS: 'set --param targetAccountIds=222222222222[,333333333333...]',
-  TARGET_ROLE_NAME:
-    "set --param targetRoleName=<role name> (the target stack's RoleName, default cross-account-demo-target)",
-  TARGET_EXTERNAL_ID:
-    "set --param externalId=<the target stack's ExternalId>, or leave it empty when the target requires none",
-  TARGET_REGIONS:
-    'set --param targetRegions=<region id>[,<region id>...] (empty: the region the function runs in)',
-  SESSION_DURATION_SECONDS:
-    'set --param sessionDurationSeconds=900 (at most 3600: assuming a role from Lambda is role chaining)',
-  FANOUT_CONCURRENCY: 'set --param fanoutConcurrency=<1..50> (default 8)',
-  TARGET_ORGANIZATION_ID:
-    'set --param organizationId=o-<10 to 32 lowercase letters or digits>, or leave it empty',
-  TARGET_ORGANIZATIONAL_UNITS:
-    'set --param targetOrganizationalUnits=ou-ab12-11111111[,r-ab12...] (OU or root ids), or leave it empty and set targetAccountIds',
-  ORGANIZATION_READER_ACCOUNT_ID:
-    'set --param organizationReaderAccountId=<the management or delegated-administrator account where resources/organizations-reader-role.yml is deployed>',
-  ORGANIZATION_READER_ROLE_NAME: `set --param organizationReaderRoleName=<the reader stack's RoleName, default ${DEFAULT_READER_ROLE_NAME}>`,
-  ACCOUNT_CACHE_SECONDS: 'set --param accountCacheSeconds=<0..86400> (default 300)',
   AWS_REGION:
     'Lambda sets it; for sls invoke local or a script, export AWS_REGION=<region id, for example us-east-1>',
   AWS_LAMBDA_FUNCTION_NAME:
@@ -86,42 +167,91 @@ const HINTS = {
   AWS_LAMBDA_LOG_LEVEL: `set it to one of ${LOG_LEVELS.join(', ')}`,
 } as const;
 
-type Variable = keyof typeof HINTS;
+type CoreParameter = keyof typeof CORE_PARAMETERS;
+type Variable = keyof typeof HINTS | CoreParameter;
 
 function fail(variable: Variable, problem: string): never {
-  throw new ConfigError(variable, `${variable} ${problem}; ${HINTS[variable]}`);
+  const row = CORE_PARAMETERS[variable as CoreParameter];
+  const name = row?.variable ?? variable;
+  throw new ConfigError(
+    name,
+    `${name} ${problem}; ${row?.hint ?? HINTS[variable as keyof typeof HINTS]}`,
+  );
+}
+
+/** A role name: IAM's characters, no path. */
+function roleName() {
+  // An ARN is refused before, with what to keep of it (refuseRoleArn).
+  return v.pipe(
+    v.string(),
+    v.regex(
+      ROLE_NAME,
+      (issue) =>
+        `must be an IAM role name of 1 to 64 characters from [A-Za-z0-9_+=,.@-] (no path); got ${quote(issue.input)}`,
+    ),
+  );
+}
+
+/** A comma-separated list, each item checked by `problem` and listed once. */
+function commaList(what: string, problem: (item: string, position: string) => string | undefined) {
+  return v.pipe(
+    v.string(),
+    v.transform((value) => value.split(',').map((item) => item.trim())),
+    v.rawCheck(({ dataset, addIssue }) => {
+      if (!dataset.typed) return;
+      const seen = new Set<string>();
+      for (const [index, item] of dataset.value.entries()) {
+        const position = `item ${index + 1}`;
+        const wrong =
+          problem(item, position) ??
+          (seen.has(item)
+            ? `lists ${what} ${item} twice (${position}); list each ${what} once`
+            : undefined);
+        if (wrong) return addIssue({ message: wrong });
+        seen.add(item);
+      }
+    }),
+  );
 }
 
 /** Reads and validates the whole configuration; pure, so tests can feed it any environment. */
 export function loadConfig(env: Env): Config {
   const homeRegion = region('AWS_REGION', required(env, 'AWS_REGION'));
   const homePartition = partition(homeRegion).name;
-  const targetRegions = regionList(
-    optional(env, 'TARGET_REGIONS') ?? homeRegion,
-    homeRegion,
-    homePartition,
-  );
-  const organizationalUnits = optional(env, 'TARGET_ORGANIZATIONAL_UNITS');
-  const listed = optional(env, 'TARGET_ACCOUNT_IDS');
+  refuseRoleArn(env, homePartition);
+  const p = readParameters(CORE_PARAMETERS, env);
+  const targetRegions = p.targetRegions ?? [homeRegion];
+  for (const [index, item] of targetRegions.entries()) {
+    const itemPartition = partition(item).name;
+    if (itemPartition !== homePartition) {
+      fail(
+        'targetRegions',
+        `includes ${quote(item)} (item ${index + 1}) in partition ${itemPartition}, but the function runs in ` +
+          `${homeRegion} (partition ${homePartition}); a role cannot be assumed across partitions`,
+      );
+    }
+  }
   // One source of accounts: a list beside OUs would be a second, unbounded-by-OU trust to audit.
-  if (organizationalUnits !== undefined && listed !== undefined) {
+  if (p.targetOrganizationalUnits !== undefined && p.targetAccountIds !== undefined) {
     fail(
-      'TARGET_ORGANIZATIONAL_UNITS',
+      'targetOrganizationalUnits',
       'and TARGET_ACCOUNT_IDS are both set; the accounts come from one of them: leave targetAccountIds empty to discover the accounts, or targetOrganizationalUnits empty to list them',
     );
   }
-  const organizationId = organizationIdOf(optional(env, 'TARGET_ORGANIZATION_ID'));
   const discovery =
-    organizationalUnits === undefined
-      ? undefined
-      : discoveryOf(env, organizationalUnits, organizationId, homePartition);
-  const accountIds = discovery ? [] : accountList(required(env, 'TARGET_ACCOUNT_IDS'));
-  const roleName = roleNameOf(required(env, 'TARGET_ROLE_NAME'), homePartition);
+    p.targetOrganizationalUnits && discoveryOf(p, p.targetOrganizationalUnits, homePartition);
+  const accountIds = discovery
+    ? []
+    : (p.targetAccountIds ??
+      fail(
+        'targetAccountIds',
+        'is missing: name the AWS account(s) that own the role this function assumes, or set targetOrganizationalUnits to take them from AWS Organizations',
+      ));
   const targets = new Map<string, TargetSpec>();
   for (const account of accountIds) {
     targets.set(account, {
       account,
-      roleArn: targetRoleArn({ partition: homePartition, roleName }, account),
+      roleArn: targetRoleArn({ partition: homePartition, roleName: p.targetRoleName }, account),
     });
   }
   const functionName = optional(env, 'AWS_LAMBDA_FUNCTION_NAME') ?? 'crossAccount';
@@ -131,17 +261,29 @@ export function loadConfig(env: Env): Config {
     functionName,
     sourceIdentity: sourceIdentityOf(functionName),
     accountIds,
-    roleName,
-    externalId: externalIdOf(optional(env, 'TARGET_EXTERNAL_ID')),
+    roleName: p.targetRoleName,
+    externalId: p.externalId,
     targetRegions,
-    // The same range as at deploy time (config/params.js): from Lambda, AssumeRole is role chaining.
-    sessionDurationSeconds: integer(env, 'SESSION_DURATION_SECONDS', 900, 900, 3600),
-    fanoutConcurrency: integer(env, 'FANOUT_CONCURRENCY', 8, 1, 50),
-    organizationId,
+    sessionDurationSeconds: p.sessionDurationSeconds,
+    fanoutConcurrency: p.fanoutConcurrency,
+    organizationId: p.organizationId,
     logLevel: logLevelOf(env),
     targets,
     discovery,
   };
+}
+
+type CoreValues = ValuesOf<typeof CORE_PARAMETERS>;
+
+// A role ARN where a name belongs: say which part to keep, and whether its partition is wrong,
+// which only the home region tells, so this runs before the table.
+function refuseRoleArn(env: Env, homePartition: string): void {
+  for (const name of ['targetRoleName', 'organizationReaderRoleName'] as const) {
+    const value = optional(env, CORE_PARAMETERS[name].variable);
+    if (value?.startsWith('arn:')) {
+      fail(name, `must be a role name, not an ARN; got ${describeArn(value, homePartition)}`);
+    }
+  }
 }
 
 /** The ARN of role `roleName` in `account`: a target role, or the Organizations reader role. */
@@ -150,40 +292,27 @@ export function targetRoleArn(config: Pick<Config, 'partition' | 'roleName'>, ac
 }
 
 function discoveryOf(
-  env: Env,
-  organizationalUnits: string,
-  organizationId: string | undefined,
+  p: CoreValues,
+  organizationalUnits: readonly string[],
   homePartition: string,
 ): DiscoveryConfig {
-  const units = commaList('TARGET_ORGANIZATIONAL_UNITS', 'unit', organizationalUnits, (item, at) =>
-    ORGANIZATIONAL_UNIT_ID.test(item) || ROOT_ID.test(item)
-      ? undefined
-      : `must be a comma-separated list of OU ids (ou-ab12-11111111) or the root id (r-ab12); ${at} is ${quote(item)}`,
-  );
   // The execution role may assume the target role only under these OUs, a condition written
   // with the organization's id (aws:ResourceOrgPaths): without it there is no bound to write.
-  if (organizationId === undefined) {
+  if (p.organizationId === undefined) {
     fail(
-      'TARGET_ORGANIZATION_ID',
+      'organizationId',
       'is missing, and TARGET_ORGANIZATIONAL_UNITS needs it to bound the target role to accounts under those units',
     );
   }
-  const readerAccount = required(env, 'ORGANIZATION_READER_ACCOUNT_ID');
-  if (!ACCOUNT_ID.test(readerAccount)) {
-    fail(
-      'ORGANIZATION_READER_ACCOUNT_ID',
-      `must be a 12-digit account id; got ${quote(readerAccount)}`,
-    );
-  }
-  const readerRole = roleNameOf(
-    optional(env, 'ORGANIZATION_READER_ROLE_NAME') ?? DEFAULT_READER_ROLE_NAME,
-    homePartition,
-    'ORGANIZATION_READER_ROLE_NAME',
-  );
+  const readerAccount =
+    p.organizationReaderAccountId ?? fail('organizationReaderAccountId', 'is missing');
   return {
-    organizationalUnits: units,
-    readerRoleArn: targetRoleArn({ partition: homePartition, roleName: readerRole }, readerAccount),
-    cacheSeconds: integer(env, 'ACCOUNT_CACHE_SECONDS', 300, 0, 86_400),
+    organizationalUnits,
+    readerRoleArn: targetRoleArn(
+      { partition: homePartition, roleName: p.organizationReaderRoleName },
+      readerAccount,
+    ),
+    cacheSeconds: p.accountCacheSeconds,
   };
 }
 
@@ -203,77 +332,9 @@ function region(variable: 'AWS_REGION', value: string): string {
   return value;
 }
 
-// Every region in the home region's partition: a role cannot be assumed across partitions.
-function regionList(value: string, homeRegion: string, homePartition: string): string[] {
-  return commaList('TARGET_REGIONS', 'region', value, (item, position) => {
-    if (!REGION.test(item)) {
-      return `must be a region id such as us-east-1, or a comma-separated list of them; got ${quote(item)} (${position})`;
-    }
-    const itemPartition = partition(item).name;
-    if (itemPartition === homePartition) return undefined;
-    return (
-      `includes ${quote(item)} (${position}) in partition ${itemPartition}, but the function runs in ` +
-      `${homeRegion} (partition ${homePartition}); a role cannot be assumed across partitions`
-    );
-  });
-}
-
-function accountList(value: string): string[] {
-  return commaList('TARGET_ACCOUNT_IDS', 'account', value, (item, position) => {
-    if (ACCOUNT_ID.test(item)) return undefined;
-    const detail = /^\d+$/.test(item) ? ` (${item.length} digits)` : '';
-    return `must be a comma-separated list of 12-digit AWS account ids; ${position} is ${quote(item)}${detail}`;
-  });
-}
-
-/** A comma-separated list, each item checked by `problem` and listed once. */
-function commaList(
-  variable: Variable,
-  what: string,
-  value: string,
-  problem: (item: string, position: string) => string | undefined,
-): string[] {
-  const items = value.split(',').map((item) => item.trim());
-  const seen = new Set<string>();
-  for (const [index, item] of items.entries()) {
-    const position = `item ${index + 1}`;
-    const wrong = problem(item, position);
-    if (wrong) fail(variable, wrong);
-    if (seen.has(item)) {
-      fail(variable, `lists ${what} ${item} twice (${position}); list each ${what} once`);
-    }
-    seen.add(item);
-  }
-  return items;
-}
-
-function roleNameOf(
-  value: string,
-  expectedPartition: string,
-  variable: 'TARGET_ROLE_NAME' | 'ORGANIZATION_READER_ROLE_NAME' = 'TARGET_ROLE_NAME',
-): string {
-  if (value.startsWith('arn:')) {
-    fail(
-      variable,
-      `must be a role name, not an ARN; got ${describeArn(value, expectedPartition, 'iam', 'role/')}`,
-    );
-  }
-  if (!ROLE_NAME.test(value)) {
-    fail(
-      variable,
-      `must be an IAM role name of 1 to 64 characters from [A-Za-z0-9_+=,.@-] (no path); got ${quote(value)}`,
-    );
-  }
-  return value;
-}
-
 // Explains what a mistakenly given ARN is, so the message says which part to keep.
-function describeArn(
-  value: string,
-  expectedPartition: string,
-  service: string,
-  resourcePrefix: string,
-): string {
+function describeArn(value: string, expectedPartition: string): string {
+  const [service, resourcePrefix] = ['iam', 'role/'];
   const match = ARN.exec(value);
   if (!match) return `the malformed ARN ${quote(value)}`;
   const [, arnPartition, arnService, , , resource = ''] = match;
@@ -303,40 +364,6 @@ function sourceIdentityOf(functionName: string): string {
     );
   }
   return functionName;
-}
-
-function externalIdOf(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  // The value is not echoed: it is not a secret, but it is the one shared token of the trust.
-  if (value.length < 2 || value.length > 1224) {
-    fail('TARGET_EXTERNAL_ID', `must be 2 to 1224 characters long; got ${value.length}`);
-  }
-  const illegal = [...value].findIndex((char) => !EXTERNAL_ID.test(char));
-  if (illegal >= 0) {
-    const code = value.codePointAt(illegal)?.toString(16).toUpperCase().padStart(4, '0');
-    fail(
-      'TARGET_EXTERNAL_ID',
-      `may only contain letters, digits and _+=,.@:/-; character ${illegal + 1} is U+${code}`,
-    );
-  }
-  return value;
-}
-
-function integer(env: Env, variable: Variable, fallback: number, min: number, max: number): number {
-  const value = optional(env, variable);
-  if (value === undefined) return fallback;
-  const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
-    fail(variable, `must be an integer from ${min} to ${max}; got ${quote(value)}`);
-  }
-  return parsed;
-}
-
-function organizationIdOf(value: string | undefined): string | undefined {
-  if (value !== undefined && !ORGANIZATION_ID.test(value)) {
-    fail('TARGET_ORGANIZATION_ID', `must look like o-a1b2c3d4e5; got ${quote(value)}`);
-  }
-  return value;
 }
 
 function logLevelOf(env: Env): LogLevel {

@@ -9,12 +9,13 @@ import { createTargetSessions } from './credentials';
 import { startDeadline, withinDeadline } from './deadline';
 import { serviceName, toTargetError } from './diagnose';
 import { createAccountDiscovery } from './discovery';
-import { AllTargetsFailedError, type TargetError } from './errors';
+import { AllTargetsFailedError, ConfigError, type TargetError } from './errors';
 import { parseEvent } from './event';
 import { fanOut } from './fanout';
-import type { AnyJob, Job, JobTarget } from './job';
+import { type AnyJob, type Job, type JobTarget, type Names, targetKey } from './job';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics';
+import { type ParameterTable, readFields, readParameters } from './parameters';
 import { runTarget, type TargetSuccess } from './runTarget';
 
 export interface TargetFailure {
@@ -31,14 +32,41 @@ export interface CrossAccountResponse {
   readonly summary: { readonly succeeded: number; readonly failed: number };
 }
 
-/** The core's configuration and the job's, both validated: a bad value throws ConfigError. */
-export function loadAllConfig<Config>(job: Job<Config, unknown, unknown, object>, env: Env) {
+/**
+ * The core's configuration and the job's, both validated from their parameter tables, and the
+ * job's placeholder values for every listed target: a bad value throws ConfigError, here, once.
+ */
+export function loadAllConfig<Config>(job: Job<Config, unknown, object>, env: Env) {
   const config = loadConfig(env);
-  // Discovered accounts are not known yet: the job then configures itself without a target list.
+  const jobConfig = readParameters(job.params, env) as Config;
+  const jobServices = [
+    ...new Set(Object.values(job.permissions).map((p) => serviceName(p.action))),
+  ];
+  // Discovered accounts are not known yet: their names are filled on first visit.
   const targets = targetsOf(config, config.accountIds, config.targetRegions);
-  const jobConfig = job.loadConfig(env, { targetRegions: config.targetRegions, targets });
-  const jobServices = [...new Set(job.permissions.map((p) => serviceName(p.action)))];
-  return { config: { ...config, jobServices }, jobConfig, targets };
+  const known = new Map<string, Names>();
+  const namesOf = (target: JobTarget): Names => {
+    const key = targetKey(target);
+    let names = known.get(key);
+    if (!names) {
+      names = withHint(() => job.names(jobConfig, target), job.params);
+      known.set(key, names);
+    }
+    return names;
+  };
+  for (const target of targets) namesOf(target);
+  return { config: { ...config, jobServices }, jobConfig, targets, namesOf };
+}
+
+/** A job's ConfigError about one of its parameters ends with the fix its table gives. */
+function withHint<T>(work: () => T, params: ParameterTable): T {
+  try {
+    return work();
+  } catch (error) {
+    const row = Object.values(params).find((p) => p.variable === (error as ConfigError).variable);
+    if (!(error instanceof ConfigError) || !row || error.message.includes(row.hint)) throw error;
+    throw new ConfigError(error.variable, `${error.message}; ${row.hint}`);
+  }
 }
 
 /** Accounts x regions, account by account: each account's regions share its one credential. */
@@ -57,12 +85,12 @@ function targetsOf(
   );
 }
 
-export function createHandler<Config, Request, Clients, Result extends object>(
-  job: Job<Config, Request, Clients, Result>,
+export function createHandler<Config, Event, Result extends object>(
+  job: Job<Config, Event, Result>,
   env: Env = process.env,
 ) {
   // Cold start: a bad configuration fails here, once, naming the variable to fix.
-  const { config, jobConfig } = loadAllConfig(job, env);
+  const { config, jobConfig, namesOf } = loadAllConfig(job, env);
 
   const logger = createLogger({
     level: config.logLevel,
@@ -95,7 +123,7 @@ export function createHandler<Config, Request, Clients, Result extends object>(
     const log = logger.child({ requestId: context.awsRequestId });
     let accounts: readonly string[];
     let regions: readonly string[];
-    let request: Request;
+    let request: Event;
     let available = config.accountIds;
     // One budget for the whole invocation, the listing of the accounts included.
     const deadline = startDeadline(context.getRemainingTimeInMillis(), SAFETY_MARGIN_MS);
@@ -108,10 +136,10 @@ export function createHandler<Config, Request, Clients, Result extends object>(
       }
     }
     try {
-      const parsed = parseEvent(event, available, job.eventFields, config.targetRegions);
+      const parsed = parseEvent(event, available, Object.keys(job.event), config.targetRegions);
       accounts = parsed.accounts;
       regions = parsed.regions;
-      request = job.parseEvent(parsed.jobFields, jobConfig);
+      request = readFields(job.event, parsed.jobFields) as Event;
     } catch (error) {
       log.warn('rejected the event', { error });
       throw error;
@@ -138,12 +166,13 @@ export function createHandler<Config, Request, Clients, Result extends object>(
           job: job as AnyJob,
           jobConfig,
           request,
+          names: namesOf(target),
           session: sessions.get(target.roleArn, context.awsRequestId),
           deadline,
           logger: log,
           config,
         });
-        log.info(job.name, {
+        log.info('target account done', {
           account: target.account,
           region: target.region,
           ...job.summarize?.(success as unknown as Result),

@@ -157,6 +157,8 @@ export interface FailureContext {
   readonly config: FailureConfig;
   /** The job's own reading of a failed job step, tried before the core's. */
   readonly explain?: (error: AwsErrorSummary, step: JobStep) => JobFailure | undefined;
+  /** The target stack parameters this configuration needs (the job's targetStack). */
+  readonly stackParameters?: Readonly<Record<string, string>>;
 }
 
 type TargetErrorClass = new (
@@ -197,7 +199,11 @@ export function toTargetError(error: unknown, context: FailureContext): TargetEr
   if (ACCESS_DENIED.includes(name)) {
     return step === 'assume-role'
       ? make(AssumeRoleDeniedError, assumeRoleDeniedMessage(shape.message, context), cause)
-      : make(TargetAccessDeniedError, targetDeniedMessage(step, target), cause);
+      : make(
+          TargetAccessDeniedError,
+          targetDeniedMessage(step, target, context.stackParameters),
+          cause,
+        );
   }
   if (name === 'ValidationError' && /role chaining|1 hour session limit/i.test(shape.message)) {
     return make(RoleChainingLimitError, roleChainingMessage(context), cause);
@@ -239,7 +245,7 @@ function stepLabel({ step, target, config }: FailureContext): string {
   if (step === 'assume-role') {
     return `sts:AssumeRole on ${target.roleArn} (STS in ${config.homeRegion})`;
   }
-  return `${step.action} on ${step.describe ?? step.resource} (${serviceOf(step)} in ${target.region})`;
+  return `${step.action} on ${step.resource} (${serviceOf(step)} in ${target.region})`;
 }
 
 // How messages name a service, by the prefix of its IAM actions; unlisted ones are upper-cased.
@@ -331,12 +337,18 @@ function assumeRoleDeniedMessage(awsMessage: string, context: FailureContext): s
   return parts.join(' ');
 }
 
-function targetDeniedMessage(step: JobStep, target: TargetSpec): string {
+function targetDeniedMessage(
+  step: JobStep,
+  target: TargetSpec,
+  stackParameters: Readonly<Record<string, string>> = {},
+): string {
+  const given = Object.entries(stackParameters).map(([key, value]) => `${key}=${value}`);
+  const deployed = given.length > 0 ? `, deployed with ${given.join(' ')}` : '';
   return (
-    `${target.roleArn} may not ${step.action} on ${step.describe ?? step.resource}. The job ` +
-    "declares this permission (job/index.ts); the target role's permission policy in account " +
-    `${target.account} (resources/cross-account-role.yml) must grant it: npm run check shows ` +
-    'whether it does. Check also any resource policy, SCP or RCP in the target account.'
+    `${target.roleArn} may not ${step.action} on ${step.resource}. The job declares this ` +
+    `permission (${step.name}); the target role's permission policy in account ` +
+    `${target.account} (resources/cross-account-role.yml${deployed}) must grant it: npm run ` +
+    'check shows whether it does. Check also any resource policy, SCP or RCP in the target account.'
   );
 }
 

@@ -1,26 +1,27 @@
-// The contract between the cross-account core (src/) and a job (job/): everything the core needs
-// to know about the work done in each target account, declared in one module. The core assumes
-// the role, builds the job's clients on that account's credentials, runs the job within the
-// invocation's deadline, and turns failures into actionable messages; the job never sees a
-// credential and never handles STS.
-import type { Env } from './config';
+// The contract between the cross-account core (src/) and a job (job/): the work done in each
+// target account, declared in one `defineJob({ permissions, run })`. The core assumes the role,
+// builds the job's clients on that account's credentials, reads and validates the job's
+// parameters and event fields from their schemas, runs the job within the invocation's deadline,
+// and turns failures into actionable messages; the job never sees a credential.
+import { ConfigError, EventValidationError } from './errors';
 import type { Logger } from './logger';
+import {
+  type ConfigOf,
+  type FieldsOf,
+  type ParameterEntry,
+  type ParameterTable,
+  parameterTable,
+  type Schema,
+} from './parameters';
+
+export { ConfigError, EventValidationError };
 
 /**
- * A deploy-time parameter of the job: `--param "<name>=<value>"` (or `params.<stage>` in
- * serverless.yml), handed to the function as the environment variable `variable`.
- */
-export interface JobParameter {
-  readonly variable: string;
-  readonly default: string;
-  /** How to set it, shown when the value is refused. */
-  readonly hint: string;
-}
-
-/**
- * One IAM permission the job needs in each target account. `resource` is an ARN that may hold
- * the placeholders `{partition}`, `{accountId}`, `{region}` (the target region) and any name the
- * job's `resourceNames` returns (for example `{bucket}`).
+ * One IAM permission the job needs in each target account. `resource` is written as the target
+ * template's `!Sub` writes it, so the grant in resources/cross-account-role.yml is the same
+ * string: `${AWS::Partition}`, `${AWS::Region}` (the target region), `${AWS::AccountId}` (the
+ * target account) and `${Name}`, filled from the step's values, else the job's `names`, else the
+ * configuration's parameter of that name. IAM's `*` and `?` stay as they are.
  */
 export interface Permission {
   readonly action: string;
@@ -32,7 +33,7 @@ export interface DeliberateGrant extends Permission {
   readonly reason: string;
 }
 
-/** Where the job is working: one target account, reached through its role. */
+/** Where the job is working: one target account and region, reached through its role. */
 export interface JobTarget {
   readonly account: string;
   readonly roleArn: string;
@@ -40,7 +41,7 @@ export interface JobTarget {
   readonly partition: string;
 }
 
-/** One key per account and region, for what a job keeps per target (a bucket name, say). */
+/** One key per account and region. */
 export function targetKey(target: { readonly account: string; readonly region: string }): string {
   return `${target.account}/${target.region}`;
 }
@@ -52,36 +53,45 @@ export type SdkClientClass<C> = new (config: any) => C;
 /** Builds SDK clients that sign with the target account's assumed-role credentials. */
 export interface ClientFactory {
   /**
-   * One client per class per target role and region, created on first use: every client of a role shares
-   * the one cached, refreshed credential, retries and timeouts, and the connection pool.
+   * One client per class per target role and region, created on first use: every client of a
+   * role shares the one cached, refreshed credential, retries, timeouts and connection pool.
    */
   client<C>(Client: SdkClientClass<C>, extra?: Record<string, unknown>): C;
 }
 
-/** One AWS call of the job, named so that a failure says what was asked of which resource. */
+/** One AWS call of the job, as failures and logs name it: a permission, filled in. */
 export interface JobStep {
-  /** Stable id of the step, carried by errors and logs, e.g. `list-objects`. */
+  /** The permission's name in `permissions`, e.g. `listBucket`. */
   readonly name: string;
-  /** The permission it uses, placeholders filled in (see `Job.permissions`). */
   readonly action: string;
   readonly resource: string;
-  /** How a message names the resource, e.g. `bucket my-bucket`; default: the resource ARN. */
-  readonly describe?: string;
 }
 
-export interface JobContext<Config, Request, Clients> {
+export type Names = Readonly<Record<string, string>>;
+
+export interface JobContext<Config, Event, Permissions, N extends Names = Names> {
   readonly target: JobTarget;
   readonly config: Config;
-  readonly request: Request;
-  readonly clients: Clients;
+  /** The job's event fields, validated by their schemas (defaults applied). */
+  readonly event: Event;
+  /** The placeholder values for this target (`names`, and the configuration's text values). */
+  readonly names: N;
+  /** An SDK client signing as the target account, in the target region. */
+  client<C>(Client: SdkClientClass<C>, extra?: Record<string, unknown>): C;
   /** Aborts when the invocation's time budget runs out: pass it to every `send`. */
   readonly abortSignal: AbortSignal;
   readonly logger: Logger;
   /**
-   * Runs one AWS call as a named step: bounded by the deadline, and any failure comes out as the
-   * actionable message for that step (the job's own `explain`, else the core's).
+   * Runs one AWS call under the permission it needs, named in `permissions`: bounded by the
+   * deadline, and any failure comes out as the actionable message for that permission (the job's
+   * own `explain`, else the core's). `values` fills placeholders the names do not.
    */
-  step<T>(step: JobStep, call: () => Promise<T>): Promise<T>;
+  step<T>(permission: keyof Permissions & string, call: () => Promise<T>): Promise<T>;
+  step<T>(
+    permission: keyof Permissions & string,
+    values: Names,
+    call: () => Promise<T>,
+  ): Promise<T>;
 }
 
 /** What the job says about a failed step; undefined leaves it to the core's diagnosis. */
@@ -97,85 +107,143 @@ export interface AwsErrorSummary {
   readonly httpStatusCode: number | undefined;
 }
 
-export interface Job<Config, Request, Clients, Result extends object> {
-  /** The log message of each account's result, e.g. `listed target bucket`. */
-  readonly name: string;
-  readonly parameters: Readonly<Record<string, JobParameter>>;
+type Permissions = Readonly<Record<string, Permission>>;
+type Fields = Readonly<Record<string, Schema>>;
+type Entries = Readonly<Record<string, ParameterEntry>>;
+
+/** What a job writes: `permissions` and `run`; everything else has a default. */
+export interface JobDefinition<
+  P extends Entries,
+  E extends Fields,
+  A extends Permissions,
+  Result,
+  N extends Names,
+> {
+  /** Every IAM permission the job's calls need in a target account, and no other, by name. */
+  readonly permissions: A;
+  /** The work in one target account and region. */
+  run(context: JobContext<ConfigOf<P>, FieldsOf<E>, A, N>): Promise<Result>;
   /**
-   * Reads and validates the job's configuration from the function's environment, once at cold
-   * start (and at deploy time, by config/params.js). Throw `ConfigError` naming the variable.
+   * Deploy-time parameters: `--param <name>=<value>`, handed to the function as an environment
+   * variable (the name in CONSTANT_CASE) and validated by the schema at cold start and at deploy.
    */
-  loadConfig(
-    env: Env,
-    context: {
-      readonly targetRegions: readonly string[];
-      /** Every account x region the function may visit. */
-      readonly targets: readonly JobTarget[];
-    },
-  ): Config;
-  /** Event fields the job accepts besides the core's `accounts`; any other field is refused. */
-  readonly eventFields: readonly string[];
+  readonly params?: P;
+  /** Event fields the job accepts besides the core's `accounts` and `regions`. */
+  readonly event?: E;
   /**
-   * Validates the job's part of the event (only `eventFields`, own properties). Throw
-   * `EventValidationError` naming the field. Called with `{}` for an empty event.
+   * Placeholder values for one target that are not a parameter's value as it stands (a bucket
+   * name built from the account, say). Computed once per target, at cold start for listed
+   * accounts: throw ConfigError here to refuse a configuration that cannot work.
    */
-  parseEvent(fields: Readonly<Record<string, unknown>>, config: Config): Request;
-  /** Every IAM permission the job's calls need in a target account, and no other. */
-  readonly permissions: readonly Permission[];
+  names?(config: ConfigOf<P>, target: JobTarget): N;
+  /**
+   * The target stack parameters that match this configuration for one target: what the README's
+   * deploy command passes, and what `npm run check` deploys in its model. Default: each
+   * placeholder of `permissions` with its value, since a resource is written as the target
+   * template's `!Sub` writes it, with the template's parameters.
+   */
+  targetStack?(config: ConfigOf<P>, target: JobTarget, names: N): Names;
   /** Grants of the target stack the code does not use but that are there on purpose. */
   readonly deliberateGrants?: readonly DeliberateGrant[];
-  /** Values of the job's own placeholders in `permissions` for one account. */
-  resourceNames(config: Config, target: JobTarget): Readonly<Record<string, string>>;
-  /**
-   * The target stack parameters (resources/cross-account-role.yml) that match this configuration
-   * for one account: what the README's deploy command passes, and what `npm run check` assumes.
-   */
-  targetStackParameters(config: Config, target: JobTarget): Readonly<Record<string, string>>;
-  /** The job's clients, built on the target account's credentials. */
-  clients(factory: ClientFactory, config: Config): Clients;
-  /** The work in one account. */
-  run(context: JobContext<Config, Request, Clients>): Promise<Result>;
   /** Actionable messages for the job's own service's failures (not found, wrong region...). */
   explain?(
     error: AwsErrorSummary,
     step: JobStep,
-    context: { readonly target: JobTarget; readonly config: Config },
+    context: { readonly target: JobTarget; readonly config: ConfigOf<P>; readonly names: N },
   ): JobFailure | undefined;
-  /** What to log about a result (counts, not data); default: nothing beyond the account. */
+  /** What to log about a result (counts, not data); default: nothing beyond the target. */
+  summarize?(result: Result): Record<string, unknown>;
+}
+
+/** A job as the core runs it: the definition with its parameter table filled in. */
+export interface Job<Config = unknown, Event = unknown, Result extends object = object> {
+  readonly params: ParameterTable;
+  readonly event: Fields;
+  readonly permissions: Permissions;
+  readonly deliberateGrants: readonly DeliberateGrant[];
+  names(config: Config, target: JobTarget): Names;
+  targetStack(config: Config, target: JobTarget, names: Names): Names;
+  // biome-ignore lint/suspicious/noExplicitAny: the core passes its own context; each job is typed where it is defined.
+  run(context: JobContext<Config, Event, any>): Promise<Result>;
+  explain?(
+    error: AwsErrorSummary,
+    step: JobStep,
+    context: { readonly target: JobTarget; readonly config: Config; readonly names: Names },
+  ): JobFailure | undefined;
   summarize?(result: Result): Record<string, unknown>;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the core works with any job; each job is typed where it is defined.
-export type AnyJob = Job<any, any, any, object>;
+export type AnyJob = Job<any, any, object>;
 
-/** Identity function that makes TypeScript check a job against the contract where it is written. */
-export function defineJob<Config, Request, Clients, Result extends object>(
-  job: Job<Config, Request, Clients, Result>,
-): Job<Config, Request, Clients, Result> {
-  return job;
+/** Checks a job against the contract where it is written, and fills in the defaults. */
+export function defineJob<
+  const A extends Permissions,
+  Result extends object,
+  // biome-ignore lint/complexity/noBannedTypes: no parameters is the empty table.
+  const P extends Entries = {},
+  // biome-ignore lint/complexity/noBannedTypes: no event fields is the empty table.
+  const E extends Fields = {},
+  N extends Names = Names,
+>(definition: JobDefinition<P, E, A, Result, N>): Job<ConfigOf<P>, FieldsOf<E>, Result> {
+  const { params, event, names, targetStack, deliberateGrants, ...rest } = definition;
+  return {
+    ...rest,
+    params: parameterTable(params ?? {}),
+    event: event ?? {},
+    deliberateGrants: deliberateGrants ?? [],
+    names: (config, target) => ({ ...textValues(config), ...names?.(config, target) }),
+    targetStack: (config, target, filled) =>
+      targetStack
+        ? targetStack(config, target, filled as N)
+        : Object.fromEntries(
+            placeholdersOf(Object.values(definition.permissions)).flatMap((name) =>
+              filled[name] === undefined ? [] : [[name, filled[name]]],
+            ),
+          ),
+  } as Job<ConfigOf<P>, FieldsOf<E>, Result>;
 }
 
-/** The resource ARN of a permission for one account, every placeholder filled in. */
-export function resolvePermission(
-  permission: Permission,
+// A parameter's own value fills the placeholder of its name.
+function textValues(config: unknown): Names {
+  const values: Record<string, string> = {};
+  for (const [key, value] of Object.entries(config ?? {})) {
+    if (typeof value === 'string') values[key] = value;
+  }
+  return values;
+}
+
+const PLACEHOLDER = /\$\{([^}]+)\}/g;
+
+/** The placeholders of `permissions` other than AWS's pseudo parameters, each once. */
+export function placeholdersOf(permissions: readonly Permission[]): string[] {
+  const names = permissions.flatMap((p) => [...p.resource.matchAll(PLACEHOLDER)].map((m) => m[1]));
+  return [...new Set(names)].filter((name): name is string => !!name && !name.startsWith('AWS::'));
+}
+
+/** The resource ARN of a permission for one target, every placeholder filled in. */
+export function resolvePermission<P extends Permission>(
+  permission: P,
   target: JobTarget,
-  names: Readonly<Record<string, string>>,
-): Permission {
+  names: Names,
+  where = 'the job',
+): P {
   const values: Record<string, string> = {
     ...names,
-    partition: target.partition,
-    accountId: target.account,
-    region: target.region,
+    'AWS::Partition': target.partition,
+    'AWS::AccountId': target.account,
+    'AWS::Region': target.region,
   };
-  const resource = permission.resource.replace(/\{(\w+)\}/g, (whole, name: string) => {
+  const resource = permission.resource.replace(PLACEHOLDER, (whole, name: string) => {
     const value = values[name];
     if (value === undefined) {
-      throw new Error(
-        `permission ${permission.action} on ${permission.resource}: no value for ${whole}; ` +
-          "return it from the job's resourceNames, or use {partition}, {accountId} or {region}",
+      throw new ConfigError(
+        name,
+        `permission ${permission.action} on ${permission.resource} of ${where}: nothing fills ${whole}; ` +
+          `give it in the step's values, return it from the job's names, or name a parameter ${name}`,
       );
     }
     return value;
   });
-  return { action: permission.action, resource };
+  return { ...permission, resource };
 }

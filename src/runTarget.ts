@@ -5,7 +5,7 @@ import type { TargetSession } from './credentials';
 import { type Deadline, withinDeadline } from './deadline';
 import { type CoreStep, type FailureConfig, isExpiredSession, toTargetError } from './diagnose';
 import { AccountMismatchError } from './errors';
-import type { AnyJob, JobStep, JobTarget } from './job';
+import { type AnyJob, type JobStep, type JobTarget, type Names, resolvePermission } from './job';
 import type { Logger } from './logger';
 
 /** One account's answer when it worked: who did it, and the job's result. */
@@ -20,6 +20,8 @@ export interface RunTargetOptions {
   readonly job: AnyJob;
   readonly jobConfig: unknown;
   readonly request: unknown;
+  /** The job's placeholder values for this target. */
+  readonly names: Names;
   readonly session: TargetSession;
   readonly deadline: Deadline;
   readonly logger: Logger;
@@ -39,7 +41,7 @@ export async function runTarget(
   };
   const explain = job.explain
     ? (error: Parameters<NonNullable<AnyJob['explain']>>[0], failed: JobStep) =>
-        job.explain?.(error, failed, { target, config: jobConfig })
+        job.explain?.(error, failed, { target, config: jobConfig, names: options.names })
     : undefined;
   try {
     // Resolved on its own so that a denial is attributed to AssumeRole, not to the first call
@@ -62,6 +64,7 @@ export async function runTarget(
       step,
       target,
       config: options.config,
+      stackParameters: job.targetStack(jobConfig, target, options.names),
       ...(explain ? { explain } : {}),
     });
   }
@@ -74,7 +77,7 @@ async function callTarget(
   options: RunTargetOptions,
   run: Runner,
 ): Promise<TargetSuccess> {
-  const { session, deadline, job, jobConfig, request, logger } = options;
+  const { session, deadline, job, jobConfig, request, logger, names } = options;
   const abortSignal = deadline.signal;
   // AssumeRole's own answer names the assumed role: the proof of the switch costs no call.
   const identity = await session.assumedRole();
@@ -87,14 +90,33 @@ async function callTarget(
         'Check that AWS_ENDPOINT_URL_STS, if set, points at the right endpoint.',
     );
   }
+  const clients = session.clientsIn(target.region);
+  // The step names a permission; its action and resource come from the declaration.
+  const step = <T>(
+    permission: string,
+    valuesOrCall: Names | (() => Promise<T>),
+    maybeCall?: () => Promise<T>,
+  ): Promise<T> => {
+    const [values, call] =
+      typeof valuesOrCall === 'function' ? [{}, valuesOrCall] : [valuesOrCall, maybeCall];
+    const declared = job.permissions[permission];
+    if (!declared || !call) {
+      throw new Error(
+        `step ${JSON.stringify(permission)} names no permission of the job; it declares ${Object.keys(job.permissions).join(', ')}`,
+      );
+    }
+    const filled = resolvePermission(declared, target, { ...names, ...values });
+    return run({ name: permission, action: filled.action, resource: filled.resource }, call);
+  };
   const result = await job.run({
     target,
     config: jobConfig,
-    request,
-    clients: job.clients(session.clientsIn(target.region), jobConfig),
+    event: request,
+    names,
+    client: (Client, extra) => clients.client(Client, extra),
     abortSignal,
     logger,
-    step: run,
+    step,
   });
   return {
     account: target.account,

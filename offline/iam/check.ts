@@ -133,6 +133,7 @@ export interface CheckReport {
     | 'organizationId'
     | 'targetRegion'
     | 'targetBucket'
+    | 'jobModule'
   > & {
     externalIdSet: boolean;
     organizations: Record<string, string>;
@@ -319,6 +320,7 @@ export async function runCheck(
       organizationId: model.organizationId,
       targetRegion: model.targetRegion,
       targetBucket: model.targetBucket,
+      jobModule: model.jobModule,
       externalIdSet: model.externalId !== '',
       organizations: model.organizations,
       ...(model.organizationsReader
@@ -418,7 +420,7 @@ export function formatReport(report: CheckReport): string {
     }
   }
   lines.push(...pinningLines(report));
-  lines.push('', ...permissionLines(report.permissions));
+  lines.push('', ...permissionLines(report.permissions, report.model.jobModule));
   if (report.wildcards) {
     const bad = unjustified(report.wildcards);
     const justified = report.wildcards.length - bad.length;
@@ -434,8 +436,6 @@ export function formatReport(report: CheckReport): string {
   }
   return lines.join('\n');
 }
-
-const JOB = 'job/index.ts';
 
 function pinningLines({ pinning, model }: CheckReport): string[] {
   if (pinning.unpinned.length === 0) return [];
@@ -498,10 +498,13 @@ function allowedSummary(report: CheckReport): string {
   return `Allowed, and nothing else: ${m.executionRoleArn}${recreated} assumes ${m.targetRoleName} ${where}, and there does only ${what || 'nothing'}${reader}.`;
 }
 
-function permissionLines({ declared, excess, deliberate }: PermissionAudit): string[] {
+function permissionLines(
+  { declared, excess, deliberate }: PermissionAudit,
+  jobModule: string,
+): string[] {
   const first = Object.values(declared)[0] ?? [];
   const lines = [
-    `Permissions: the job (${JOB}) declares ${[...new Set(first.map((p) => p.action))].join(', ') || 'none'}; the target stack grants ${
+    `Permissions: the job (${jobModule}) declares ${[...new Set(first.map((p) => p.action))].join(', ') || 'none'}; the target stack grants ${
       excess.length === 0 ? 'nothing else' : `${excess.length} more`
     }${deliberate.length ? ` (${deliberate.length} deliberately)` : ''}.`,
   ];
@@ -512,7 +515,7 @@ function permissionLines({ declared, excess, deliberate }: PermissionAudit): str
   }
   for (const grant of excess) {
     lines.push(
-      `  EXCESS: ${grant.action} on ${grant.resource} in ${grant.account} (policy ${grant.policy}, statement ${grant.statement}) is granted but the job does not declare it: remove it from resources/cross-account-role.yml, or declare it in the job's permissions (its code uses it) or deliberateGrants (with the reason)`,
+      `  EXCESS: ${grant.action} on ${grant.resource} in ${grant.account} (policy ${grant.policy}, statement ${grant.statement}) is granted but the job does not declare it: remove it from the target template, or declare it in the permissions of ${jobModule} (its code uses it) or its deliberateGrants (with the reason)`,
     );
   }
   return lines;

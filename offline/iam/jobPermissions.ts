@@ -60,17 +60,16 @@ export function jobPermissions(
       { cause: error },
     );
   }
-  const { targets, jobConfig } = loaded;
+  const { targets, jobConfig, namesOf } = loaded;
   // One entry per account: what the job needs in every target region of it (the role is global),
   // and the target stack parameters of the first region (where the README deploys that stack).
   const byAccount = new Map<string, AccountPermissions>();
   for (const target of targets as readonly JobTarget[]) {
-    const names = job.resourceNames(jobConfig, target);
-    const declared = job.permissions.map((p) => resolvePermission(p, target, names));
-    const deliberate = (job.deliberateGrants ?? []).map((grant) => ({
-      ...resolvePermission(grant, target, names),
-      reason: grant.reason,
-    }));
+    const names = namesOf(target);
+    const declared = Object.values(job.permissions).map((p) =>
+      resolvePermission({ action: p.action, resource: p.resource }, target, names),
+    );
+    const deliberate = job.deliberateGrants.map((grant) => resolvePermission(grant, target, names));
     const known = byAccount.get(target.account);
     byAccount.set(
       target.account,
@@ -80,7 +79,7 @@ export function jobPermissions(
             declared: [...known.declared, ...declared],
             deliberate: [...known.deliberate, ...deliberate],
           }
-        : { declared, deliberate, stackParameters: job.targetStackParameters(jobConfig, target) },
+        : { declared, deliberate, stackParameters: job.targetStack(jobConfig, target, names) },
     );
   }
   return byAccount;

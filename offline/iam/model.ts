@@ -82,6 +82,8 @@ export interface PolicyModel {
   organizationPaths: Record<string, string>;
   /** Set when the function discovers its accounts (TARGET_ORGANIZATIONAL_UNITS). */
   organizationsReader: ReaderSetup | undefined;
+  /** The module of the job whose permissions are proven, as messages name it. */
+  jobModule: string;
 }
 
 export interface LoadPolicyModelOptions {
@@ -110,6 +112,8 @@ export interface LoadPolicyModelOptions {
   organizations?: Record<string, string | null>;
   /** The job whose permissions are proven; default: the job of job/index.ts. */
   job?: AnyJob;
+  /** Where that job is written, for messages; default job/index.ts. */
+  jobModule?: string;
   /** Where accounts sit in the organization: account -> o-.../r-.../ou-.../ (aws:ResourceOrgPaths). */
   organizationPaths?: Record<string, string>;
   /**
@@ -190,7 +194,12 @@ export async function loadPolicyModel(options: LoadPolicyModelOptions): Promise<
     functionName,
   );
   const env = home.environment;
-  const listed = requiredVariable(env, 'TARGET_ACCOUNT_IDS')
+  // Organizations mode lists no accounts: the stack then leaves TARGET_ACCOUNT_IDS out.
+  const listed = (
+    env.TARGET_ORGANIZATIONAL_UNITS
+      ? (env.TARGET_ACCOUNT_IDS ?? '')
+      : requiredVariable(env, 'TARGET_ACCOUNT_IDS')
+  )
     .split(',')
     .map((id) => id.trim())
     .filter(Boolean);
@@ -243,6 +252,7 @@ export async function loadPolicyModel(options: LoadPolicyModelOptions): Promise<
     organizations,
     organizationPaths: { ...options.organizationPaths },
     organizationsReader: readerOf(partial, home, options.readerParameters),
+    jobModule: options.jobModule ?? 'job/index.ts',
   };
   const others = (options.otherTargetAccounts ?? []).filter(
     (id) => !configuredTargets.includes(id),

@@ -18,7 +18,7 @@ export function undeclaredCall(
   const declared = target.job.declared;
   if (declared.some((p) => p.action.toLowerCase() === action.toLowerCase())) return undefined;
   context.stats.undeclaredCall(action);
-  return `The job called ${action}, which it does not declare: add { action: '${action}', resource: '<ARN>' } to its permissions (job/index.ts) and grant it in resources/cross-account-role.yml. It declares ${
+  return `The job called ${action}, which it does not declare: add <name>: { action: '${action}', resource: '<ARN>' } to the permissions of ${context.model.jobModule}, call it as step('<name>', ...), and grant it in the target template. It declares ${
     declared.map((p) => p.action).join(', ') || 'nothing'
   }.`;
 }

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { copyProject } from '../projectCopy';
+import { copyProject, type JobSelection, PROJECT_ROOT } from '../projectCopy';
 import { isolatedBuildEnv, SLS_BIN, slsArgs } from '../synth';
 import { StandInError } from './errors';
 import type { HomeCredentials } from './homeCredentials';
@@ -16,6 +16,8 @@ export interface InvokeLocalOptions {
   readonly stage?: string;
   readonly region?: string;
   readonly params?: Record<string, string>;
+  /** The job to run (--job); default the one job/index.ts selects. */
+  readonly job?: JobSelection;
   /** The event, as JSON text (sls --data). */
   readonly data?: string;
   /** Aborting kills sls and everything it started. */
@@ -96,7 +98,7 @@ export async function runInvokeLocal(options: InvokeLocalOptions): Promise<Invok
   // In a copy of the project, so the user's own .esbuild/ and .serverless/ are never touched.
   const project = join(options.workDir, 'project');
   mkdirSync(project);
-  await copyProject(project);
+  await copyProject(project, PROJECT_ROOT, options.job);
   return new Promise((resolve, reject) => {
     // Its own process group, so that stopping it also stops what it started (esbuild's service).
     const child = spawn(SLS_BIN, args, {

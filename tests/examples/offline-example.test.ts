@@ -63,9 +63,9 @@ test(
     ]);
     expect(code).toBe(1);
     expect(out).toContain(
-      'arn:aws:iam::222222222222:role/cross-account-demo-target may not dynamodb:Query table orders',
+      'arn:aws:iam::222222222222:role/cross-account-demo-target may not dynamodb:Query on arn:aws:dynamodb:us-east-1:222222222222:table/orders',
     );
-    expect(out).toContain('Deploy the target stack with TableName=orders');
+    expect(out).toContain('(resources/cross-account-role.yml, deployed with TableName=orders)');
     expect(out).toMatch(/AWS errors: AccessDeniedException 1/);
   },
   START_TIMEOUT_MS,

@@ -5,7 +5,7 @@ import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { queryTable } from '../../examples/queryTable';
-import { type CrossAccountResponse, createHandler } from '../../src/crossAccount';
+import { type CrossAccountResponse, createHandler, loadAllConfig } from '../../src/crossAccount';
 import {
   assumedCredentials,
   captureOutput,
@@ -72,21 +72,20 @@ function configErrorOf(env: Record<string, string | undefined>) {
 
 describe('the DynamoDB example job: configuration (cold start)', () => {
   it('defaults to the table cross-account-demo and the partition key pk', () => {
-    expect(queryTable.parameters.targetTable).toMatchObject({
+    expect(queryTable.params.targetTable).toMatchObject({
       variable: 'TARGET_TABLE',
       default: 'cross-account-demo',
     });
-    expect(queryTable.parameters.targetPartitionKey).toMatchObject({
+    expect(queryTable.params.targetPartitionKey).toMatchObject({
       variable: 'TARGET_PARTITION_KEY',
       default: 'pk',
     });
   });
 
   it.each([
-    ['missing', undefined, /TARGET_TABLE is missing/],
-    ['too short', 'ab', /3 to 255 of the characters/],
-    ['too long', 'a'.repeat(256), /3 to 255 of the characters/],
-    ['with a slash', 'orders/2024', /3 to 255 of the characters/],
+    ['too short', 'ab', /3 to 255 of a-z/],
+    ['too long', 'a'.repeat(256), /3 to 255 of a-z/],
+    ['with a slash', 'orders/2024', /3 to 255 of a-z/],
     ['an ARN', 'arn:aws:dynamodb:us-east-1:222222222222:table/orders', /not an ARN/],
   ])('refuses a TARGET_TABLE that is %s, naming the variable', (_case, value, problem) => {
     const error = configErrorOf({ TARGET_TABLE: value });
@@ -103,8 +102,8 @@ describe('the DynamoDB example job: configuration (cold start)', () => {
   });
 
   it.each([
-    ['missing', undefined, /TARGET_PARTITION_KEY is missing/],
-    ['too long', 'k'.repeat(256), /1 to 255 characters/],
+    ['a lone surrogate', '\uD800', /unpaired surrogate/],
+    ['too long', 'k'.repeat(256), /at most 255 characters/],
   ])('refuses a TARGET_PARTITION_KEY that is %s, naming the variable', (_case, value, problem) => {
     const error = configErrorOf({ TARGET_PARTITION_KEY: value });
     expect(error.name).toBe('ConfigError');
@@ -204,29 +203,24 @@ describe('the DynamoDB example job: the Query', () => {
       }),
     ]);
     // summarize: the log line counts items, it never carries them.
-    const logged = logRecords(output).find((record) => record.message === 'queried target table');
+    const logged = logRecords(output).find((record) => record.message === 'target account done');
     expect(logged).toMatchObject({ account: TARGET_B, items: 0, truncated: false });
   });
 
-  it('declares exactly dynamodb:Query on the table, and the target stack parameter TableName', () => {
-    const target = {
-      account: TARGET_A,
-      roleArn: roleArn(TARGET_A),
-      region: 'eu-west-1',
-      partition: 'aws',
-    };
-    const config = queryTable.loadConfig(queryEnv(), {
-      targetRegions: ['eu-west-1'],
-      targets: [target],
-    });
-    expect(queryTable.permissions).toEqual([
-      {
+  it('declares exactly dynamodb:Query on the table, as the target template writes it, and TableName', () => {
+    const { targets, jobConfig, namesOf } = loadAllConfig(queryTable, queryEnv());
+    const [target] = targets;
+    if (!target) throw new Error('no target');
+    expect(queryTable.permissions).toEqual({
+      query: {
         action: 'dynamodb:Query',
-        resource: 'arn:{partition}:dynamodb:{region}:{accountId}:table/{table}',
+        resource:
+          'arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${TableName}',
       },
-    ]);
-    expect(queryTable.resourceNames(config, target)).toEqual({ table: 'orders' });
-    expect(queryTable.targetStackParameters(config, target)).toEqual({ TableName: 'orders' });
+    });
+    const names = namesOf(target);
+    expect(names).toMatchObject({ TableName: 'orders' });
+    expect(queryTable.targetStack(jobConfig, target, names)).toEqual({ TableName: 'orders' });
   });
 });
 
@@ -245,7 +239,7 @@ describe('the DynamoDB example job: failures', () => {
     const failure = await failureOf(
       awsError('ResourceNotFoundException', 'Requested resource not found'),
     );
-    expect(failure).toMatchObject({ code: 'TableNotFound', step: 'query-table' });
+    expect(failure).toMatchObject({ code: 'TableNotFound', step: 'query' });
     expect(failure?.message).toContain(
       `Table orders does not exist in account ${TARGET_A} in eu-west-1`,
     );
@@ -259,9 +253,11 @@ describe('the DynamoDB example job: failures', () => {
         `User: arn:aws:sts::${TARGET_A}:assumed-role/cross-account-demo-target/s is not authorized to perform: dynamodb:Query`,
       ),
     );
-    expect(failure).toMatchObject({ code: 'TargetAccessDenied', step: 'query-table' });
-    expect(failure?.message).toContain(`${roleArn(TARGET_A)} may not dynamodb:Query table orders`);
-    expect(failure?.message).toContain("target stack's TableName parameter");
+    expect(failure).toMatchObject({ code: 'TargetAccessDenied', step: 'query' });
+    expect(failure?.message).toContain(
+      `${roleArn(TARGET_A)} may not dynamodb:Query on arn:aws:dynamodb:eu-west-1:${TARGET_A}:table/orders`,
+    );
+    expect(failure?.message).toContain('resources/cross-account-role.yml');
   });
 
   it('leaves any other DynamoDB failure to the core', () => {
@@ -271,18 +267,13 @@ describe('the DynamoDB example job: failures', () => {
       region: 'eu-west-1',
       partition: 'aws',
     };
-    const config = { table: 'orders', partitionKey: 'pk' };
-    const step = {
-      name: 'query-table',
-      action: 'dynamodb:Query',
-      resource: 'arn',
-      describe: 'table orders',
-    };
+    const config = { targetTable: 'orders', targetPartitionKey: 'pk' };
+    const step = { name: 'query', action: 'dynamodb:Query', resource: 'arn' };
     expect(
       queryTable.explain?.(
         { name: 'ValidationException', message: 'bad key', httpStatusCode: 400 },
         step,
-        { target, config },
+        { target, config, names: { TableName: 'orders' } },
       ),
     ).toBeUndefined();
   });

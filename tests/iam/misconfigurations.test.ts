@@ -336,7 +336,7 @@ describe('npm run check catches a target template edited into something unsafe',
     ]);
     expect(report.ok).toBe(false);
     expect(formatReport(report)).toMatch(
-      /EXCESS: s3:\* on arn:aws:s3:::cross-account-demo-222222222222-us-east-1 in 222222222222 \(policy ReadOneBucket, statement ListTheBucket\) is granted but the job does not declare it: remove it from resources\/cross-account-role.yml, or declare it/,
+      /EXCESS: s3:\* on arn:aws:s3:::cross-account-demo-222222222222-us-east-1 in 222222222222 \(policy ReadOneBucket, statement ListTheBucket\) is granted but the job does not declare it: remove it from the target template, or declare it in the permissions of job\/index.ts/,
     );
   });
 
@@ -361,7 +361,7 @@ describe('npm run check catches a target template edited into something unsafe',
         job: {
           ...listObjects,
           deliberateGrants: [
-            { action: 's3:GetObject', resource: 'arn:{partition}:s3:::{bucket}/*', reason },
+            { action: 's3:GetObject', resource: 'arn:${AWS::Partition}:s3:::${Bucket}/*', reason },
           ],
         },
       },

@@ -76,7 +76,6 @@ const MALFORMED: Record<Variable, Case[]> = {
     ['non-ASCII digits', '२२२२२२२२२२२२', /12-digit/],
   ],
   TARGET_ROLE_NAME: [
-    ['unset', undefined, /is missing/],
     [
       'a role ARN',
       'arn:aws:iam::222222222222:role/cross-account-demo-target',
@@ -102,16 +101,15 @@ const MALFORMED: Record<Variable, Case[]> = {
     ['with a non-ASCII letter', 'extérieur', /character 4 is U\+00E9/],
   ],
   TARGET_BUCKET: [
-    ['unset', undefined, /is missing/],
-    ['an ARN', 'arn:aws:s3:::cross-account-demo', /bucket name, not an ARN/],
-    ['an unknown placeholder', 'demo-{account}', /only contain the placeholders/],
+    ['an ARN', 'arn:aws:s3:::cross-account-demo', /bucket name \(not an ARN\)/],
+    ['an unknown placeholder', 'demo-{account}', /whose only placeholders are/],
     ['in capitals', 'Demo-{accountId}', /characters other than a-z/],
-    ['two characters', 'ab', /has 2 characters/],
-    ['64 characters after expansion', `${'b'.repeat(52)}-{accountId}`, /has 65 characters/],
+    ['two characters', 'ab', /is not 3 to 63 characters long/],
+    ['64 characters after expansion', `${'b'.repeat(52)}-{accountId}`, /not 3 to 63 characters/],
     ['an IP address', '192.168.0.1', /formatted as an IP address/],
     ['two adjacent dots', 'demo..{accountId}', /two adjacent dots/],
-    ['a reserved prefix', 'xn--demo-{accountId}', /reserved prefix xn--/],
-    ['a reserved suffix', 'demo-{accountId}-s3alias', /reserved suffix -s3alias/],
+    ['a reserved prefix', 'xn--demo-{accountId}', /reserved prefix/],
+    ['a reserved suffix', 'demo-{accountId}-s3alias', /reserved suffix/],
     ['ending in a hyphen', 'demo-{accountId}-', /begin and end with a letter or digit/],
   ],
   TARGET_REGIONS: [

@@ -94,7 +94,7 @@ describe('DynamoDB faults (the example job, answered from its fixtures)', () => 
     expect(calls(QUERY)).toBe(3);
     const [failure] = run.error?.failures ?? [];
     expect(failure?.code).toBe('Throttled');
-    expect(failure?.message).toContain('table orders');
+    expect(failure?.message).toContain('table/orders');
     recordFaultScenario(standIn, 'DynamoDB throttled past the retries', 'failed clearly');
   });
 

@@ -153,7 +153,7 @@ describe('under success and every kind of failure, cold and warm', () => {
   }, 120_000);
 
   test('the scan looked at real runs: the home canaries signed accepted requests, sessions were issued, every failure happened', () => {
-    expect(visible).toContain('"message":"listed target bucket"');
+    expect(visible).toContain('"message":"target account done"');
     // The stand-in issues credentials only to a request correctly signed with the home canaries.
     expect(issued().length).toBeGreaterThan(0);
     for (const failure of [

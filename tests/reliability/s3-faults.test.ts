@@ -62,7 +62,7 @@ describe(`S3 failing on every one of the SDK's ${MAX_ATTEMPTS} attempts`, () => 
     aws().standIn.faults.add({ kind: 'throttle', service: 's3', count: MORE_THAN_ATTEMPTS });
     const run = await invoke(aws().coldStart());
     expect(run.error?.message).toMatch(
-      `s3:ListBucket on bucket ${BUCKET} (S3 in us-east-1) was throttled (SlowDown) on all ${MAX_ATTEMPTS} attempts of the SDK's standard retry strategy. Lower --param fanoutConcurrency`,
+      `s3:ListBucket on arn:aws:s3:::${BUCKET} (S3 in us-east-1) was throttled (SlowDown) on all ${MAX_ATTEMPTS} attempts of the SDK's standard retry strategy. Lower --param fanoutConcurrency`,
     );
     expect(calls(LIST)).toBe(MAX_ATTEMPTS);
     expect(aws().standIn.faults.list()[0]?.remaining).toBe(MORE_THAN_ATTEMPTS - MAX_ATTEMPTS);
@@ -74,7 +74,7 @@ describe(`S3 failing on every one of the SDK's ${MAX_ATTEMPTS} attempts`, () => 
     const run = await invoke(aws().coldStart());
     expect(run.error?.message).toMatch(
       new RegExp(
-        `s3:ListBucket on bucket ${BUCKET} \\(S3 in us-east-1\\) failed \\(.*HTTP 503\\) after ${MAX_ATTEMPTS} attempts: the S3 endpoint is unavailable`,
+        `s3:ListBucket on arn:aws:s3:::${BUCKET} \\(S3 in us-east-1\\) failed \\(.*HTTP 503\\) after ${MAX_ATTEMPTS} attempts: the S3 endpoint is unavailable`,
       ),
     );
     expect(calls(LIST)).toBe(MAX_ATTEMPTS);
@@ -101,7 +101,7 @@ describe('a hung S3 endpoint', () => {
     const budgetMs = 2 * REQUEST_TIMEOUT_MS + SAFETY_MARGIN_MS;
     const run = await invoke(aws().coldStart(), { budgetMs });
     expect(run.error?.message).toMatch(
-      `s3:ListBucket on bucket ${BUCKET} (S3 in us-east-1) had not finished when the invocation's time budget`,
+      `s3:ListBucket on arn:aws:s3:::${BUCKET} (S3 in us-east-1) had not finished when the invocation's time budget`,
     );
     expect(budgetIn(run.error)).toBeLessThanOrEqual(budgetMs - SAFETY_MARGIN_MS);
     expect(run.msLeftAtAnswer).toBeGreaterThan(0);

@@ -130,12 +130,13 @@ describe('home stack for stage local', () => {
     expect(env).toEqual({
       TARGET_ACCOUNT_IDS: '222222222222',
       TARGET_ROLE_NAME: 'cross-account-demo-target',
-      TARGET_EXTERNAL_ID: '',
       TARGET_BUCKET: 'cross-account-demo-{accountId}-{region}',
-      TARGET_REGIONS: 'us-east-1',
       SESSION_DURATION_SECONDS: '900',
       FANOUT_CONCURRENCY: '8',
-      TARGET_ORGANIZATION_ID: '',
+      // Defaults and what was given; an empty one is left out (the function's region, no external
+      // id, no organization).
+      ORGANIZATION_READER_ROLE_NAME: 'cross-account-organizations-reader',
+      ACCOUNT_CACHE_SECONDS: '300',
     });
   });
 
@@ -185,14 +186,14 @@ describe('home stack for stage local', () => {
 describe('home stack parameters', () => {
   it('refuses a deploy that does not name the target account, naming the parameter', async () => {
     await expect(synthesize({ stage: 'prod' })).rejects.toThrow(
-      /Parameter "targetAccountIds" is missing.*--param "targetAccountIds=/s,
+      /Parameter "targetAccountIds" is missing.*--param targetAccountIds=/s,
     );
   }, 60_000);
 
   it('refuses a malformed account id with the expected form', async () => {
     await expect(
       synthesize({ stage: 'prod', params: { targetAccountIds: '12345678901' } }),
-    ).rejects.toThrow(/12-digit AWS account ids, got "12345678901"/);
+    ).rejects.toThrow(/12-digit AWS account ids; item 1 is "12345678901"/);
   }, 60_000);
 
   it('keeps the role name within 64 characters for a 20-character stage in the longest region', async () => {
@@ -268,7 +269,9 @@ describe('home stack parameters', () => {
     }
     await expect(
       synthesize({ stage: 'local', params: { targetRegions: 'eu-west-1,cn-north-1' } }),
-    ).rejects.toThrow(/TARGET_REGIONS includes "cn-north-1" \(item 2\) in partition aws-cn/);
+    ).rejects.toThrow(
+      /Parameter "targetRegions" includes "cn-north-1" \(item 2\) in partition aws-cn/,
+    );
   }, 120_000);
 
   it('refuses the old name targetRegion, pointing to targetRegions', async () => {

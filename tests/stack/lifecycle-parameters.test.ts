@@ -145,8 +145,8 @@ describe('refused before anything is built', () => {
 
   it.each([
     ['Upper_{accountId}', /characters other than a-z/],
-    ['x', /has 1 characters/],
-    ['demo-{accountId}-{region}-{stage}', /placeholders \{accountId\} and \{region\}/],
+    ['x', /is not 3 to 63 characters long/],
+    ['demo-{accountId}-{region}-{stage}', /only placeholders are \{accountId\} and \{region\}/],
   ])('a targetBucket %s the function would refuse at every cold start', async (bucket, problem) => {
     const { code, output } = await sls([
       'package',
@@ -158,7 +158,7 @@ describe('refused before anything is built', () => {
       join(out, 'bucket'),
     ]);
     expect(code).not.toBe(0);
-    expect(output).toMatch(/The function would refuse this configuration: TARGET_BUCKET/);
+    expect(output).toMatch(/Parameter "targetBucket" must/);
     expect(output).toMatch(problem);
     expect(output).toMatch(/--param targetBucket=/);
   });

@@ -86,8 +86,8 @@ describe('home stack with targetOrganizationalUnits', () => {
 
   it('passes the units, the reader role and the cache time to the function, and no account list', () => {
     const env = functionEnvironment(synth.template);
+    expect(env.TARGET_ACCOUNT_IDS).toBeUndefined();
     expect(env).toMatchObject({
-      TARGET_ACCOUNT_IDS: '',
       TARGET_ORGANIZATION_ID: ORG,
       TARGET_ORGANIZATIONAL_UNITS: `${WORKLOADS},${ROOT}`,
       ORGANIZATION_READER_ACCOUNT_ID: READER_ACCOUNT,
@@ -129,19 +129,19 @@ describe('Organizations parameters', () => {
   it.each([
     [
       { ...organizationParams, targetAccountIds: '222222222222' },
-      /Parameter "targetOrganizationalUnits" is set together with targetAccountIds/,
+      /Parameter "targetOrganizationalUnits" and TARGET_ACCOUNT_IDS are both set/,
     ],
     [
       withoutParam('organizationId'),
-      /Parameter "organizationId" is missing: targetOrganizationalUnits needs it/,
+      /Parameter "organizationId" is missing, and TARGET_ORGANIZATIONAL_UNITS needs it/,
     ],
     [
       withoutParam('organizationReaderAccountId'),
-      /Parameter "organizationReaderAccountId" must be the 12-digit id of the management or delegated-administrator account/,
+      /Parameter "organizationReaderAccountId" is missing; set --param organizationReaderAccountId=<the management or delegated-administrator account/,
     ],
     [
       { ...organizationParams, targetOrganizationalUnits: 'ou-1' },
-      /Parameter "targetOrganizationalUnits" must be a comma-separated list of OU ids .* got "ou-1"/,
+      /Parameter "targetOrganizationalUnits" must be a comma-separated list of OU ids .* is "ou-1"/,
     ],
     [
       { ...organizationParams, accountCacheSeconds: '-1' },

@@ -62,10 +62,10 @@ export function modelOf(
  */
 export const OBJECT_READER_JOB: AnyJob = {
   ...listObjects,
-  permissions: [
+  permissions: {
     ...listObjects.permissions,
-    { action: 's3:GetObject', resource: 'arn:{partition}:s3:::{bucket}/*' },
-  ],
+    getObject: { action: 's3:GetObject', resource: 'arn:${AWS::Partition}:s3:::${Bucket}/*' },
+  },
 };
 
 const editedTemplates = new Map<string, string>();

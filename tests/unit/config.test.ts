@@ -42,11 +42,11 @@ describe('loadConfig', () => {
       { account: TARGET_A, roleArn: `arn:aws:iam::${TARGET_A}:role/cross-account-demo-target` },
       { account: TARGET_B, roleArn: `arn:aws:iam::${TARGET_B}:role/cross-account-demo-target` },
     ]);
-    const { jobConfig } = loadAllConfig(
+    const { targets, namesOf } = loadAllConfig(
       job,
       validEnv({ TARGET_ACCOUNT_IDS: `${TARGET_A}, ${TARGET_B}` }),
     );
-    expect([...jobConfig.buckets.values()]).toEqual([
+    expect(targets.map((target) => namesOf(target).Bucket)).toEqual([
       `cross-account-demo-${TARGET_A}-eu-west-1`,
       `cross-account-demo-${TARGET_B}-eu-west-1`,
     ]);
@@ -58,7 +58,7 @@ describe('loadConfig', () => {
       TARGET_REGIONS: 'eu-west-1, us-east-1,ap-southeast-2',
     });
     expect(loadConfig(env).targetRegions).toEqual(['eu-west-1', 'us-east-1', 'ap-southeast-2']);
-    const { targets, jobConfig } = loadAllConfig(job, env);
+    const { targets, namesOf } = loadAllConfig(job, env);
     expect(targets.map((t) => `${t.account} ${t.region}`)).toEqual([
       `${TARGET_A} eu-west-1`,
       `${TARGET_A} us-east-1`,
@@ -69,9 +69,8 @@ describe('loadConfig', () => {
     ]);
     // One role per account, whatever the number of regions.
     expect(new Set(targets.map((t) => t.roleArn)).size).toBe(2);
-    expect(jobConfig.buckets.get(`${TARGET_B}/ap-southeast-2`)).toBe(
-      `cross-account-demo-${TARGET_B}-ap-southeast-2`,
-    );
+    const last = targets.at(-1);
+    expect(last && namesOf(last).Bucket).toBe(`cross-account-demo-${TARGET_B}-ap-southeast-2`);
   });
 
   it('builds role ARNs in the partition of the function region', () => {
@@ -132,7 +131,7 @@ const malformed: [string, Record<string, string | undefined>, RegExp][] = [
   [
     'a missing target account list',
     { TARGET_ACCOUNT_IDS: undefined },
-    /TARGET_ACCOUNT_IDS is missing; set --param targetAccountIds=/,
+    /TARGET_ACCOUNT_IDS is missing: .*; set --param targetAccountIds=/,
   ],
   [
     'an 11-digit account id',
@@ -152,9 +151,9 @@ const malformed: [string, Record<string, string | undefined>, RegExp][] = [
     /TARGET_ACCOUNT_IDS lists account 222222222222 twice/,
   ],
   [
-    'a missing role name',
-    { TARGET_ROLE_NAME: '' },
-    /TARGET_ROLE_NAME is missing; set --param targetRoleName=/,
+    'a role name of 65 characters',
+    { TARGET_ROLE_NAME: 'r'.repeat(65) },
+    /TARGET_ROLE_NAME must be an IAM role name of 1 to 64 characters .*; set --param targetRoleName=/,
   ],
   [
     'a role name with a path',
@@ -208,19 +207,14 @@ const malformed: [string, Record<string, string | undefined>, RegExp][] = [
     /character 4 is U\+00E9/,
   ],
   [
-    'a missing bucket',
-    { TARGET_BUCKET: undefined },
-    /TARGET_BUCKET is missing; set --param targetBucket=/,
-  ],
-  [
     'a bucket ARN',
     { TARGET_BUCKET: 'arn:aws:s3:::demo-bucket' },
-    /TARGET_BUCKET must be a bucket name, not an ARN/,
+    /TARGET_BUCKET must be a bucket name \(not an ARN\)/,
   ],
   [
     'an unknown placeholder',
     { TARGET_BUCKET: 'demo-{stage}' },
-    /TARGET_BUCKET may only contain the placeholders \{accountId\} and \{region\}; got "\{stage\}"/,
+    /TARGET_BUCKET must be a bucket name \(not an ARN\) whose only placeholders are \{accountId\} and \{region\}; got "demo-\{stage\}"/,
   ],
   [
     'upper-case letters in the bucket',
@@ -230,7 +224,7 @@ const malformed: [string, Record<string, string | undefined>, RegExp][] = [
   [
     'a bucket name too long once resolved',
     { TARGET_BUCKET: `${'b'.repeat(42)}-{accountId}-{region}` },
-    /has 65 characters \(3 to 63 allowed\)/,
+    /is not 3 to 63 characters long/,
   ],
   [
     'adjacent dots in the bucket',
@@ -245,12 +239,12 @@ const malformed: [string, Record<string, string | undefined>, RegExp][] = [
   [
     'a bucket with a reserved prefix',
     { TARGET_BUCKET: 'xn--{accountId}' },
-    /starts with the reserved prefix xn--/,
+    /gives "xn--222222222222" .* starts with a reserved prefix/,
   ],
   [
     'a bucket with a reserved suffix',
     { TARGET_BUCKET: 'demo-{accountId}-s3alias' },
-    /ends with the reserved suffix -s3alias/,
+    /gives "demo-222222222222-s3alias" .* ends with a reserved suffix/,
   ],
   [
     'a bucket ending in a hyphen',
@@ -346,6 +340,15 @@ const malformed: [string, Record<string, string | undefined>, RegExp][] = [
     /AWS_LAMBDA_LOG_LEVEL must be a log level; got "LOUD"/,
   ],
 ];
+
+describe('a parameter not given takes the default of its table row', () => {
+  it('the role name and the bucket', () => {
+    const env = validEnv({ TARGET_ROLE_NAME: '', TARGET_BUCKET: undefined });
+    const { config, jobConfig } = loadAllConfig(job, env);
+    expect(config.roleName).toBe('cross-account-demo-target');
+    expect(jobConfig.targetBucket).toBe('cross-account-demo-{accountId}-{region}');
+  });
+});
 
 describe('loadConfig refuses a malformed environment, naming the variable and the fix', () => {
   it.each(malformed)('refuses %s', (_case, overrides, message) => {

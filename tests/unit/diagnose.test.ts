@@ -2,7 +2,6 @@ import { inspect } from 'node:util';
 import { S3ServiceException } from '@aws-sdk/client-s3';
 import { STSServiceException } from '@aws-sdk/client-sts';
 import { job } from '../../job';
-import type { ListObjectsConfig } from '../../job/listObjects';
 import { loadAllConfig } from '../../src/crossAccount';
 import {
   AwsCallFailure,
@@ -39,32 +38,20 @@ const BUCKET = `cross-account-demo-${TARGET_A}-eu-west-1`;
 type Step = CoreStep | 'list-objects';
 
 function context(step: Step, env: Record<string, string> = {}): FailureContext {
-  const { config, jobConfig: loaded } = loadAllConfig(job, validEnv(env));
-  const jobConfig = loaded as ListObjectsConfig;
-  const target = config.targets.get(TARGET_A);
-  if (!target) throw new Error('fixture has no target');
-  const region = config.targetRegions[0] ?? '';
-  const bucket = jobConfig.buckets.get(`${TARGET_A}/${region}`) ?? '';
-  const jobTarget = {
-    account: target.account,
-    roleArn: target.roleArn,
-    region,
-    partition: config.partition,
-  };
+  const { config, jobConfig, targets, namesOf } = loadAllConfig(job, validEnv(env));
+  const jobTarget = targets.find((target) => target.account === TARGET_A);
+  if (!jobTarget) throw new Error('fixture has no target');
+  const names = namesOf(jobTarget);
+  const bucket = names.Bucket;
   return {
     step:
       step === 'list-objects'
-        ? {
-            name: 'list-objects',
-            action: 's3:ListBucket',
-            resource: `arn:aws:s3:::${bucket}`,
-            describe: `bucket ${bucket}`,
-          }
+        ? { name: 'list-objects', action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}` }
         : step,
     target: jobTarget,
     config,
     explain: (error, failed) =>
-      job.explain?.(error, failed, { target: jobTarget, config: jobConfig }),
+      job.explain?.(error, failed, { target: jobTarget, config: jobConfig, names }),
   };
 }
 
@@ -316,7 +303,7 @@ describe('failures in the target account', () => {
       explain: () => undefined,
     });
     expect(error).toBeInstanceOf(TargetAccessDeniedError);
-    expect(error.message).toContain(`${ROLE} may not s3:ListBucket on bucket ${BUCKET}`);
+    expect(error.message).toContain(`${ROLE} may not s3:ListBucket on arn:aws:s3:::${BUCKET}`);
     expect(error.message).toMatch(/declares this permission .*npm run check shows whether it does/);
   });
 

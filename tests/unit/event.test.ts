@@ -1,16 +1,18 @@
 // The event as the handler reads it: the core's envelope (`accounts`, unknown fields refused)
 // and the shipped job's fields (`prefix`, `maxKeys`).
-import { DEFAULT_MAX_KEYS, listObjects } from '../../job/listObjects';
+import { listObjects } from '../../job/listObjects';
 import { EventValidationError } from '../../src/errors';
 import { parseEvent as parseEnvelope } from '../../src/event';
+import { readFields } from '../../src/parameters';
+
+const DEFAULT_MAX_KEYS = 50;
+const FIELDS = Object.keys(listObjects.event);
+
 import { TARGET_A, TARGET_B, TARGET_C } from './fixtures';
 
 function parseEvent(event: unknown, configured: readonly string[]) {
-  const { accounts, jobFields } = parseEnvelope(event, configured, listObjects.eventFields, [
-    'eu-west-1',
-  ]);
-  const config = { bucketTemplate: 'b', buckets: new Map<string, string>() };
-  return { ...listObjects.parseEvent(jobFields, config), accounts };
+  const { accounts, jobFields } = parseEnvelope(event, configured, FIELDS, ['eu-west-1']);
+  return { ...readFields(listObjects.event, jobFields), accounts };
 }
 
 const CONFIGURED = [TARGET_A, TARGET_B];
@@ -62,7 +64,7 @@ describe('parseEvent accepts', () => {
 
   it('an object without prototype, as some JSON parsers produce', () => {
     const event = Object.assign(Object.create(null) as object, { maxKeys: 5 });
-    expect(parseEvent(event, CONFIGURED).maxKeys).toBe(5);
+    expect((parseEvent(event, CONFIGURED) as { maxKeys?: number }).maxKeys).toBe(5);
   });
 });
 
@@ -209,8 +211,7 @@ describe('parseEvent refuses, naming the field', () => {
 
 describe('the regions of the event', () => {
   const REGIONS = ['eu-west-1', 'us-east-1', 'ap-southeast-2'];
-  const regionsOf = (event: unknown) =>
-    parseEnvelope(event, CONFIGURED, listObjects.eventFields, REGIONS).regions;
+  const regionsOf = (event: unknown) => parseEnvelope(event, CONFIGURED, FIELDS, REGIONS).regions;
 
   it('are every configured region when the event names none', () => {
     expect(regionsOf({})).toEqual(REGIONS);

@@ -374,7 +374,7 @@ describe('the handler under faults', () => {
       error: {
         code: 'Timeout',
         message: expect.stringMatching(
-          /^s3:ListBucket on bucket .* had not finished when the invocation's time budget \(300 ms\) ran out/,
+          /^s3:ListBucket on arn:aws:s3:::.* had not finished when the invocation's time budget \(300 ms\) ran out/,
         ),
       },
     });
@@ -448,8 +448,6 @@ describe('the handler at cold start', () => {
     const input = container.mocks.s3.commandCalls(container.sdk.ListObjectsV2Command)[0]?.args[0]
       .input;
     expect(input?.Bucket).toBe(bucketOf(TARGET_A));
-    expect(container.module.jobConfig.bucketTemplate).toBe(
-      'cross-account-demo-{accountId}-{region}',
-    );
+    expect(container.module.jobConfig.targetBucket).toBe('cross-account-demo-{accountId}-{region}');
   });
 });

@@ -60,6 +60,7 @@ function inspect(session: TargetSession, remainingMs = 9000) {
     jobConfig,
     session,
     request: { prefix: undefined, maxKeys: 5 },
+    names: { Bucket: bucketOf(TARGET_A) },
     deadline: startDeadline(remainingMs, 1000),
     logger: createLogger({ sink: () => {} }),
     config,
@@ -102,7 +103,7 @@ describe('inspectTarget', () => {
     const { session } = fakeSession({ s3: () => Promise.reject(awsError('AccessDenied')) });
     expect(await failure(inspect(session))).toMatchObject({
       code: 'TargetAccessDenied',
-      step: 'list-objects',
+      step: 'listBucket',
     });
   });
 
@@ -138,7 +139,7 @@ describe('inspectTarget', () => {
     });
     expect(await failure(inspect(session))).toMatchObject({
       code: 'ExpiredToken',
-      step: 'list-objects',
+      step: 'listBucket',
     });
     expect(calls.reassume).toBe(1);
     expect(calls.s3).toHaveLength(2);
