@@ -1,7 +1,8 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/tests'],
+  // The project's tests, and each job's own beside it (they go away with the job).
+  roots: ['<rootDir>/tests', '<rootDir>/job', '<rootDir>/examples'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   testTimeout: 30000,
   // Every line the suite prints is captured, scanned for credentials by the reporter (the run

@@ -381,7 +381,8 @@ export class ResolvedTemplate {
     for (const name of Object.keys(given)) {
       if (!(name in declared)) {
         throw new EvaluatorError(
-          `${this.source}: parameter ${name} is not declared (declared: ${Object.keys(declared).join(', ') || 'none'})`,
+          `${this.source}: parameter ${name} is not declared (declared: ${Object.keys(declared).join(', ') || 'none'}); ` +
+            `a job's permissions name the target stack's parameters as \${${name}}: add ${name} under Parameters: of the target template, or give the template that has it with --target-template`,
         );
       }
     }

@@ -1,5 +1,5 @@
-// Every environment variable the function reads, malformed in turn: the handler module fails to
-// load (a cold start) with a ConfigError naming the variable, saying what was wrong and how to fix
+// Every environment variable the core reads, malformed in turn (the shipped job's own are in
+// job/listObjects.test.ts): the handler module fails to load (a cold start) with a ConfigError naming the variable, saying what was wrong and how to fix
 // it where the user sets it (the --param of serverless.yml, or the variable itself).
 import type { ConfigError } from '../../src/errors';
 import { recordFigure } from '../support/runRecord';
@@ -10,7 +10,6 @@ type Variable =
   | 'TARGET_ACCOUNT_IDS'
   | 'TARGET_ROLE_NAME'
   | 'TARGET_EXTERNAL_ID'
-  | 'TARGET_BUCKET'
   | 'TARGET_REGIONS'
   | 'SESSION_DURATION_SECONDS'
   | 'FANOUT_CONCURRENCY'
@@ -27,7 +26,6 @@ const FIX: Record<Variable, string> = {
   TARGET_ACCOUNT_IDS: '--param targetAccountIds=',
   TARGET_ROLE_NAME: '--param targetRoleName=',
   TARGET_EXTERNAL_ID: '--param externalId=',
-  TARGET_BUCKET: '--param targetBucket=',
   TARGET_REGIONS: '--param targetRegions=',
   SESSION_DURATION_SECONDS: '--param sessionDurationSeconds=',
   FANOUT_CONCURRENCY: '--param fanoutConcurrency=',
@@ -99,18 +97,6 @@ const MALFORMED: Record<Variable, Case[]> = {
     ['with a semicolon', 'ext;id', /character 4 is U\+003B/],
     ['with a tab', 'ext\tid', /character 4 is U\+0009/],
     ['with a non-ASCII letter', 'extérieur', /character 4 is U\+00E9/],
-  ],
-  TARGET_BUCKET: [
-    ['an ARN', 'arn:aws:s3:::cross-account-demo', /bucket name \(not an ARN\)/],
-    ['an unknown placeholder', 'demo-{account}', /whose only placeholders are/],
-    ['in capitals', 'Demo-{accountId}', /characters other than a-z/],
-    ['two characters', 'ab', /is not 3 to 63 characters long/],
-    ['64 characters after expansion', `${'b'.repeat(52)}-{accountId}`, /not 3 to 63 characters/],
-    ['an IP address', '192.168.0.1', /formatted as an IP address/],
-    ['two adjacent dots', 'demo..{accountId}', /two adjacent dots/],
-    ['a reserved prefix', 'xn--demo-{accountId}', /reserved prefix/],
-    ['a reserved suffix', 'demo-{accountId}-s3alias', /reserved suffix/],
-    ['ending in a hyphen', 'demo-{accountId}-', /begin and end with a letter or digit/],
   ],
   TARGET_REGIONS: [
     ['not a region', 'europe', /must be a region id/],
@@ -225,7 +211,7 @@ function coldStart(env: Env): unknown {
   process.env = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined));
   try {
     jest.isolateModules(() => {
-      require('../../handlers/crossAccount');
+      require('../support/coreHandler');
     });
     return undefined;
   } catch (error) {

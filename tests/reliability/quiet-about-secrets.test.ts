@@ -29,6 +29,7 @@ const HOME = {
 interface Scenario {
   readonly name: string;
   readonly env?: Record<string, string>;
+  readonly event?: Record<string, unknown>;
   readonly arrange?: (aws: OfflineAws) => void;
   readonly budgetMs?: number;
 }
@@ -39,7 +40,7 @@ const SCENARIOS: Scenario[] = [
     name: 'AssumeRole denied in one of two accounts',
     env: { TARGET_ACCOUNT_IDS: `${TARGET},${NO_TARGET_STACK}` },
   },
-  { name: 'S3 denying the listing', env: { TARGET_BUCKET: FORBIDDEN_BUCKET } },
+  { name: 'S3 denying the listing', event: { bucket: FORBIDDEN_BUCKET } },
   {
     name: 'the session revoked throughout',
     arrange: (aws) => aws.standIn.faults.add({ kind: 'expiredToken', service: 's3', always: true }),
@@ -93,6 +94,7 @@ async function visibleOf(
 ): Promise<string> {
   const run = await invoke(module, {
     requestId,
+    ...(scenario.event ? { event: scenario.event } : {}),
     ...(scenario.budgetMs ? { budgetMs: scenario.budgetMs } : {}),
   });
   const visible = [JSON.stringify(run.records), JSON.stringify(run.result ?? null)];
@@ -158,7 +160,7 @@ describe('under success and every kind of failure, cold and warm', () => {
     expect(issued().length).toBeGreaterThan(0);
     for (const failure of [
       'AssumeRole was denied',
-      'may not list bucket',
+      'may not s3:ListBucket on arn:aws:s3:::not-granted-222222222222',
       'even after the role was assumed again',
       'was throttled',
       "had not finished when the invocation's time budget",

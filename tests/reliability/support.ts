@@ -1,8 +1,7 @@
-// The function as it runs offline: the real handler module, loaded in-process with the
-// environment the synthesised stage-local stack gives it, signing with the home credentials and
+// The function as it runs offline: the core's handler (running its own job, tests/support/
+// coreJob.ts), loaded in-process with the environment the synthesised stage-local stack gives it, signing with the home credentials and
 // talking to the offline stand-in through AWS_ENDPOINT_URL (and _STS / _S3).
 import type { Context } from 'aws-lambda';
-import type { CrossAccountResponse } from '../../handlers/crossAccount';
 import { loadPolicyModel, type PolicyModel } from '../../offline/iam';
 import {
   HOME_CREDENTIALS,
@@ -12,7 +11,10 @@ import {
 } from '../../offline/standin';
 import { synthesize } from '../../offline/synth';
 import { MAX_ATTEMPTS } from '../../src/clientSettings';
+import type { CrossAccountResponse } from '../../src/crossAccount';
 import { captureOutput, logRecords } from '../support/captureOutput';
+import { CORE_JOB, coreJob } from '../support/coreJob';
+import { coreTargetTemplate } from '../support/coreTarget';
 import { recordFigure } from '../support/runRecord';
 
 /** serverless.yml `timeout: 10`: what Lambda gives an invocation. */
@@ -25,7 +27,7 @@ export const FEWER_THAN_ATTEMPTS = MAX_ATTEMPTS - 1;
 /** More than the SDK will make: what is left over proves the function stopped, not the fault. */
 export const MORE_THAN_ATTEMPTS = MAX_ATTEMPTS + 2;
 
-type HandlerModule = typeof import('../../handlers/crossAccount');
+type HandlerModule = typeof import('../support/coreHandler');
 
 export interface OfflineAws {
   readonly model: PolicyModel;
@@ -44,10 +46,15 @@ export interface OfflineAws {
 export async function startOfflineAws(
   options: { standIn?: Partial<StandInOptions>; env?: Record<string, string> } = {},
 ): Promise<OfflineAws> {
-  const synthesis = await synthesize({ stage: 'local' });
+  const synthesis = await synthesize({ stage: 'local', job: CORE_JOB });
   let model: PolicyModel;
   try {
-    model = await loadPolicyModel({ template: synthesis.template });
+    model = await loadPolicyModel({
+      template: synthesis.template,
+      job: coreJob,
+      jobModule: CORE_JOB.path,
+      targetTemplate: coreTargetTemplate(),
+    });
   } finally {
     await synthesis.dispose();
   }
@@ -62,7 +69,7 @@ export async function startOfflineAws(
       // Not jest.isolateModules: the SDK requires its nested STS client lazily, after such a
       // callback has returned, and would take it from the outer registry.
       jest.resetModules();
-      return require('../../handlers/crossAccount') as HandlerModule;
+      return require('../support/coreHandler') as HandlerModule;
     },
     reset() {
       standIn.faults.clear();

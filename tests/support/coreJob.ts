@@ -5,30 +5,37 @@
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import * as v from 'valibot';
 import { defineJob } from '../../src/job';
-import { integer } from '../../src/schemas';
+import { integer, text } from '../../src/schemas';
 
-export const CORE_JOB = 'tests/support/coreJob.ts';
+/** As --job and SlsOptions.job take it. */
+export const CORE_JOB = { path: 'tests/support/coreJob.ts', exportName: 'coreJob' };
 
 export const coreJob = defineJob({
-  event: { maxKeys: v.optional(integer(1, 1000), 50) },
-  permissions: {
-    listDemoBucket: {
-      action: 's3:ListBucket',
-      resource: 'arn:${AWS::Partition}:s3:::cross-account-demo-${AWS::AccountId}-${AWS::Region}',
-    },
+  event: {
+    prefix: v.optional(text(1024)),
+    maxKeys: v.optional(integer(1, 1000), 50),
+    // Another bucket than the demo bucket: a step whose resource the event decides.
+    bucket: v.optional(text(63, { min: 3 })),
   },
-  async run({ target, event, client, step, abortSignal }) {
-    const bucket = `cross-account-demo-${target.account}-${target.region}`;
+  permissions: {
+    listBucket: { action: 's3:ListBucket', resource: 'arn:${AWS::Partition}:s3:::${Bucket}' },
+  },
+  names: (_config, target) => ({ Bucket: `cross-account-demo-${target.account}-${target.region}` }),
+  // The grant names the demo bucket itself (coreTarget.ts): no stack parameter.
+  targetStack: () => ({}),
+  async run({ target, event, names, client, step, abortSignal }) {
+    const bucket = event.bucket ?? names.Bucket;
     const s3 = client(S3Client, {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       disableS3ExpressSessionAuth: true,
     });
-    const listing = await step('listDemoBucket', () =>
+    const listing = await step('listBucket', { Bucket: bucket }, () =>
       s3.send(
         new ListObjectsV2Command({
           Bucket: bucket,
           MaxKeys: event.maxKeys,
+          Prefix: event.prefix,
           ExpectedBucketOwner: target.account,
         }),
         { abortSignal },
@@ -37,5 +44,10 @@ export const coreJob = defineJob({
     const keys = (listing.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : []));
     return { bucket, keys, truncated: listing.IsTruncated === true };
   },
+  // The core asks the job first: a job's own reading of its service's failures wins.
+  explain: (error, step) =>
+    error.name === 'NoSuchBucket'
+      ? { code: 'BucketNotFound', message: `${step.resource} does not exist` }
+      : undefined,
   summarize: (result) => ({ keys: result.keys.length }),
 });

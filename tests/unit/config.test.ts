@@ -1,9 +1,21 @@
-// The function's configuration: the core's (src/config.ts) and the shipped job's
-// (job/listObjects.ts), read together at cold start as the handler reads them.
-import { job } from '../../job';
+// The function's configuration: the core's (src/config.ts) and a job's, read together at cold
+// start as the handler reads them; the job here names a bucket per target, as a listing job does.
+import * as v from 'valibot';
 import { loadAllConfig } from '../../src/crossAccount';
 import { ConfigError } from '../../src/errors';
+import { defineJob } from '../../src/job';
 import { TARGET_A, TARGET_B, validEnv } from './fixtures';
+
+const job = defineJob({
+  params: { bucketPrefix: v.optional(v.string(), 'demo') },
+  permissions: {
+    list: { action: 's3:ListBucket', resource: 'arn:${AWS::Partition}:s3:::${Bucket}' },
+  },
+  names: ({ bucketPrefix }, target) => ({
+    Bucket: `${bucketPrefix}-${target.account}-${target.region}`,
+  }),
+  run: async () => ({}),
+});
 
 function loadConfig(env: Record<string, string | undefined>) {
   return loadAllConfig(job, env).config;
@@ -47,8 +59,8 @@ describe('loadConfig', () => {
       validEnv({ TARGET_ACCOUNT_IDS: `${TARGET_A}, ${TARGET_B}` }),
     );
     expect(targets.map((target) => namesOf(target).Bucket)).toEqual([
-      `cross-account-demo-${TARGET_A}-eu-west-1`,
-      `cross-account-demo-${TARGET_B}-eu-west-1`,
+      `demo-${TARGET_A}-eu-west-1`,
+      `demo-${TARGET_B}-eu-west-1`,
     ]);
   });
 
@@ -70,7 +82,7 @@ describe('loadConfig', () => {
     // One role per account, whatever the number of regions.
     expect(new Set(targets.map((t) => t.roleArn)).size).toBe(2);
     const last = targets.at(-1);
-    expect(last && namesOf(last).Bucket).toBe(`cross-account-demo-${TARGET_B}-ap-southeast-2`);
+    expect(last && namesOf(last).Bucket).toBe(`demo-${TARGET_B}-ap-southeast-2`);
   });
 
   it('builds role ARNs in the partition of the function region', () => {
@@ -207,51 +219,6 @@ const malformed: [string, Record<string, string | undefined>, RegExp][] = [
     /character 4 is U\+00E9/,
   ],
   [
-    'a bucket ARN',
-    { TARGET_BUCKET: 'arn:aws:s3:::demo-bucket' },
-    /TARGET_BUCKET must be a bucket name \(not an ARN\)/,
-  ],
-  [
-    'an unknown placeholder',
-    { TARGET_BUCKET: 'demo-{stage}' },
-    /TARGET_BUCKET must be a bucket name \(not an ARN\) whose only placeholders are \{accountId\} and \{region\}; got "demo-\{stage\}"/,
-  ],
-  [
-    'upper-case letters in the bucket',
-    { TARGET_BUCKET: 'Demo-{accountId}' },
-    /TARGET_BUCKET must resolve to a valid S3 bucket name; .* contains characters other than/,
-  ],
-  [
-    'a bucket name too long once resolved',
-    { TARGET_BUCKET: `${'b'.repeat(42)}-{accountId}-{region}` },
-    /is not 3 to 63 characters long/,
-  ],
-  [
-    'adjacent dots in the bucket',
-    { TARGET_BUCKET: 'demo..{accountId}' },
-    /contains two adjacent dots/,
-  ],
-  [
-    'a bucket formatted as an IP address',
-    { TARGET_BUCKET: '192.168.1.1' },
-    /is formatted as an IP address/,
-  ],
-  [
-    'a bucket with a reserved prefix',
-    { TARGET_BUCKET: 'xn--{accountId}' },
-    /gives "xn--222222222222" .* starts with a reserved prefix/,
-  ],
-  [
-    'a bucket with a reserved suffix',
-    { TARGET_BUCKET: 'demo-{accountId}-s3alias' },
-    /gives "demo-222222222222-s3alias" .* ends with a reserved suffix/,
-  ],
-  [
-    'a bucket ending in a hyphen',
-    { TARGET_BUCKET: 'demo-{accountId}-' },
-    /does not begin and end with a letter or digit/,
-  ],
-  [
     'a malformed target region',
     { TARGET_REGIONS: 'europe' },
     /TARGET_REGIONS must be a region id such as us-east-1, or a comma-separated list of them; got "europe" \(item 1\); set --param targetRegions=/,
@@ -342,11 +309,11 @@ const malformed: [string, Record<string, string | undefined>, RegExp][] = [
 ];
 
 describe('a parameter not given takes the default of its table row', () => {
-  it('the role name and the bucket', () => {
-    const env = validEnv({ TARGET_ROLE_NAME: '', TARGET_BUCKET: undefined });
+  it("the core's and the job's", () => {
+    const env = validEnv({ TARGET_ROLE_NAME: '', BUCKET_PREFIX: undefined });
     const { config, jobConfig } = loadAllConfig(job, env);
     expect(config.roleName).toBe('cross-account-demo-target');
-    expect(jobConfig.targetBucket).toBe('cross-account-demo-{accountId}-{region}');
+    expect(jobConfig.bucketPrefix).toBe('demo');
   });
 });
 

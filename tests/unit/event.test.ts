@@ -1,18 +1,23 @@
 // The event as the handler reads it: the core's envelope (`accounts`, unknown fields refused)
-// and the shipped job's fields (`prefix`, `maxKeys`).
-import { listObjects } from '../../job/listObjects';
+// and a job's fields, declared as schemas (here `prefix` and `maxKeys`, as a listing job has them).
+import * as v from 'valibot';
 import { EventValidationError } from '../../src/errors';
 import { parseEvent as parseEnvelope } from '../../src/event';
 import { readFields } from '../../src/parameters';
+import { integer, text } from '../../src/schemas';
 
 const DEFAULT_MAX_KEYS = 50;
-const FIELDS = Object.keys(listObjects.event);
+const JOB_FIELDS = {
+  prefix: v.optional(text(1024)),
+  maxKeys: v.optional(integer(1, 1000), DEFAULT_MAX_KEYS),
+};
+const FIELDS = Object.keys(JOB_FIELDS);
 
 import { TARGET_A, TARGET_B, TARGET_C } from './fixtures';
 
 function parseEvent(event: unknown, configured: readonly string[]) {
   const { accounts, jobFields } = parseEnvelope(event, configured, FIELDS, ['eu-west-1']);
-  return { ...readFields(listObjects.event, jobFields), accounts };
+  return { ...readFields(JOB_FIELDS, jobFields), accounts };
 }
 
 const CONFIGURED = [TARGET_A, TARGET_B];
@@ -64,7 +69,7 @@ describe('parseEvent accepts', () => {
 
   it('an object without prototype, as some JSON parsers produce', () => {
     const event = Object.assign(Object.create(null) as object, { maxKeys: 5 });
-    expect((parseEvent(event, CONFIGURED) as { maxKeys?: number }).maxKeys).toBe(5);
+    expect(parseEvent(event, CONFIGURED).maxKeys).toBe(5);
   });
 });
 

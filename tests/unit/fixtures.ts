@@ -28,7 +28,6 @@ export function validEnv(overrides: Env = {}): Env {
     TARGET_ACCOUNT_IDS: TARGET_A,
     TARGET_ROLE_NAME: 'cross-account-demo-target',
     TARGET_EXTERNAL_ID: '',
-    TARGET_BUCKET: 'cross-account-demo-{accountId}-{region}',
     TARGET_REGIONS: 'eu-west-1',
     SESSION_DURATION_SECONDS: '900',
     FANOUT_CONCURRENCY: '8',
@@ -79,10 +78,11 @@ export const SECRETS: Secrets = {
 recordSecret("the unit tests' canary secret access key", SECRETS.secretAccessKey);
 recordSecret("the unit tests' canary session token", SECRETS.sessionToken);
 
-type HandlerModule = typeof import('../../handlers/crossAccount');
+type HandlerModule = typeof import('../support/coreHandler');
 
 /**
- * Loads the handler in a fresh module registry, as a new Lambda container would, with `env` as the
+ * Loads the handler (the core running its own job, tests/support/coreJob.ts) in a fresh module
+ * registry, as a new Lambda container would, with `env` as the
  * process environment. The SDK classes come from the same registry, so mocks of them apply. (Not
  * jest.isolateModules: the SDK may require modules lazily, after such a callback has returned,
  * and would get them from the outer registry.) Classes the test file imported itself come
@@ -120,7 +120,7 @@ function loadWithMocks() {
     ListOrganizationalUnitsForParentCommand: organizations.ListOrganizationalUnitsForParentCommand,
   };
   try {
-    const module = require('../../handlers/crossAccount') as HandlerModule;
+    const module = require('../support/coreHandler') as HandlerModule;
     return { module, mocks, sdk };
   } catch (error) {
     for (const mock of Object.values(mocks)) mock.restore();

@@ -99,18 +99,13 @@ describe('the handler, single target account', () => {
     });
   });
 
-  it('passes prefix and maxKeys from the event and guards the bucket owner', async () => {
+  it("passes the job's event fields, validated, to its run", async () => {
     container = coldStart(validEnv());
     targetsAnswer(container, {});
-    await invokeQuietly(container, { prefix: 'logs/', maxKeys: 10 });
+    await invokeQuietly(container, { maxKeys: 10 });
     expect(
       container.mocks.s3.commandCalls(container.sdk.ListObjectsV2Command)[0]?.args[0].input,
-    ).toEqual({
-      Bucket: bucketOf(TARGET_A),
-      MaxKeys: 10,
-      Prefix: 'logs/',
-      ExpectedBucketOwner: TARGET_A,
-    });
+    ).toEqual({ Bucket: bucketOf(TARGET_A), MaxKeys: 10, ExpectedBucketOwner: TARGET_A });
   });
 
   it('asks for 50 keys when the event does not say', async () => {
@@ -439,15 +434,15 @@ describe('the handler at cold start', () => {
   it('reads the environment once: later changes do not affect a warm container', async () => {
     container = coldStart(validEnv());
     targetsAnswer(container, {});
-    process.env.TARGET_BUCKET = 'changed-{accountId}';
+    process.env.TARGET_ROLE_NAME = 'changed';
     try {
       await invokeQuietly(container, {});
     } finally {
-      delete process.env.TARGET_BUCKET;
+      delete process.env.TARGET_ROLE_NAME;
     }
-    const input = container.mocks.s3.commandCalls(container.sdk.ListObjectsV2Command)[0]?.args[0]
-      .input;
-    expect(input?.Bucket).toBe(bucketOf(TARGET_A));
-    expect(container.module.jobConfig.targetBucket).toBe('cross-account-demo-{accountId}-{region}');
+    const assumed = container.mocks.assumeRole.commandCalls(container.sdk.AssumeRoleCommand)[0]
+      ?.args[0].input;
+    expect(assumed?.RoleArn).toBe(roleArn(TARGET_A));
+    expect(container.module.config.roleName).toBe('cross-account-demo-target');
   });
 });

@@ -1,11 +1,11 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { job } from '../../job';
 import type { TargetSession } from '../../src/credentials';
 import { loadAllConfig } from '../../src/crossAccount';
 import { startDeadline } from '../../src/deadline';
 import type { TargetError } from '../../src/errors';
 import { createLogger } from '../../src/logger';
 import { runTarget } from '../../src/runTarget';
+import { coreJob as job } from '../support/coreJob';
 import { bucketOf, roleArn, TARGET_A, validEnv } from './fixtures';
 
 const { config, jobConfig } = loadAllConfig(job, validEnv());
