@@ -6,6 +6,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createHandler, loadAllConfig } from '../src/crossAccount';
 import type { ConfigError } from '../src/errors';
+import { deployTime } from '../tests/support/deployTime';
 import {
   assumedCredentials,
   captureOutput,
@@ -121,6 +122,27 @@ describe('targetBucket (TARGET_BUCKET)', () => {
     expect(error.variable).toBe('TARGET_BUCKET');
     expect(error.message).toMatch(message);
     expect(error.message).toContain('--param targetBucket=');
+  });
+});
+
+describe('targetBucket at deploy time (config/params.js)', () => {
+  it.each([
+    ['Upper_{accountId}', /characters other than a-z/],
+    ['x', /is not 3 to 63 characters long/],
+    ['demo-{accountId}-{region}-{stage}', /only placeholders are \{accountId\} and \{region\}/],
+  ])(
+    'a targetBucket %s stops sls before anything is built, as the cold start would',
+    async (bucket, problem) => {
+      const { error } = await deployTime({ targetAccountIds: TARGET_A, targetBucket: bucket });
+      expect(error?.message).toMatch(/^Parameter "targetBucket" must/);
+      expect(error?.message).toMatch(problem);
+      expect(error?.message).toMatch(/--param targetBucket=/);
+    },
+  );
+
+  it('sets TARGET_BUCKET, its default when none is given', async () => {
+    const { environment } = await deployTime({ targetAccountIds: TARGET_A });
+    expect(environment?.TARGET_BUCKET).toBe('cross-account-demo-{accountId}-{region}');
   });
 });
 

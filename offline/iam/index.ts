@@ -55,7 +55,6 @@ export {
 export {
   DEFAULT_FUNCTION,
   defaultTargetParameters,
-  functionBucket,
   functionTargetRoleArn,
   type LoadPolicyModelOptions,
   loadPolicyModel,

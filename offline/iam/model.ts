@@ -135,13 +135,6 @@ function requiredVariable(environment: Record<string, string>, name: string): st
   return value;
 }
 
-/** The bucket the shipped job lists in `accountId`; undefined when the job has no TARGET_BUCKET. */
-export function functionBucket(model: PolicyModel, accountId: string): string | undefined {
-  return model.targetBucket
-    ?.replaceAll('{accountId}', accountId)
-    .replaceAll('{region}', model.targetRegion);
-}
-
 /** The role ARN the function assumes in `accountId`. */
 export function functionTargetRoleArn(model: PolicyModel, accountId: string): string {
   return `arn:${model.partition}:iam::${accountId}:role/${model.targetRoleName}`;

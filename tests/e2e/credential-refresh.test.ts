@@ -3,9 +3,8 @@
 // local` (a new process each time) cannot give, so the real handler module runs here, in-process,
 // with the environment the synthesised stack gives it, against the stand-in.
 import type { Context } from 'aws-lambda';
-import { loadPolicyModel } from '../../offline/iam';
 import { HOME_CREDENTIALS, type StandIn, startStandIn } from '../../offline/standin';
-import { synthesize } from '../../offline/synth';
+import { loadCoreModel, synthesizeCore } from '../support/core';
 
 // Issued credentials claim 304 s. The SDK refreshes once fewer than 300 s are left (after 3-4 s);
 // the stand-in rejects them 299 s before their expiry (after 4-5 s), so a client that kept using
@@ -19,9 +18,9 @@ let handler: (event: unknown, context: Context) => Promise<{ summary: { succeede
 const savedEnv = { ...process.env };
 
 beforeAll(async () => {
-  const synthesis = await synthesize({ stage: 'local' });
+  const synthesis = await synthesizeCore({ stage: 'local' });
   try {
-    const model = await loadPolicyModel({ template: synthesis.template });
+    const model = await loadCoreModel({ template: synthesis.template });
     standIn = await startStandIn({
       model,
       credentialLifetimeSeconds: LIFETIME_SECONDS,

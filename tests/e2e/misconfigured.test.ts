@@ -73,17 +73,17 @@ test(
   async () => {
     const run = await runStart(
       [
-        // The target stack was deployed for another bucket; the demo bucket exists but is not granted.
-        '--target-param',
-        '222222222222:BucketName=other-bucket-222222222222',
+        // The bucket exists, but the target stack grants only the demo bucket.
+        '--data',
+        '{"bucket":"other-bucket-222222222222"}',
         '--bucket',
-        '222222222222:cross-account-demo-222222222222-us-east-1',
+        '222222222222:other-bucket-222222222222',
       ],
       synthesis,
     );
     expect(run.code).toBe(1);
     expect(run.out).toContain(
-      '- 222222222222: arn:aws:iam::222222222222:role/cross-account-demo-target may not list bucket cross-account-demo-222222222222-us-east-1.',
+      '- 222222222222: arn:aws:iam::222222222222:role/cross-account-demo-target may not s3:ListBucket on arn:aws:s3:::other-bucket-222222222222.',
     );
     expect(summaryLine(run.out)).toContain(
       'S3 1 call (ListObjectsV2 1) | credentials issued 1 | AWS errors: AccessDenied 1',

@@ -2,6 +2,7 @@
 // against the offline stand-in.
 import { spawn } from 'node:child_process';
 import { PROJECT_ROOT } from '../../offline/synth';
+import { coreArgs } from '../support/core';
 import {
   CREDENTIAL_PATTERNS,
   E2E_TIMEOUT_MS,
@@ -15,7 +16,9 @@ function npmStart(
   args: string[],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['start', '--silent', '--', ...args], { cwd: PROJECT_ROOT });
+    const child = spawn('npm', ['start', '--silent', '--', ...coreArgs(), ...args], {
+      cwd: PROJECT_ROOT,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

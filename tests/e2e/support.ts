@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { StandInStats } from '../../offline/standin';
 import { type SlsOptions, type Synthesis, synthesize } from '../../offline/synth';
 import { main } from '../../scripts/start';
+import { coreArgs } from '../support/core';
 import { recordOutput } from '../support/runRecord';
 
 export const E2E_TIMEOUT_MS = 120_000;
@@ -47,8 +48,9 @@ export function startRun(
   let out = '';
   let err = '';
   let stats: StandInStats | undefined;
+  // The core's own job and target template unless the test names others (a later flag wins).
   const result = main(
-    argv,
+    [...coreArgs(), ...argv],
     { out: (text) => (out += text), err: (text) => (err += text) },
     {
       synthesize: (options) => synthesis.synthesize(options),

@@ -5,11 +5,8 @@ import {
   decideTargetCall,
   EvaluatorError,
   formatReport,
-  functionBucket,
   functionSession,
   iamUser,
-  loadCheckModel,
-  loadPolicyModel,
   type PolicyModel,
   recreatedFunctionSession,
   reportJson,
@@ -19,6 +16,7 @@ import {
   targetFor,
   uniqueIdOf,
 } from '../../offline/iam';
+import { loadCoreCheckModel, loadCoreModel } from '../support/core';
 import {
   editedTargetTemplate,
   homeTemplate,
@@ -38,7 +36,7 @@ let model: PolicyModel;
 
 beforeAll(async () => {
   template = await homeTemplate();
-  model = await loadPolicyModel({ template });
+  model = await loadCoreModel({ template });
 }, SYNTH_TIMEOUT_MS);
 
 afterAll(removeEditedTemplates);
@@ -84,7 +82,6 @@ describe('loadPolicyModel reads the home side from the stack `sls package` synth
     expect(model.targetRoleName).toBe('cross-account-demo-target');
     expect(model.externalId).toBe('');
     expect(model.organizationId).toBe('');
-    expect(functionBucket(model, TARGET)).toBe(BUCKET);
   });
 });
 
@@ -134,7 +131,7 @@ describe('loadPolicyModel resolves the target template once per account, deploye
   });
 
   it('lets a test or `--target-param` model a target stack deployed with other values', async () => {
-    const other = await loadPolicyModel({
+    const other = await loadCoreModel({
       template,
       targetParameters: (account) =>
         account === TARGET ? { ExternalId: 'ext-id-1', BucketName: 'existing-bucket' } : undefined,
@@ -151,7 +148,7 @@ describe('loadPolicyModel resolves the target template once per account, deploye
 
   it('refuses parameter values CloudFormation would reject, naming the parameter', async () => {
     await expect(
-      loadPolicyModel({ template, targetParameters: () => ({ TrustedAccountId: '12345' }) }),
+      loadCoreModel({ template, targetParameters: () => ({ TrustedAccountId: '12345' }) }),
     ).rejects.toThrow(/TrustedAccountId="12345" does not match AllowedPattern/);
   });
 
@@ -159,7 +156,7 @@ describe('loadPolicyModel resolves the target template once per account, deploye
     const path = editedTargetTemplate((text) =>
       text.replace('RoleName: !Ref RoleName', 'RoleName: !Base64 some-role'),
     );
-    const loading = loadPolicyModel({ template, targetTemplate: path });
+    const loading = loadCoreModel({ template, targetTemplate: path });
     await expect(loading).rejects.toThrow(EvaluatorError);
     await expect(loading).rejects.toThrow(
       /Resources\.CrossAccountRole\.Properties\.RoleName\.Fn::Base64: Fn::Base64 is not supported/,
@@ -208,7 +205,7 @@ describe('requestContext sets the context keys IAM derives from the principal', 
   });
 
   it('sets organization keys only for accounts in an organization', async () => {
-    const inOrg = await loadPolicyModel({
+    const inOrg = await loadCoreModel({
       template,
       organizations: { [HOME]: 'o-aaaaaaaaaa', [TARGET]: 'o-bbbbbbbbbb' },
     });
@@ -248,7 +245,7 @@ describe('decideAssumeRole', () => {
       explicitDeny: true,
       statement: 'trust/RequireTheSourceIdentity',
     });
-    const unrequired = await loadPolicyModel({
+    const unrequired = await loadCoreModel({
       template,
       targetParameters: () => ({ SourceIdentity: '' }),
     });
@@ -291,7 +288,7 @@ describe('decideAssumeRole', () => {
   });
 
   it('passes the external id to the trust policy as sts:ExternalId', async () => {
-    const withId = await loadPolicyModel({
+    const withId = await loadCoreModel({
       template,
       targetParameters: () => ({ ExternalId: 'ext-id-1' }),
     });
@@ -403,7 +400,7 @@ describe('decideTargetCall', () => {
 
 describe('npm run check on the shipped configuration (stage local, defaults)', () => {
   it('passes every case: exactly what the job declares is allowed, the rest denied, nothing granted beyond it', async () => {
-    const report = await runCheck(await loadCheckModel({ template }));
+    const report = await runCheck(await loadCoreCheckModel({ template }));
     expect(report.results.filter((r) => !r.ok)).toEqual([]);
     expect(report.ok).toBe(true);
     const allowed = report.results
@@ -432,13 +429,13 @@ describe('npm run check on the shipped configuration (stage local, defaults)', (
   });
 
   it('shows that no external id is required when none is set', async () => {
-    const report = await runCheck(await loadCheckModel({ template }));
+    const report = await runCheck(await loadCoreCheckModel({ template }));
     expect(report.results[0]?.case.title).toContain('no external id set: none required');
     expect(report.results.some((r) => r.case.concern === 'external-id')).toBe(false);
   });
 
   it('reports for machines every case with its decision and which side decided', async () => {
-    const json = reportJson(await runCheck(await loadCheckModel({ template }))) as {
+    const json = reportJson(await runCheck(await loadCoreCheckModel({ template }))) as {
       ok: boolean;
       cases: Array<{ id: string; expected: string; got: string; decidedBy: string }>;
     };

@@ -1,5 +1,5 @@
 // How the offline proof reads a job's declarations against the target stack's grants.
-import { loadCheckModel, runCheck } from '../../offline/iam';
+import { runCheck } from '../../offline/iam';
 import {
   coversRequest,
   grantsOf,
@@ -8,6 +8,7 @@ import {
   sampleResource,
   siblingResource,
 } from '../../offline/iam/jobPermissions';
+import { loadCoreCheckModel } from '../support/core';
 import { editedTargetTemplate, homeTemplate, removeEditedTemplates } from './support';
 
 describe("a declared resource's neighbour, which a grant no broader than declared denies", () => {
@@ -92,7 +93,7 @@ describe('a target stack for a job that uses no bucket', () => {
       const targetTemplate = editedTargetTemplate((text) =>
         text.replace(/\n {2}BucketName:\n {4}Description: Bucket the role may list[\s\S]*$/, '\n'),
       );
-      const model = await loadCheckModel({ template: await homeTemplate(), targetTemplate });
+      const model = await loadCoreCheckModel({ template: await homeTemplate(), targetTemplate });
       expect(model.targets[0]?.bucket).toBeUndefined();
       expect((await runCheck(model)).ok).toBe(true);
     } finally {

@@ -10,8 +10,6 @@ import {
   formatReport,
   functionSession,
   iamUser,
-  loadCheckModel,
-  loadPolicyModel,
   nearMissRoles,
   type PolicyModel,
   recreatedFunctionSession,
@@ -19,7 +17,7 @@ import {
   runCheck,
   uniqueIdOf,
 } from '../../offline/iam';
-import { synthesize } from '../../offline/synth';
+import { loadCoreCheckModel, loadCoreModel, synthesizeCore } from '../support/core';
 
 const ORG = 'o-a1b2c3d4e5';
 const ROOT = 'r-ab12';
@@ -47,7 +45,7 @@ let dispose: (() => Promise<void>) | undefined;
 let homeTemplate: unknown;
 
 beforeAll(async () => {
-  const synth = await synthesize({
+  const synth = await synthesizeCore({
     stage: 'dev',
     params: {
       targetOrganizationalUnits: WORKLOADS,
@@ -57,7 +55,7 @@ beforeAll(async () => {
   });
   dispose = synth.dispose;
   homeTemplate = synth.template;
-  model = await loadPolicyModel({
+  model = await loadCoreModel({
     template: synth.template,
     otherTargetAccounts: [IN_WORKLOADS, IN_PROD, IN_SANDBOX, OTHER_ORG],
     organizations: {
@@ -150,7 +148,7 @@ describe('the reader role trust', () => {
     await expect(decideAssumeRole(model, recreated, readerRole, stamp)).resolves.toMatchObject({
       allowed: true,
     });
-    const pinned = await loadPolicyModel({
+    const pinned = await loadCoreModel({
       template: homeTemplate,
       otherTargetAccounts: [IN_WORKLOADS],
       readerParameters: { ExecutionRoleId: uniqueIdOf(model.executionRoleArn) },
@@ -202,7 +200,7 @@ describe('the reader role permissions', () => {
 
 describe('npm run check in Organizations mode', () => {
   it('models one account under each unit, one of the organization outside them, and proves both roles', async () => {
-    const report = await runCheck(await loadCheckModel({ template: homeTemplate }));
+    const report = await runCheck(await loadCoreCheckModel({ template: homeTemplate }));
     expect(report.results.filter((r) => !r.ok).map((r) => r.case.id)).toEqual([]);
     expect(report.ok).toBe(true);
     const outsideUnits = report.results.find(
@@ -233,7 +231,7 @@ describe('npm run check in Organizations mode', () => {
     const unbounded = JSON.parse(JSON.stringify(homeTemplate), (key, value) =>
       key === 'ForAnyValue:StringLike' ? undefined : value,
     ) as unknown;
-    const report = await runCheck(await loadCheckModel({ template: unbounded }));
+    const report = await runCheck(await loadCoreCheckModel({ template: unbounded }));
     expect(report.ok).toBe(false);
     const failed = report.results.filter((r) => !r.ok);
     expect(failed.map((r) => r.case.concern)).toEqual(['unconfigured-account']);

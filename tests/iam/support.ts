@@ -1,16 +1,16 @@
 // Shared by the IAM tests: the real home stack, synthesised by `sls package` once per parameter set.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TARGET_TEMPLATE_PATH } from '../../offline/iam';
-import { synthesize } from '../../offline/synth';
+import { synthesizeCore } from '../support/core';
+import { coreTargetTemplateText } from '../support/coreTarget';
 
 /** `sls package` takes seconds: a beforeAll that synthesises gets this much time. */
 export const SYNTH_TIMEOUT_MS = 120_000;
 
 /** The synthesised CloudFormation template for stage local with these `--param`s. */
 export async function homeTemplate(params: Record<string, string> = {}): Promise<unknown> {
-  const synthesis = await synthesize({ stage: 'local', params });
+  const synthesis = await synthesizeCore({ stage: 'local', params });
   try {
     return synthesis.template;
   } finally {
@@ -21,12 +21,13 @@ export async function homeTemplate(params: Record<string, string> = {}): Promise
 const editedTemplates: string[] = [];
 
 /**
- * A copy of resources/cross-account-role.yml with `edit` applied to its text, to seed a mistake in
+ * A copy of the core's target template (resources/cross-account-role.yml with the core job's
+ * grant, tests/support/coreTarget.ts) with `edit` applied to its text, to seed a mistake in
  * the template itself. Fails loudly when the edit changed nothing, so a test cannot pass vacuously.
  * Remove the copies with `removeEditedTemplates()`.
  */
 export function editedTargetTemplate(edit: (text: string) => string): string {
-  const original = readFileSync(TARGET_TEMPLATE_PATH, 'utf8');
+  const original = coreTargetTemplateText();
   const edited = edit(original);
   if (edited === original)
     throw new Error('the edit did not change resources/cross-account-role.yml');

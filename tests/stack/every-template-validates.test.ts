@@ -5,7 +5,8 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CelEngine, TemplateFile } from '@aws/cloudformation-validate';
-import { PROJECT_ROOT, synthesize } from '../../offline/synth';
+import { PROJECT_ROOT } from '../../offline/synth';
+import { synthesizeCore } from '../support/core';
 
 const engine = new CelEngine();
 afterAll(() => engine.free());
@@ -65,7 +66,7 @@ describe('the home stack as synthesised', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('has no error and no warning', async () => {
-    const synthesis = await synthesize({ stage: 'local' });
+    const synthesis = await synthesizeCore({ stage: 'local' });
     dir = mkdtempSync(join(tmpdir(), 'xacct-home-template-'));
     const path = join(dir, 'home.json');
     try {

@@ -1,7 +1,8 @@
 // The home stack as the real `sls package` synthesises it: what `sls deploy` would submit.
 import { stat } from 'node:fs/promises';
-import { type CfnTemplate, readArtefact, type Synthesis, synthesize } from '../../offline/synth';
+import { type CfnTemplate, readArtefact, type Synthesis } from '../../offline/synth';
 import { METRIC_NAMESPACE } from '../../src/metrics';
+import { synthesizeCore } from '../support/core';
 
 const FUNCTION = 'CrossAccountLambdaFunction';
 const ROLE = 'CrossAccountIamRoleLambdaExecution';
@@ -62,7 +63,7 @@ const stsStatements = (
 describe('home stack for stage local', () => {
   let synth: Synthesis;
   beforeAll(async () => {
-    synth = await synthesize({ stage: 'local' });
+    synth = await synthesizeCore({ stage: 'local' });
   }, 120_000);
   afterAll(() => synth?.dispose());
 
@@ -185,19 +186,19 @@ describe('home stack for stage local', () => {
 
 describe('home stack parameters', () => {
   it('refuses a deploy that does not name the target account, naming the parameter', async () => {
-    await expect(synthesize({ stage: 'prod' })).rejects.toThrow(
+    await expect(synthesizeCore({ stage: 'prod' })).rejects.toThrow(
       /Parameter "targetAccountIds" is missing.*--param targetAccountIds=/s,
     );
   }, 60_000);
 
   it('refuses a malformed account id with the expected form', async () => {
     await expect(
-      synthesize({ stage: 'prod', params: { targetAccountIds: '12345678901' } }),
+      synthesizeCore({ stage: 'prod', params: { targetAccountIds: '12345678901' } }),
     ).rejects.toThrow(/12-digit AWS account ids; item 1 is "12345678901"/);
   }, 60_000);
 
   it('keeps the role name within 64 characters for a 20-character stage in the longest region', async () => {
-    const synth = await synthesize({
+    const synth = await synthesizeCore({
       stage: 'abcdefghijklmnopqrst',
       region: 'ap-southeast-2',
       params: { targetAccountIds: '333333333333,444444444444', externalId: 'shared-id-123' },
@@ -217,7 +218,7 @@ describe('home stack parameters', () => {
   }, 120_000);
 
   it('in organization mode allows the role name in any account of that organization only', async () => {
-    const synth = await synthesize({
+    const synth = await synthesizeCore({
       stage: 'org',
       params: { targetAccountIds: '333333333333', organizationId: 'o-abc123def4' },
     });
@@ -233,7 +234,7 @@ describe('home stack parameters', () => {
   }, 120_000);
 
   it('reserves no concurrency by default: ReservedConcurrentExecutions is left out', async () => {
-    const synth = await synthesize({ stage: 'local' });
+    const synth = await synthesizeCore({ stage: 'local' });
     try {
       expect(properties(synth.template, FUNCTION)).not.toHaveProperty(
         'ReservedConcurrentExecutions',
@@ -245,7 +246,7 @@ describe('home stack parameters', () => {
   }, 120_000);
 
   it('reserves reservedConcurrency when set', async () => {
-    const synth = await synthesize({ stage: 'local', params: { reservedConcurrency: '5' } });
+    const synth = await synthesizeCore({ stage: 'local', params: { reservedConcurrency: '5' } });
     try {
       expect(properties(synth.template, FUNCTION)).toMatchObject({
         ReservedConcurrentExecutions: 5,
@@ -256,7 +257,7 @@ describe('home stack parameters', () => {
   }, 120_000);
 
   it('passes several targetRegions to the function, and refuses one in another partition', async () => {
-    const synth = await synthesize({
+    const synth = await synthesizeCore({
       stage: 'local',
       params: { targetRegions: 'eu-west-1,us-west-2' },
     });
@@ -268,7 +269,7 @@ describe('home stack parameters', () => {
       await synth.dispose();
     }
     await expect(
-      synthesize({ stage: 'local', params: { targetRegions: 'eu-west-1,cn-north-1' } }),
+      synthesizeCore({ stage: 'local', params: { targetRegions: 'eu-west-1,cn-north-1' } }),
     ).rejects.toThrow(
       /Parameter "targetRegions" includes "cn-north-1" \(item 2\) in partition aws-cn/,
     );
@@ -276,13 +277,13 @@ describe('home stack parameters', () => {
 
   it('refuses the old name targetRegion, pointing to targetRegions', async () => {
     await expect(
-      synthesize({ stage: 'local', params: { targetRegion: 'eu-west-1' } }),
+      synthesizeCore({ stage: 'local', params: { targetRegion: 'eu-west-1' } }),
     ).rejects.toThrow(/Unknown parameter "targetRegion".*did you mean "targetRegions"\?/s);
   }, 60_000);
 
   it('runs on the schedule given, with the event {}, and notifies the alarm topic given', async () => {
     const topic = 'arn:aws:sns:us-east-1:111122223333:ops-alerts';
-    const synth = await synthesize({
+    const synth = await synthesizeCore({
       stage: 'local',
       params: { schedule: 'rate(1 hour)', alarmTopicArn: topic },
     });
@@ -325,7 +326,7 @@ describe('home stack parameters', () => {
   ])(
     'refuses %s=%s with the expected form',
     async (name, value, message) => {
-      await expect(synthesize({ stage: 'local', params: { [name]: value } })).rejects.toThrow(
+      await expect(synthesizeCore({ stage: 'local', params: { [name]: value } })).rejects.toThrow(
         message,
       );
     },
@@ -336,7 +337,7 @@ describe('home stack parameters', () => {
     'refuses reservedConcurrency=%s with the expected form',
     async (value) => {
       await expect(
-        synthesize({ stage: 'local', params: { reservedConcurrency: value } }),
+        synthesizeCore({ stage: 'local', params: { reservedConcurrency: value } }),
       ).rejects.toThrow(
         new RegExp(
           `Parameter "reservedConcurrency" must be an integer from 1 to 1000, got "${value}"`,

@@ -123,7 +123,7 @@ describe('refused before anything is built', () => {
   it.each([
     ['externalid=abc-123', 'externalid', 'externalId'],
     ['targetAccountId=210987654321', 'targetAccountId', 'targetAccountIds'],
-    ['bucket=my-bucket', 'bucket', 'targetBucket'],
+    ['rolename=my-role', 'rolename', 'targetRoleName'],
   ])(
     'an unknown --param %s, naming the nearest and every known name',
     async (param, name, near) => {
@@ -142,26 +142,6 @@ describe('refused before anything is built', () => {
       expect(output).toMatch(/The parameters are: targetAccountIds, targetRoleName, externalId/);
     },
   );
-
-  it.each([
-    ['Upper_{accountId}', /characters other than a-z/],
-    ['x', /is not 3 to 63 characters long/],
-    ['demo-{accountId}-{region}-{stage}', /only placeholders are \{accountId\} and \{region\}/],
-  ])('a targetBucket %s the function would refuse at every cold start', async (bucket, problem) => {
-    const { code, output } = await sls([
-      'package',
-      '--stage',
-      'local',
-      '--param',
-      `targetBucket=${bucket}`,
-      '--package',
-      join(out, 'bucket'),
-    ]);
-    expect(code).not.toBe(0);
-    expect(output).toMatch(/Parameter "targetBucket" must/);
-    expect(output).toMatch(problem);
-    expect(output).toMatch(/--param targetBucket=/);
-  });
 
   it('and none of these left a package behind', async () => {
     expect(await readdir(out)).toEqual([]);

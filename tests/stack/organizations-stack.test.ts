@@ -5,8 +5,8 @@ import {
   functionEnvironment,
   readArtefact,
   type Synthesis,
-  synthesize,
 } from '../../offline/synth';
+import { synthesizeCore } from '../support/core';
 
 const ROLE = 'CrossAccountIamRoleLambdaExecution';
 const ORG = 'o-a1b2c3d4e5';
@@ -34,7 +34,7 @@ const organizationParams = {
 describe('home stack with targetOrganizationalUnits', () => {
   let synth: Synthesis;
   beforeAll(async () => {
-    synth = await synthesize({ stage: 'dev', params: organizationParams });
+    synth = await synthesizeCore({ stage: 'dev', params: organizationParams });
   }, 120_000);
   afterAll(() => synth?.dispose());
 
@@ -107,7 +107,7 @@ describe('home stack with targetOrganizationalUnits', () => {
 
 describe('the default bundle', () => {
   it('leaves account discovery out and says how to get it', async () => {
-    const synth = await synthesize({ stage: 'local' });
+    const synth = await synthesizeCore({ stage: 'local' });
     try {
       const bundle =
         (await readArtefact(synth.artefactPath))
@@ -150,7 +150,7 @@ describe('Organizations parameters', () => {
   ])(
     'refuses %j, naming the parameter',
     async (params, message) => {
-      await expect(synthesize({ stage: 'dev', params })).rejects.toThrow(message);
+      await expect(synthesizeCore({ stage: 'dev', params })).rejects.toThrow(message);
     },
     60_000,
   );

@@ -8,7 +8,7 @@ import {
   paginateListAccountsForParent,
   paginateListOrganizationalUnitsForParent,
 } from '@aws-sdk/client-organizations';
-import { loadPolicyModel, type PolicyModel } from '../../offline/iam';
+import type { PolicyModel } from '../../offline/iam';
 import {
   HOME_CREDENTIALS,
   type ModelledOrganization,
@@ -17,7 +17,7 @@ import {
   StandInError,
   startStandIn,
 } from '../../offline/standin';
-import { synthesize } from '../../offline/synth';
+import { loadCoreModel, synthesizeCore } from '../support/core';
 import { assumedCredentials, failureOf, pointSdkAt, SYNTH_TIMEOUT_MS } from './support';
 
 const ORG = 'o-a1b2c3d4e5';
@@ -51,10 +51,10 @@ let standIn: StandIn | undefined;
 
 beforeAll(async () => {
   // The offline stage of Organizations mode: WORKLOADS of ORG, the reader in READER_ACCOUNT.
-  const synthesis = await synthesize({ stage: 'localorg' });
+  const synthesis = await synthesizeCore({ stage: 'localorg' });
   const { template } = synthesis;
   await synthesis.dispose();
-  model = await loadPolicyModel({
+  model = await loadCoreModel({
     template,
     discoveredAccounts: ['222222222222', '333333333333', '444444444444'],
     organizations: Object.fromEntries(

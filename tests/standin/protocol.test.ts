@@ -7,7 +7,6 @@ import {
   GetCallerIdentityCommand,
 } from '@aws-sdk/client-sts';
 import type { Pluggable } from '@smithy/types';
-import { listObjects } from '../../job/listObjects';
 import type { PolicyModel } from '../../offline/iam';
 import {
   HOME_CREDENTIALS,
@@ -16,6 +15,7 @@ import {
   startStandIn,
 } from '../../offline/standin';
 import type { CfnTemplate } from '../../offline/synth';
+import { coreJob } from '../support/core';
 import {
   DEMO_BUCKET,
   failureOf,
@@ -357,7 +357,7 @@ describe('S3', () => {
   });
 
   test('an undeclared call fails naming the action to declare, and is counted', async () => {
-    const standIn = await startStandIn({ model: await modelOf(template, { job: listObjects }) });
+    const standIn = await startStandIn({ model: await modelOf(template, { job: coreJob }) });
     running.push(standIn);
     pointSdkAt(standIn);
     const s3 = s3Client((await assume()).credentials);
@@ -366,7 +366,7 @@ describe('S3', () => {
     );
     expect(read.name).toBe('UndeclaredPermission');
     expect(read.message).toMatch(
-      /The job called s3:GetObject, which it does not declare: add \{ action: 's3:GetObject', resource: '<ARN>' \} to its permissions \(job\/index.ts\).* It declares s3:ListBucket\./,
+      /The job called s3:GetObject, which it does not declare: add <name>: \{ action: 's3:GetObject', resource: '<ARN>' \} to the permissions of tests\/support\/coreJob.ts, call it as step\('<name>', \.\.\.\).* It declares s3:ListBucket\./,
     );
     expect(standIn.stats.undeclared).toEqual({ 's3:GetObject': 1 });
     await s3.send(new ListObjectsV2Command({ Bucket: DEMO_BUCKET }));

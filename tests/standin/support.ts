@@ -1,22 +1,18 @@
 // Shared set-up for the stand-in tests: the policy model of the real synthesised home stack, and
 // SDK clients pointed at a stand-in the way the function's are (AWS_ENDPOINT_URL_* variables).
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
 import { queryTable } from '../../examples/queryTable';
-import { listObjects } from '../../job/listObjects';
-import {
-  type LoadPolicyModelOptions,
-  loadPolicyModel,
-  type PolicyModel,
-  TARGET_TEMPLATE_PATH,
-} from '../../offline/iam';
+import type { LoadPolicyModelOptions, PolicyModel } from '../../offline/iam';
 import type { StandIn } from '../../offline/standin';
-import { type CfnTemplate, synthesize } from '../../offline/synth';
+import type { CfnTemplate } from '../../offline/synth';
 import type { AnyJob } from '../../src/job';
+import { coreJob, loadCoreModel, synthesizeCore } from '../support/core';
+import { coreTargetTemplateText } from '../support/coreTarget';
 
 export const HOME = '111111111111';
 export const TARGET = '222222222222';
@@ -31,7 +27,7 @@ export const SYNTH_TIMEOUT_MS = 90_000;
 export async function synthesizedTemplate(
   params: Record<string, string> = {},
 ): Promise<CfnTemplate> {
-  const synthesis = await synthesize({ stage: 'local', params });
+  const synthesis = await synthesizeCore({ stage: 'local', params });
   try {
     return synthesis.template;
   } finally {
@@ -47,7 +43,7 @@ export function modelOf(
   template: CfnTemplate,
   options: Omit<LoadPolicyModelOptions, 'template'> = {},
 ): Promise<PolicyModel> {
-  return loadPolicyModel({
+  return loadCoreModel({
     template,
     job: OBJECT_READER_JOB,
     targetTemplate: objectReaderTemplate(),
@@ -56,14 +52,14 @@ export function modelOf(
 }
 
 /**
- * The stand-in's S3 answers more than the shipped job asks (GetObject, HeadObject, PutObject). To
+ * The stand-in's S3 answers more than the core's job asks (GetObject, HeadObject, PutObject). To
  * exercise them, a job that also reads objects, declared as such, and a target stack that grants
- * it: the shipped job and stack, one permission and one statement more.
+ * it: the core's job and stack, one permission and one statement more.
  */
 export const OBJECT_READER_JOB: AnyJob = {
-  ...listObjects,
+  ...coreJob,
   permissions: {
-    ...listObjects.permissions,
+    ...coreJob.permissions,
     getObject: { action: 's3:GetObject', resource: 'arn:${AWS::Partition}:s3:::${Bucket}/*' },
   },
 };
@@ -85,7 +81,7 @@ function editedTemplate(name: string, edit: (original: string) => string): strin
   // Named as the shipped one, in its own folder: messages name the template by its file.
   mkdirSync(join(editedDir, name));
   const path = join(editedDir, name, 'cross-account-role.yml');
-  writeFileSync(path, edit(readFileSync(TARGET_TEMPLATE_PATH, 'utf8')));
+  writeFileSync(path, edit(coreTargetTemplateText()));
   editedTemplates.set(name, path);
   return path;
 }
@@ -183,9 +179,10 @@ export async function tableModelOf(
     environment.Variables.TARGET_TABLE = 'orders';
     environment.Variables.TARGET_PARTITION_KEY = 'customerId';
   }
-  return loadPolicyModel({
+  return loadCoreModel({
     template: patched,
     job: queryTable,
+    jobModule: 'examples/queryTable.ts',
     targetTemplate: tableTemplate(),
     targetParameters: () => targetParameters,
   });

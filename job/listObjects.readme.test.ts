@@ -1,4 +1,5 @@
-// The README is an executable specification: every shell command in its code blocks runs here,
+// The README is an executable specification of the starter as shipped, this job included (its
+// Quick start lists this job's bucket): every shell command in its code blocks runs here,
 // in a temporary copy of the project, in the order written. Commands that need no AWS must succeed
 // (or fail where the README says they do) and print what the README shows; commands that need AWS
 // run with no credentials against endpoints that refuse connections and may fail only on the
@@ -7,10 +8,10 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { copyProject } from '../../offline/projectCopy';
-import { PROJECT_ROOT } from '../../offline/synth';
-import { noAwsAccessEnv } from '../support/noAwsAccess';
-import { type ReadmeCommand, readmeCommands, shape } from './commands';
+import { copyProject } from '../offline/projectCopy';
+import { PROJECT_ROOT } from '../offline/synth';
+import { type ReadmeCommand, readmeCommands, shape } from '../tests/readme/commands';
+import { noAwsAccessEnv } from '../tests/support/noAwsAccess';
 
 type Plan =
   | { kind: 'local'; expectedExit: number }
@@ -43,7 +44,7 @@ function plan(command: ReadmeCommand, hasAwsCli: boolean): Plan {
       : { kind: 'not run', reason: 'the AWS CLI is not installed on this machine' };
   }
   throw new Error(
-    `README line ${command.line}: no rule for running "${text}"; add one to tests/readme/readme-commands.test.ts`,
+    `README line ${command.line}: no rule for running "${text}"; add one to job/listObjects.readme.test.ts`,
   );
 }
 

@@ -1,12 +1,12 @@
-// README, "Make it yours", as data: its fenced blocks, and the walkthrough applied to a temporary
-// copy of the project exactly as written, for the tests that check and run the switched job.
+// README, "Make it yours", as data: its fenced blocks, and the walkthrough that replaces this job
+// (the shipped S3 job) applied to a temporary copy of the project exactly as written. It lives
+// with the job it replaces: step 1 removes it, with the job's other tests.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { copyProject } from '../../offline/projectCopy';
-import { PROJECT_ROOT } from '../../offline/synth';
+import { copyProject, PROJECT_ROOT } from '../offline/projectCopy';
 
 export const run = promisify(execFile);
 
@@ -15,12 +15,12 @@ interface Block {
   readonly body: string;
 }
 
-/** The fenced blocks of the README's "Make it yours" section, dedented to their fence. */
-function walkthroughBlocks(): Block[] {
+/** The fenced blocks of a part of the README, dedented to their fence. */
+function blocksOf(heading: string, next: string): Block[] {
   const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
-  const start = readme.indexOf('\n## Make it yours\n');
-  if (start < 0) throw new Error('README.md has no "## Make it yours" section');
-  const end = readme.indexOf('\n## ', start + 1);
+  const start = readme.indexOf(`\n${heading}\n`);
+  if (start < 0) throw new Error(`README.md has no "${heading}" section`);
+  const end = readme.indexOf(`\n${next}`, start + 1);
   const lines = readme.slice(start, end < 0 ? undefined : end).split('\n');
   const blocks: Block[] = [];
   for (let i = 0; i < lines.length; i += 1) {
@@ -37,7 +37,10 @@ function walkthroughBlocks(): Block[] {
   return blocks;
 }
 
-export const blocks = walkthroughBlocks();
+/** The README's minimal job: the first TypeScript block of "Make it yours". */
+export const minimalJob = blocksOf('## Make it yours', '### ').find((b) => b.lang === 'ts')?.body;
+
+const blocks = blocksOf("### Walkthrough: the DynamoDB example as the function's job", '## ');
 export const texts = blocks
   .filter((block) => block.lang === 'text')
   .map((block) => block.body.trim());
@@ -50,6 +53,7 @@ export const [parameterYaml, policiesYaml] = blocks
 export const copyCommand = texts.find((text) => text.startsWith('cp '));
 export const installCommand = texts.find((text) => text.startsWith('npm install '));
 export const checkCommand = texts.find((text) => text.startsWith('npm run check'));
+export const runCommands = texts.find((text) => text.startsWith('npm start'));
 export const permissionsLine = texts.find((text) => text.startsWith('Permissions: '));
 export const mismatchOutput = texts.find((text) => text.includes('MISMATCH'));
 
@@ -67,10 +71,14 @@ function replaceOnce(text: string, from: string, to: string, what: string): stri
   return text.replace(from, () => to);
 }
 
-/** Steps 1-3 of the walkthrough in `dir`; `grant: false` removes ReadOneBucket, adds nothing. */
+/**
+ * Steps 1-4 of the walkthrough in `dir`; `grant: false` removes ReadOneBucket and adds nothing.
+ * Step 4 (npm install) is applied to package.json as npm would write it: the copy shares this
+ * checkout's node_modules, where the client is installed already, and must not change it.
+ */
 export async function applyWalkthrough(dir: string, { grant }: { grant: boolean }) {
-  if (!copyCommand || !oldLine || !newLine || !parameterYaml || !policiesYaml) {
-    throw new Error('the "Make it yours" section lacks a step this test applies');
+  if (!copyCommand || !oldLine || !newLine || !parameterYaml || !policiesYaml || !installCommand) {
+    throw new Error('the "Make it yours" walkthrough lacks a step this test applies');
   }
   await run('bash', ['-c', copyCommand], { cwd: dir });
   const index = join(dir, 'job/index.ts');
@@ -90,6 +98,16 @@ export async function applyWalkthrough(dir: string, { grant }: { grant: boolean 
   const policies = grant ? `${policiesYaml.trimEnd()}\n` : '';
   template = `${template.slice(0, start)}${policies}${template.slice(end + 1)}`;
   writeFileSync(templatePath, template);
+
+  const [, name, version] = /^npm install --save-exact (\S+)@(\S+)$/.exec(installCommand) ?? [];
+  if (!name || !version) throw new Error(`cannot read ${installCommand}`);
+  const pkgPath = join(dir, 'package.json');
+  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8'));
+  delete pkg.devDependencies[name];
+  pkg.dependencies = Object.fromEntries(
+    Object.entries({ ...pkg.dependencies, [name]: version }).sort(([a], [b]) => a.localeCompare(b)),
+  );
+  writeFileSync(pkgPath, `${JSON.stringify(pkg, null, 2)}\n`);
 }
 
 const copies: string[] = [];

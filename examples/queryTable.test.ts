@@ -4,8 +4,7 @@
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { queryTable } from '../../examples/queryTable';
-import { type CrossAccountResponse, createHandler, loadAllConfig } from '../../src/crossAccount';
+import { type CrossAccountResponse, createHandler, loadAllConfig } from '../src/crossAccount';
 import {
   assumedCredentials,
   captureOutput,
@@ -16,7 +15,8 @@ import {
   TARGET_A,
   TARGET_B,
   validEnv,
-} from '../unit/fixtures';
+} from '../tests/unit/fixtures';
+import { queryTable } from './queryTable';
 
 const sts = mockClient(STSClient);
 const dynamodb = mockClient(DynamoDBClient);

@@ -2,7 +2,7 @@
 // walkthrough applied to a copy of the project, then the real `npm start` there (real `sls
 // package` and `sls invoke local`), its DynamoDB calls decided by the evaluator over both stacks
 // and answered from the job's own fixtures (job/queryTable.fixtures.json).
-import { applyWalkthrough, copy, run as execRun } from './walkthrough';
+import { applyWalkthrough, copy, run as execRun } from './listObjects.walkthrough';
 
 const START_TIMEOUT_MS = 150_000;
 
