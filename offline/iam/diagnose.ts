@@ -121,7 +121,11 @@ function policyProblem(model: PolicyModel, c: CheckCase, decision: Decision): st
   const via = decision.statement ? ` (${decision.statement})` : '';
   const r = c.request;
   if (c.expected === 'allowed') {
-    return `${SIDE_LABELS[decision.decidedBy]} denies "${c.title}": ${decision.reason}`;
+    // AWS names the resource otherwise than the declaration does (a secret's generated suffix).
+    const note = c.note
+      ? `${c.note}, in the job's permissions (job/index.ts) and in ${TARGET_TEMPLATE}. `
+      : '';
+    return `${note}${SIDE_LABELS[decision.decidedBy]} denies "${c.title}": ${decision.reason}`;
   }
   switch (c.concern) {
     case 'other-principal':
@@ -162,6 +166,7 @@ const STRATEGY: Record<Concern, Array<'assume' | 'access' | 'policy'>> = {
 
 /** One line: the parameter or policy to fix for a case whose decision is not the expected one. */
 export function diagnose(model: PolicyModel, c: CheckCase, decision: Decision): string {
+  if (c.request.type === 'unanswerable') return c.request.problem;
   for (const step of STRATEGY[c.concern]) {
     if (step === 'policy') return policyProblem(model, c, decision);
     const [first] =
