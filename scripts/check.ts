@@ -17,7 +17,8 @@ import {
   TARGET_TEMPLATE_PATH,
   withWildcards,
 } from '../offline/iam';
-import { SynthesisError, synthesize } from '../offline/synth';
+import { jobFixtureFiles, loadFixtureFiles, StandInError } from '../offline/standin';
+import { PROJECT_ROOT, SynthesisError, synthesize } from '../offline/synth';
 import { exitCleanlyOnSignalsAndClosedPipes } from '../offline/tempDirs';
 import {
   accountId,
@@ -121,8 +122,13 @@ async function main(): Promise<number> {
       targetTemplate: options.targetTemplate,
       organizations: Object.fromEntries(options.outsideOrg.map((account) => [account, null])),
     });
+    // The resources the job's fixture files name in full: decided on as npm start decides on them.
+    const fixtures = loadFixtureFiles(jobFixtureFiles(PROJECT_ROOT));
     const report = withWildcards(
-      await runCheck(model),
+      await runCheck(model, undefined, {
+        resources: fixtures.resources,
+        resourcesFile: fixtures.addTo,
+      }),
       auditWildcards(model, {
         targetTemplate: options.targetTemplate,
         deployerTemplate: options.deployerTemplate,
@@ -148,7 +154,11 @@ main().then(
   },
   (error: unknown) => {
     // Expected failures are explained by their message; a stack trace would bury it.
-    if (error instanceof SynthesisError || error instanceof EvaluatorError) {
+    if (
+      error instanceof SynthesisError ||
+      error instanceof EvaluatorError ||
+      error instanceof StandInError
+    ) {
       process.stderr.write(`${error.message}\n`);
     } else {
       process.stderr.write(

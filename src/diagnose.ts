@@ -85,11 +85,19 @@ const ABOUT_SIGNING = /sign|token|credential|auth|key|security/i;
 
 /** AWS's own message, scrubbed and shortened, unless the error is one that may quote credentials. */
 function awsText(shape: AwsErrorShape): string | undefined {
-  if (ABOUT_SIGNING.test(shape.name)) return undefined;
+  if (ABOUT_SIGNING.test(shape.name) && !ACCESS_DENIED.includes(shape.name)) return undefined;
   return redactText(shape.message).slice(0, 300);
 }
 
-const ACCESS_DENIED = ['AccessDenied', 'AccessDeniedException'];
+// Each service's code for an IAM denial: most say AccessDenied(Exception); EC2 says
+// UnauthorizedOperation, SNS AuthorizationError (its SDK exception AuthorizationErrorException).
+const ACCESS_DENIED = [
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'AuthorizationError',
+  'AuthorizationErrorException',
+];
 const EXPIRED_TOKEN = ['ExpiredToken', 'ExpiredTokenException', 'TokenRefreshRequired'];
 const CREDENTIALS_REJECTED = [
   'InvalidClientTokenId',
@@ -197,7 +205,11 @@ export function toTargetError(error: unknown, context: FailureContext): TargetEr
   if (ACCESS_DENIED.includes(name)) {
     return step === 'assume-role'
       ? make(AssumeRoleDeniedError, assumeRoleDeniedMessage(shape.message, context), cause)
-      : make(TargetAccessDeniedError, targetDeniedMessage(step, target), cause);
+      : make(
+          TargetAccessDeniedError,
+          `${targetDeniedMessage(step, target)} AWS says: ${cause.message}`,
+          cause,
+        );
   }
   if (name === 'ValidationError' && /role chaining|1 hour session limit/i.test(shape.message)) {
     return make(RoleChainingLimitError, roleChainingMessage(context), cause);

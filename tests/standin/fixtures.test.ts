@@ -101,7 +101,7 @@ describe('fixture files', () => {
       },
       'f.json',
     );
-    const set = { fixtures, operations, files: ['f.json'], addTo: 'f.json' };
+    const set = { fixtures, operations, resources: [], files: ['f.json'], addTo: 'f.json' };
     const call = (account: string, table: string, key: string) =>
       findFixture(set, {
         operation: 'dynamodb:Query',
@@ -128,7 +128,7 @@ describe('reading a call to a service the stand-in does not emulate', () => {
     );
     expect(call).toMatchObject({ protocol: 'json', operation: 'Query' });
     expect(iamActionOf(call)).toBe('dynamodb:Query');
-    expect(resourceOf(call, SCOPE)).toBe('arn:aws:dynamodb:eu-west-1:222222222222:table/orders');
+    expect(resourceOf(call, SCOPE).arn).toBe('arn:aws:dynamodb:eu-west-1:222222222222:table/orders');
   });
 
   it('takes a query-protocol operation from Action, and an SQS queue from its URL', () => {
@@ -143,10 +143,10 @@ describe('reading a call to a service the stand-in does not emulate', () => {
       [],
     );
     expect(call).toMatchObject({ protocol: 'query', operation: 'SendMessage' });
-    expect(resourceOf(call, SCOPE)).toBe('arn:aws:sqs:eu-west-1:333333333333:jobs');
+    expect(resourceOf(call, SCOPE).arn).toBe('arn:aws:sqs:eu-west-1:333333333333:jobs');
   });
 
-  it('needs a declared route for a REST operation, and fills its IAM action and resource from it', () => {
+  it('reads a REST operation from its declared route (else the SDK schemas), and fills its IAM action and resource from it', () => {
     const { operations } = parseFixtureDocument(
       {
         operations: [
@@ -164,10 +164,15 @@ describe('reading a call to a service the stand-in does not emulate', () => {
     const call = identifyCall(invoke, 'lambda', operations);
     expect(call).toMatchObject({ protocol: 'rest-json', operation: 'Invoke' });
     expect(iamActionOf(call)).toBe('lambda:InvokeFunction');
-    expect(resourceOf(call, SCOPE)).toBe(
+    expect(resourceOf(call, SCOPE).arn).toBe(
       'arn:aws:lambda:eu-west-1:222222222222:function:report-v2',
     );
-    expect(identifyCall(invoke, 'lambda', []).operation).toBe('Unknown');
+    // Without a declaration, the route comes from the HTTP binding in the SDK client's schemas.
+    expect(identifyCall(invoke, 'lambda', [])).toMatchObject({
+      protocol: 'rest-json',
+      operation: 'Invoke',
+      parameters: { FunctionName: 'report-v2' },
+    });
     expect(identifyCall({ ...invoke, method: 'GET' }, 'lambda', operations).operation).toBe(
       'Unknown',
     );
@@ -184,6 +189,6 @@ describe('reading a call to a service the stand-in does not emulate', () => {
       'dynamodb',
       [],
     );
-    expect(resourceOf(call, SCOPE)).toBe('*');
+    expect(resourceOf(call, SCOPE).arn).toBe('*');
   });
 });
