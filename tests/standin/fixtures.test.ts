@@ -128,7 +128,9 @@ describe('reading a call to a service the stand-in does not emulate', () => {
     );
     expect(call).toMatchObject({ protocol: 'json', operation: 'Query' });
     expect(iamActionOf(call)).toBe('dynamodb:Query');
-    expect(resourceOf(call, SCOPE).arn).toBe('arn:aws:dynamodb:eu-west-1:222222222222:table/orders');
+    expect(resourceOf(call, SCOPE).arn).toBe(
+      'arn:aws:dynamodb:eu-west-1:222222222222:table/orders',
+    );
   });
 
   it('takes a query-protocol operation from Action, and an SQS queue from its URL', () => {

@@ -1,0 +1,263 @@
+// Any service the job calls, answered as that service answers: the real SDK clients (EC2's query
+// protocol, Secrets Manager's JSON 1.1, SNS's query protocol) talk HTTP to the stand-in, which
+// decides each call on the ARN AWS would use and writes the fixture's output, given in SDK member
+// names, with the operation's schema from the client, and denials with the service's own code.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { listObjects } from '../../job/listObjects';
+import { loadPolicyModel, type PolicyModel } from '../../offline/iam';
+import {
+  type FixtureSet,
+  HOME_CREDENTIALS,
+  loadFixtureFiles,
+  type StandIn,
+  StandInError,
+  startStandIn,
+} from '../../offline/standin';
+import type { CfnTemplate } from '../../offline/synth';
+import type { AnyJob } from '../../src/job';
+import {
+  assumedCredentials,
+  failureOf,
+  pointSdkAt,
+  REGION,
+  ROLE_ARN,
+  SYNTH_TIMEOUT_MS,
+  synthesizedTemplate,
+  TARGET,
+  templateGranting,
+} from './support';
+
+const SECRET_ARN = `arn:aws:secretsmanager:${REGION}:${TARGET}:secret:db-password-AbCdEf`;
+
+/** A job that also lists instances, reads a secret by name and publishes to a topic. */
+const JOB: AnyJob = {
+  ...listObjects,
+  permissions: [
+    ...listObjects.permissions,
+    { action: 'ec2:DescribeInstances', resource: '*' },
+    {
+      action: 'secretsmanager:GetSecretValue',
+      resource: 'arn:{partition}:secretsmanager:{region}:{accountId}:secret:db-password-??????',
+    },
+    { action: 'sns:Publish', resource: 'arn:{partition}:sns:{region}:{accountId}:alerts' },
+  ],
+};
+
+const secretGrant = (resource: string) => `              - Sid: ReadTheSecret
+                Effect: Allow
+                Action: secretsmanager:GetSecretValue
+                Resource: !Sub 'arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:${resource}'`;
+const DESCRIBE_ON_STAR = `              - Sid: DescribeInstances
+                Effect: Allow
+                Action: ec2:DescribeInstances
+                Resource: '*'`;
+const DESCRIBE_ON_INSTANCES = `              - Sid: DescribeInstances
+                Effect: Allow
+                Action: ec2:DescribeInstances
+                Resource: !Sub 'arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:instance/*'`;
+
+const FIXTURES = {
+  resources: [{ arn: SECRET_ARN }],
+  fixtures: [
+    {
+      operation: 'ec2:DescribeInstances',
+      output: {
+        Reservations: [
+          {
+            ReservationId: 'r-1',
+            Instances: [
+              {
+                InstanceId: 'i-0abc',
+                InstanceType: 't3.micro',
+                LaunchTime: '2026-01-02T03:04:05Z',
+                State: { Code: 16, Name: 'running' },
+                Tags: [{ Key: 'Name', Value: 'web' }],
+              },
+            ],
+          },
+        ],
+      },
+    },
+    {
+      operation: 'secretsmanager:GetSecretValue',
+      resource: 'arn:aws:secretsmanager:*:*:secret:db-password-*',
+      output: { ARN: SECRET_ARN, Name: 'db-password', SecretString: 'not-a-real-password' },
+    },
+  ],
+};
+
+let template: CfnTemplate;
+let dir: string;
+const running: StandIn[] = [];
+
+beforeAll(async () => {
+  template = await synthesizedTemplate();
+  dir = mkdtempSync(join(tmpdir(), 'xacct-wire-'));
+}, SYNTH_TIMEOUT_MS);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((standIn) => standIn.close()));
+});
+
+function fixtureFile(name: string, document: unknown): FixtureSet {
+  const path = join(dir, name);
+  writeFileSync(path, JSON.stringify(document));
+  return loadFixtureFiles([{ path, shown: `job/${name}` }]);
+}
+
+async function standInGranting(name: string, statements: string) {
+  const model: PolicyModel = await loadPolicyModel({
+    template,
+    job: JOB,
+    targetTemplate: templateGranting(name, statements),
+  });
+  const standIn = await startStandIn({
+    model,
+    fixtures: fixtureFile('wire.fixtures.json', FIXTURES),
+  });
+  running.push(standIn);
+  pointSdkAt(standIn);
+  const credentials = await assumedCredentials(HOME_CREDENTIALS, {
+    roleArn: ROLE_ARN,
+    sessionName: 'wire-test',
+    sourceIdentity: model.sourceIdentity,
+  });
+  const config = { region: REGION, credentials, endpoint: standIn.url, maxAttempts: 1 };
+  return {
+    standIn,
+    ec2: new EC2Client(config),
+    secrets: new SecretsManagerClient(config),
+    sns: new SNSClient(config),
+  };
+}
+
+const SESSION = `arn:aws:sts::${TARGET}:assumed-role/cross-account-demo-target/wire-test`;
+
+describe('the granted calls, answered in each operation wire format', () => {
+  it(
+    'EC2 DescribeInstances (on "*") gets its reservations in EC2 query XML, not an empty list',
+    async () => {
+      const { ec2 } = await standInGranting(
+        'on-star',
+        `${DESCRIBE_ON_STAR}\n${secretGrant('secret:db-password-??????')}`,
+      );
+      const answer = await ec2.send(new DescribeInstancesCommand({}));
+      const [instance] = answer.Reservations?.[0]?.Instances ?? [];
+      expect(instance).toMatchObject({
+        InstanceId: 'i-0abc',
+        InstanceType: 't3.micro',
+        State: { Code: 16, Name: 'running' },
+        Tags: [{ Key: 'Name', Value: 'web' }],
+      });
+      expect(instance?.LaunchTime).toEqual(new Date('2026-01-02T03:04:05Z'));
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+
+  it(
+    'Secrets Manager GetSecretValue by name is decided on the full ARN, which secret:NAME-?????? grants',
+    async () => {
+      const { secrets, standIn } = await standInGranting(
+        'on-star',
+        `${DESCRIBE_ON_STAR}\n${secretGrant('secret:db-password-??????')}`,
+      );
+      const answer = await secrets.send(new GetSecretValueCommand({ SecretId: 'db-password' }));
+      expect(answer).toMatchObject({ ARN: SECRET_ARN, SecretString: 'not-a-real-password' });
+      expect(standIn.stats.notes).toEqual({});
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+});
+
+describe('denials, as each service sends them', () => {
+  it(
+    'a grant of secret:NAME (no suffix) matches no secret: AccessDeniedException on the full ARN, and why',
+    async () => {
+      const { secrets, standIn } = await standInGranting(
+        'no-suffix',
+        `${DESCRIBE_ON_STAR}\n${secretGrant('secret:db-password')}`,
+      );
+      const failure = await failureOf(
+        secrets.send(new GetSecretValueCommand({ SecretId: 'db-password' })),
+      );
+      expect(failure.name).toBe('AccessDeniedException');
+      expect(failure.message).toBe(
+        `User: ${SESSION} is not authorized to perform: secretsmanager:GetSecretValue on resource: ${SECRET_ARN} because no identity-based policy allows the secretsmanager:GetSecretValue action`,
+      );
+      expect(Object.keys(standIn.stats.notes).join('\n')).toMatch(
+        /hyphen and six random characters .* grant arn:aws:secretsmanager:us-east-1:222222222222:secret:db-password-\?\?\?\?\?\?/,
+      );
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+
+  it(
+    'EC2 answers UnauthorizedOperation (HTTP 403, its own document) when DescribeInstances is granted on instances only',
+    async () => {
+      const { ec2 } = await standInGranting('on-instances', DESCRIBE_ON_INSTANCES);
+      const failure = await failureOf(ec2.send(new DescribeInstancesCommand({})));
+      expect(failure.name).toBe('UnauthorizedOperation');
+      expect(failure.$metadata?.httpStatusCode).toBe(403);
+      expect(failure.message).toBe(
+        `You are not authorized to perform this operation. User: ${SESSION} is not authorized to perform: ec2:DescribeInstances because no identity-based policy allows the ec2:DescribeInstances action`,
+      );
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+
+  it(
+    'SNS answers AuthorizationError, the error its schema models, with HTTP 403',
+    async () => {
+      const { sns } = await standInGranting('on-star', DESCRIBE_ON_STAR);
+      const failure = await failureOf(
+        sns.send(
+          new PublishCommand({ TopicArn: `arn:aws:sns:${REGION}:${TARGET}:alerts`, Message: 'hi' }),
+        ),
+      );
+      expect(failure.name).toBe('AuthorizationErrorException');
+      expect(failure.$metadata?.httpStatusCode).toBe(403);
+      expect(failure.message).toContain(
+        `is not authorized to perform: sns:Publish on resource: arn:aws:sns:${REGION}:${TARGET}:alerts`,
+      );
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+});
+
+describe('a fixture output that does not fit the operation', () => {
+  it('is refused when the file loads, naming the member, the shape and the operation', () => {
+    const load = () =>
+      fixtureFile('bad.fixtures.json', {
+        fixtures: [
+          {
+            operation: 'ec2:DescribeInstances',
+            output: { Reservations: [{ Instances: [{ InstanceID: 'i-1' }] }] },
+          },
+        ],
+      });
+    expect(load).toThrow(StandInError);
+    expect(load).toThrow(
+      /job\/bad\.fixtures\.json#fixtures\[0\]: output\.Reservations\[0\]\.Instances\[0\]\.InstanceID is not a member of Instance \(its members: .*InstanceId.*\): ec2:DescribeInstances answers with DescribeInstancesResult \(@aws-sdk\/client-ec2\)/,
+    );
+  });
+
+  it('is refused for a wrong type, and for an operation the client does not have', () => {
+    expect(() =>
+      fixtureFile('type.fixtures.json', {
+        fixtures: [{ operation: 'secretsmanager:GetSecretValue', output: { SecretString: 42 } }],
+      }),
+    ).toThrow(/output\.SecretString must be a string, not 42: secretsmanager:GetSecretValue/);
+    expect(() =>
+      fixtureFile('op.fixtures.json', {
+        fixtures: [{ operation: 'ec2:DescribeInstance', output: {} }],
+      }),
+    ).toThrow(/@aws-sdk\/client-ec2 has no operation DescribeInstance/);
+  });
+});
