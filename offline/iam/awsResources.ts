@@ -201,6 +201,13 @@ export function requestResource(
     }
   }
   const [service = ''] = action.action.split(':');
+  // KMS: "To specify a KMS key, use its key ID, key ARN, alias name, or alias ARN. When using an
+  // alias name, prefix it with "alias/"" (API Reference, KeyId): an alias name is the alias ARN.
+  const keyId = text(parameters, 'KeyId');
+  if (service === 'kms' && keyId?.startsWith('alias/')) {
+    const aliasArn = `arn:${scope.partition}:kms:${scope.region}:${scope.accountId}:${keyId}`;
+    return canonicalArn(action, aliasArn, known, where);
+  }
   const candidates = action.resourceTypes
     .map((type) => ({ type, arn: fill(service, type, parameters, scope) }))
     .filter((candidate): candidate is { type: SarResourceType; arn: string } =>
@@ -281,6 +288,10 @@ export function declaredResource(
       (_, name: string) => fixed[name] ?? 'example',
     );
     return { kind: 'sample', arn };
+  }
+  // A declaration that already leaves the suffix to a wildcard stands for the secret as named.
+  if (SECRET_ARN.test(declared) && SECRET_SUFFIX_WILDCARD.test(declared)) {
+    return { kind: 'sample', arn: sample };
   }
   try {
     return { kind: 'sample', ...canonicalArn(action, sample, known, where) };
