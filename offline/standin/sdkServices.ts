@@ -343,13 +343,14 @@ export function serializeOutput(
       const serializer = service.instance.codec?.createSerializer();
       if (!serializer) throw new OutputShapeError(`${service.packageName} has no codec`);
       serializer.write(schemaRef, value ?? {});
+      const body = bytesOf(serializer.flush());
       return {
         status: 200,
         headers:
           service.protocol === 'cbor'
             ? { 'content-type': 'application/cbor', 'smithy-protocol': 'rpc-v2-cbor' }
             : { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': requestId },
-        body: serializer.flush(),
+        body,
       };
     }
     default:
@@ -400,7 +401,17 @@ function codecWrite(service: SdkService, schema: unknown, value: unknown): strin
   const serializer = service.instance.codec?.createSerializer();
   if (!serializer) throw new OutputShapeError(`${service.packageName} has no codec`);
   serializer.write(schema, value);
-  return String(serializer.flush());
+  return bytesOf(serializer.flush()).toString('utf8');
+}
+
+/**
+ * What a codec's flush gives (text, or bytes that also pretend to be text) as plain bytes, read
+ * through the buffer so that the pretence is never called on.
+ */
+function bytesOf(flushed: string | Uint8Array): Buffer {
+  return typeof flushed === 'string'
+    ? Buffer.from(flushed, 'utf8')
+    : Buffer.from(flushed.buffer, flushed.byteOffset, flushed.byteLength);
 }
 
 /**
