@@ -4,6 +4,7 @@
 // that AWS generates) is written here, one rule per service, each with the AWS documentation
 // sentence it encodes. The check (declared permissions) and the stand-in (requests) share it.
 import { createHash } from 'node:crypto';
+import type { PolicyDocument } from './policy';
 import {
   arnFormatPattern,
   arnVariables,
@@ -18,6 +19,11 @@ export interface KnownResource {
   readonly arn: string;
   /** KMS: the aliases that point at this key (`alias/orders`). */
   readonly aliases?: readonly string[];
+  /**
+   * Its resource-based policy (a key policy, a queue or secret policy), decided with the caller's
+   * policies as AWS does: a KMS key without one trusts no IAM policy.
+   */
+  readonly policy?: PolicyDocument;
   /** Where it was declared, for messages. */
   readonly source: string;
 }

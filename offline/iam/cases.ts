@@ -12,7 +12,7 @@ import {
 } from './evaluate';
 import { siblingResource } from './jobPermissions';
 import { functionTargetRoleArn, type PolicyModel, type ReaderSetup, targetFor } from './model';
-import type { NamedPolicy } from './policy';
+import type { NamedPolicy, PolicyDocument } from './policy';
 import { sarAction } from './sar';
 
 export type CaseRequest =
@@ -23,7 +23,14 @@ export type CaseRequest =
       externalId?: string;
       sourceIdentity?: string;
     }
-  | { type: 'call'; caller: Caller; action: string; resource: string }
+  | {
+      type: 'call';
+      caller: Caller;
+      action: string;
+      resource: string;
+      /** The resource's own policy, where the fixture files declare one (a key policy). */
+      resourcePolicy?: PolicyDocument;
+    }
   /**
    * A declared permission no request can be decided on as written (an action AWS does not have,
    * a resource of none of its types): the case fails without asking the evaluator, with `problem`.
@@ -432,6 +439,11 @@ function readerCases(model: PolicyModel, reader: ReaderSetup): CheckCase[] {
 
 type Declared = { readonly action: string; readonly resource: string };
 
+function policyOf(known: readonly KnownResource[], arn: string) {
+  const policy = known.find((resource) => resource.arn === arn)?.policy;
+  return policy ? { resourcePolicy: policy } : {};
+}
+
 function targetScope(model: PolicyModel, account: string) {
   return { partition: model.partition, region: model.targetRegion, accountId: account };
 }
@@ -479,7 +491,13 @@ function declaredCase(
           resolved.arn === resource || resolved.note === undefined
             ? declaredTitle
             : `as the role: ${action} on ${resolved.arn}, as AWS names the ${resource} the job declares`,
-        request: { type: 'call', caller, action, resource: resolved.arn },
+        request: {
+          type: 'call',
+          caller,
+          action,
+          resource: resolved.arn,
+          ...policyOf(known, resolved.arn),
+        },
         ...(resolved.note ? { note: resolved.note } : {}),
       };
   }

@@ -347,7 +347,7 @@ export async function decide(model: PolicyModel, c: CheckCase): Promise<Decision
         ...(r.sourceIdentity === undefined ? {} : { sourceIdentity: r.sourceIdentity }),
       });
     case 'call':
-      return decideTargetCall(model, r.caller, r.action, r.resource);
+      return decideTargetCall(model, r.caller, r.action, r.resource, r.resourcePolicy);
     default:
       return {
         allowed: false,

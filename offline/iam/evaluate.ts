@@ -391,6 +391,8 @@ export async function decideTargetCall(
   caller: Caller,
   action: string,
   resourceArn: string,
+  /** The resource's own policy, where the offline world declares one (a key policy). */
+  resourcePolicy?: PolicyDocument,
 ): Promise<Decision> {
   const request = `${action} on ${resourceArn} by ${caller.arn}`;
   if (action.toLowerCase() === 'sts:getcalleridentity') {
@@ -419,7 +421,11 @@ export async function decideTargetCall(
     })),
     serviceControlPolicies: [],
     resourceControlPolicies: [],
-    ...(owner?.bucketPolicy ? { resourcePolicy: owner.bucketPolicy } : {}),
+    ...(resourcePolicy
+      ? { resourcePolicy }
+      : owner?.bucketPolicy
+        ? { resourcePolicy: owner.bucketPolicy }
+        : {}),
   });
   return toDecision(result, request, {
     identity: 'target-permissions',
@@ -427,7 +433,7 @@ export async function decideTargetCall(
     identityLabel: role
       ? `the permissions of ${role.roleArn}`
       : `the identity policies of ${caller.roleArn}`,
-    resourceLabel: `bucket policy of ${bucket ?? resourceArn}`,
+    resourceLabel: bucket ? `bucket policy of ${bucket}` : `resource policy of ${resourceArn}`,
     resourceStatementLabel: 'bucket-policy',
   });
 }

@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KnownResource } from '../iam/awsResources';
+import type { PolicyDocument } from '../iam/policy';
 import { StandInError } from './errors';
 import { conformOutput, OutputShapeError, sdkService } from './sdkServices';
 
@@ -177,8 +178,8 @@ export function parseFixtureDocument(
 
 function parseResource(entry: unknown, where: string): KnownResource {
   if (!isObject(entry)) throw new StandInError(`${where} must be an object`);
-  refuseUnknown(entry, ['$comment', 'arn', 'aliases'], where);
-  const { arn, aliases } = entry;
+  refuseUnknown(entry, ['$comment', 'arn', 'aliases', 'policy'], where);
+  const { arn, aliases, policy } = entry;
   if (
     typeof arn !== 'string' ||
     !/^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+/.test(arn) ||
@@ -197,7 +198,17 @@ function parseResource(entry: unknown, where: string): KnownResource {
       `${where}.aliases must be a list of KMS alias names such as "alias/orders"`,
     );
   }
-  return { arn, ...(aliases === undefined ? {} : { aliases: aliases as string[] }), source: where };
+  if (policy !== undefined && (!isObject(policy) || !Array.isArray(policy.Statement))) {
+    throw new StandInError(
+      `${where}.policy must be the resource's policy document, { "Version": "2012-10-17", "Statement": [ ... ] }`,
+    );
+  }
+  return {
+    arn,
+    ...(aliases === undefined ? {} : { aliases: aliases as string[] }),
+    ...(policy === undefined ? {} : { policy: policy as unknown as PolicyDocument }),
+    source: where,
+  };
 }
 
 /**

@@ -439,7 +439,11 @@ export function queryMembers(
   return members;
 }
 
-/** REST: the operation whose HTTP binding (method, URI template, required query) the request has. */
+/**
+ * REST: the operation whose HTTP binding (method, URI template, required query) the request has;
+ * of several, the most specific, as a router picks (more required query keys, then more literal
+ * path: `GET /{Bucket}?list-type=2` over `GET /{Bucket}`).
+ */
 export function restOperation(
   service: SdkService,
   method: string,
@@ -447,17 +451,23 @@ export function restOperation(
   query: Readonly<Record<string, unknown>>,
   matchPath: (template: string, path: string) => Record<string, string> | undefined,
 ): { operation: SdkOperation; captures: Record<string, string> } | undefined {
+  let best:
+    | { operation: SdkOperation; captures: Record<string, string>; keys: number; literal: number }
+    | undefined;
   for (const operation of service.operations.values()) {
     if (!operation.http || operation.http[0] !== method) continue;
     const [pathTemplate = '', literalQuery = ''] = operation.http[1].split('?');
-    const required = new URLSearchParams(literalQuery);
-    let fits = true;
-    for (const [key, wanted] of required) {
-      if (!(key in query) || (wanted !== '' && query[key] !== wanted)) fits = false;
-    }
+    const required = [...new URLSearchParams(literalQuery)];
+    const fits = required.every(
+      ([key, wanted]) => key in query && (wanted === '' || query[key] === wanted),
+    );
     if (!fits) continue;
     const captures = matchPath(pathTemplate, rawPath);
-    if (captures) return { operation, captures };
+    if (!captures) continue;
+    const keys = required.length;
+    const literal = pathTemplate.replace(/\{[^}]+\}/g, '').length;
+    const better = !best || keys > best.keys || (keys === best.keys && literal > best.literal);
+    if (better) best = { operation, captures, keys, literal };
   }
-  return undefined;
+  return best && { operation: best.operation, captures: best.captures };
 }

@@ -6,8 +6,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { listObjects } from '../../job/listObjects';
 import { loadPolicyModel, type PolicyModel } from '../../offline/iam';
 import {
@@ -33,6 +37,8 @@ import {
 } from './support';
 
 const SECRET_ARN = `arn:aws:secretsmanager:${REGION}:${TARGET}:secret:db-password-AbCdEf`;
+const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
+const KEY_ARN = `arn:aws:kms:${REGION}:${TARGET}:key/${KEY_ID}`;
 
 /** A job that also lists instances, reads a secret by name and publishes to a topic. */
 const JOB: AnyJob = {
@@ -45,8 +51,34 @@ const JOB: AnyJob = {
       resource: 'arn:{partition}:secretsmanager:{region}:{accountId}:secret:db-password-??????',
     },
     { action: 'sns:Publish', resource: 'arn:{partition}:sns:{region}:{accountId}:alerts' },
+    { action: 'sqs:SendMessage', resource: 'arn:{partition}:sqs:{region}:{accountId}:jobs' },
+    { action: 'kms:Decrypt', resource: 'arn:{partition}:kms:{region}:{accountId}:key/*' },
+    {
+      action: 'ssm:GetParameter',
+      resource: 'arn:{partition}:ssm:{region}:{accountId}:parameter/app/*',
+    },
+    {
+      action: 'lambda:InvokeFunction',
+      resource: 'arn:{partition}:lambda:{region}:{accountId}:function:report',
+    },
   ],
 };
+
+/** Every other service the job calls, granted as declared. */
+const OTHERS = [
+  ['Publish', 'sns:Publish', 'sns:${AWS::Region}:${AWS::AccountId}:alerts'],
+  ['Send', 'sqs:SendMessage', 'sqs:${AWS::Region}:${AWS::AccountId}:jobs'],
+  ['Decrypt', 'kms:Decrypt', 'kms:${AWS::Region}:${AWS::AccountId}:key/*'],
+  ['Parameters', 'ssm:GetParameter', 'ssm:${AWS::Region}:${AWS::AccountId}:parameter/app/*'],
+  ['Invoke', 'lambda:InvokeFunction', 'lambda:${AWS::Region}:${AWS::AccountId}:function:report'],
+]
+  .map(
+    ([sid, action, resource]) => `              - Sid: ${sid}
+                Effect: Allow
+                Action: ${action}
+                Resource: !Sub 'arn:\${AWS::Partition}:${resource}'`,
+  )
+  .join('\n');
 
 const secretGrant = (resource: string) => `              - Sid: ReadTheSecret
                 Effect: Allow
@@ -62,8 +94,51 @@ const DESCRIBE_ON_INSTANCES = `              - Sid: DescribeInstances
                 Resource: !Sub 'arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:instance/*'`;
 
 const FIXTURES = {
-  resources: [{ arn: SECRET_ARN }],
+  resources: [
+    { arn: SECRET_ARN },
+    {
+      arn: KEY_ARN,
+      aliases: ['alias/orders'],
+      // KMS's default key policy: IAM policies of the account decide.
+      policy: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'EnableIamPolicies',
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${TARGET}:root` },
+            Action: 'kms:*',
+            Resource: '*',
+          },
+        ],
+      },
+    },
+    // A key whose policy trusts no IAM policy (none declared): granted or not, KMS denies.
+    { arn: KEY_ARN.replace('1234abcd', '9999abcd'), aliases: ['alias/locked'] },
+  ],
+  // Lambda's REST route comes from its SDK client; only its IAM action differs from the operation.
+  operations: [{ operation: 'lambda:Invoke', action: 'lambda:InvokeFunction' }],
   fixtures: [
+    { operation: 'sns:Publish', output: { MessageId: 'm-1' } },
+    {
+      operation: 'sqs:SendMessage',
+      resource: `arn:aws:sqs:*:${TARGET}:jobs`,
+      output: { MessageId: 'q-1', MD5OfMessageBody: '49f68a5c8493ec2c0bf489821c21fc3b' },
+    },
+    {
+      operation: 'kms:Decrypt',
+      resource: KEY_ARN,
+      output: { KeyId: KEY_ARN, Plaintext: 'plain text', EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' },
+    },
+    {
+      operation: 'ssm:GetParameter',
+      output: { Parameter: { Name: '/app/db', Type: 'String', Value: 'db.internal', Version: 3 } },
+    },
+    {
+      operation: 'lambda:Invoke',
+      resource: '*:function:report',
+      output: { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: '{"ok":true}' },
+    },
     {
       operation: 'ec2:DescribeInstances',
       output: {
@@ -135,6 +210,10 @@ async function standInGranting(name: string, statements: string) {
     ec2: new EC2Client(config),
     secrets: new SecretsManagerClient(config),
     sns: new SNSClient(config),
+    sqs: new SQSClient(config),
+    kms: new KMSClient(config),
+    ssm: new SSMClient(config),
+    lambda: new LambdaClient(config),
   };
 }
 
@@ -171,6 +250,80 @@ describe('the granted calls, answered in each operation wire format', () => {
       const answer = await secrets.send(new GetSecretValueCommand({ SecretId: 'db-password' }));
       expect(answer).toMatchObject({ ARN: SECRET_ARN, SecretString: 'not-a-real-password' });
       expect(standIn.stats.notes).toEqual({});
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+});
+
+describe('each protocol the SDK uses, and resources named by URL, alias and path', () => {
+  it(
+    'SNS (query XML), SQS by queue URL (JSON 1.0), KMS by alias (JSON 1.1), SSM by path, Lambda (REST-JSON)',
+    async () => {
+      const clients = await standInGranting('others', `${DESCRIBE_ON_STAR}\n${OTHERS}`);
+      const published = await clients.sns.send(
+        new PublishCommand({ TopicArn: `arn:aws:sns:${REGION}:${TARGET}:alerts`, Message: 'hi' }),
+      );
+      expect(published.MessageId).toBe('m-1');
+      const sent = await clients.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: `https://sqs.${REGION}.amazonaws.com/${TARGET}/jobs`,
+          MessageBody: 'hi',
+        }),
+      );
+      expect(sent.MessageId).toBe('q-1');
+      const decrypted = await clients.kms.send(
+        new DecryptCommand({ KeyId: 'alias/orders', CiphertextBlob: new Uint8Array([1, 2, 3]) }),
+      );
+      expect(decrypted.KeyId).toBe(KEY_ARN);
+      expect(Buffer.from(decrypted.Plaintext ?? []).toString('utf8')).toBe('plain text');
+      const parameter = await clients.ssm.send(new GetParameterCommand({ Name: '/app/db' }));
+      expect(parameter.Parameter).toMatchObject({
+        Name: '/app/db',
+        Value: 'db.internal',
+        Version: 3,
+      });
+      const invoked = await clients.lambda.send(new InvokeCommand({ FunctionName: 'report' }));
+      expect(invoked.StatusCode).toBe(200);
+      expect(invoked.ExecutedVersion).toBe('$LATEST');
+      expect(Buffer.from(invoked.Payload ?? []).toString('utf8')).toBe('{"ok":true}');
+      expect(clients.standIn.stats.calls.byAction).toMatchObject({
+        'sns:Publish': 1,
+        'sqs:SendMessage': 1,
+        'kms:Decrypt': 1,
+        'ssm:GetParameter': 1,
+        'lambda:Invoke': 1,
+      });
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+
+  it(
+    'a queue in another account (its URL names it), a parameter outside the granted path, a key its policy locks are denied',
+    async () => {
+      const clients = await standInGranting('others', `${DESCRIBE_ON_STAR}\n${OTHERS}`);
+      const otherQueue = await failureOf(
+        clients.sqs.send(
+          new SendMessageCommand({
+            QueueUrl: `https://sqs.${REGION}.amazonaws.com/333333333333/jobs`,
+            MessageBody: 'hi',
+          }),
+        ),
+      );
+      expect(otherQueue.message).toContain(`on resource: arn:aws:sqs:${REGION}:333333333333:jobs `);
+      const otherParameter = await failureOf(
+        clients.ssm.send(new GetParameterCommand({ Name: '/other/db' })),
+      );
+      expect(otherParameter.name).toBe('AccessDeniedException');
+      expect(otherParameter.message).toContain(
+        `on resource: arn:aws:ssm:${REGION}:${TARGET}:parameter/other/db `,
+      );
+      const locked = await failureOf(
+        clients.kms.send(
+          new DecryptCommand({ KeyId: 'alias/locked', CiphertextBlob: new Uint8Array([1]) }),
+        ),
+      );
+      expect(locked.name).toBe('AccessDeniedException');
+      expect(locked.message).toContain(`on resource: ${KEY_ARN.replace('1234abcd', '9999abcd')} `);
     },
     SYNTH_TIMEOUT_MS,
   );
@@ -215,7 +368,7 @@ describe('denials, as each service sends them', () => {
   it(
     'SNS answers AuthorizationError, the error its schema models, with HTTP 403',
     async () => {
-      const { sns } = await standInGranting('on-star', DESCRIBE_ON_STAR);
+      const { sns } = await standInGranting('describe-only', DESCRIBE_ON_STAR);
       const failure = await failureOf(
         sns.send(
           new PublishCommand({ TopicArn: `arn:aws:sns:${REGION}:${TARGET}:alerts`, Message: 'hi' }),
