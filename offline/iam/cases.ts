@@ -514,7 +514,14 @@ function siblingCase(
   if (permission.resource === '*') return undefined;
   const sar = sarAction(permission.action);
   if (!sar || sar.wildcardOnly) return undefined;
-  const sibling = siblingResource(permission.resource);
-  const resolved = declaredResource(sar, sibling, known, where, targetScope(model, account));
-  return { resource: resolved.kind === 'sample' ? resolved.arn : sibling };
+  const scope = targetScope(model, account);
+  const named = declaredResource(sar, siblingResource(permission.resource), known, where, scope);
+  if (named.kind === 'sample') return { resource: named.arn };
+  // Nothing of the type is named next to it (`key/*`): the same resource in another region.
+  const fields = permission.resource.split(':');
+  const region = fields[3];
+  if (fields.length < 6 || !region || /[*?]/.test(region)) return undefined;
+  fields[3] = region === 'us-west-2' ? 'eu-west-1' : 'us-west-2';
+  const elsewhere = declaredResource(sar, fields.join(':'), known, where, scope);
+  return elsewhere.kind === 'sample' ? { resource: elsewhere.arn } : undefined;
 }

@@ -125,7 +125,14 @@ function policyProblem(model: PolicyModel, c: CheckCase, decision: Decision): st
     const note = c.note
       ? `${c.note}, in the job's permissions (job/index.ts) and in ${TARGET_TEMPLATE}. `
       : '';
-    return `${note}${SIDE_LABELS[decision.decidedBy]} denies "${c.title}": ${decision.reason}`;
+    // The role's policy allowed it; the resource's own policy, which the model does not have, did not.
+    const ownPolicy =
+      r.type === 'call' &&
+      !r.resourcePolicy &&
+      /no statement of the resource policy of/.test(decision.reason)
+        ? `. ${r.resource} is decided by its own policy too (a KMS key trusts IAM policies only where its key policy says so): name the resource with its policy under "resources" in a fixture file (README, "Offline: any service")`
+        : '';
+    return `${note}${SIDE_LABELS[decision.decidedBy]} denies "${c.title}": ${decision.reason}${ownPolicy}`;
   }
   switch (c.concern) {
     case 'other-principal':

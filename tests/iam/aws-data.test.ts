@@ -13,6 +13,7 @@ import {
 import {
   declaredResource,
   generatedSecretSuffix,
+  type KnownResource,
   requestResource,
 } from '../../offline/iam/awsResources';
 import { sarAction } from '../../offline/iam/sar';
@@ -126,6 +127,7 @@ describe('npm run check on a job that calls EC2 and Secrets Manager', () => {
   async function check(
     job: AnyJob,
     statements: string,
+    resources: KnownResource[] = [],
   ): Promise<{ report: CheckReport; text: string }> {
     const targetTemplate = editedTargetTemplate((text) =>
       text.replace(
@@ -135,7 +137,7 @@ describe('npm run check on a job that calls EC2 and Secrets Manager', () => {
     );
     const model = await loadCheckModel({ template, targetTemplate, job });
     const report = withWildcards(
-      await runCheck(model),
+      await runCheck(model, undefined, { resources, resourcesFile: 'job/x.fixtures.json' }),
       auditWildcards(model, { targetTemplate, stage: 'local' }),
     );
     return { report, text: formatReport(report) };
@@ -224,6 +226,41 @@ describe('npm run check on a job that calls EC2 and Secrets Manager', () => {
       expect(denied.text).toContain(
         'NEVER MATCHES: secretsmanager:GetSecretValue on arn:aws:secretsmanager:us-east-1:222222222222:secret:db-password ',
       );
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+
+  it(
+    'decides a KMS key with its key policy when the fixture files name it, and says so when they do not',
+    async () => {
+      const keys = 'kms:{region}:{accountId}:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+      const job = jobWith({ action: 'kms:Decrypt', resource: `arn:{partition}:${keys}` });
+      const statements = grant('Decrypt', 'kms:Decrypt', scoped(keys));
+      const unknown = await check(job, statements);
+      expect(unknown.report.ok).toBe(false);
+      expect(unknown.text).toMatch(
+        /is decided by its own policy too \(a KMS key trusts IAM policies only where its key policy says so\): name the resource with its policy under "resources"/,
+      );
+      const key = `arn:aws:kms:us-east-1:${TARGET}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+      const known = await check(job, statements, [
+        {
+          arn: key,
+          source: 'job/x.fixtures.json#resources[0]',
+          policy: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Principal: { AWS: `arn:aws:iam::${TARGET}:root` },
+                Action: 'kms:*',
+                Resource: '*',
+              },
+            ],
+          },
+        },
+      ]);
+      expect(known.text).toContain(`as the role: kms:Decrypt on ${key} (the job declares it)`);
+      expect(known.report.ok).toBe(true);
     },
     SYNTH_TIMEOUT_MS,
   );
