@@ -468,6 +468,11 @@ function declaredCase(
     request: { type: 'unanswerable' as const, caller, action, resource, problem },
   });
   const sar = sarAction(action);
+  if (!sar && /[*?]/.test(action)) {
+    return unanswerable(
+      `the job declares ${action}, a pattern: its code calls actions, so declare each action it calls by name in ${JOB_PERMISSIONS}, and grant those in ${GRANTS}`,
+    );
+  }
   if (!sar) {
     return unanswerable(
       `the job declares ${action}, which the Service Authorization Reference does not list (a typo, or another service prefix?): name the IAM action in ${JOB_PERMISSIONS} and in ${GRANTS}`,

@@ -279,6 +279,14 @@ describe('npm run check on a job that calls EC2 and Secrets Manager', () => {
       expect(text).toMatch(
         /NEVER MATCHES: ec2:DescribeInstance on \* .*lists no action ec2:DescribeInstance/,
       );
+      const pattern = await check(
+        jobWith({ action: 'ec2:Describe*', resource: '*' }),
+        grant('Pattern', "'ec2:Describe*'", "'*'"),
+      );
+      expect(pattern.report.ok).toBe(false);
+      expect(pattern.text).toContain(
+        'the job declares ec2:Describe*, a pattern: its code calls actions, so declare each action it calls by name',
+      );
     },
     SYNTH_TIMEOUT_MS,
   );

@@ -62,6 +62,18 @@ describe('fixture files', () => {
       { operations: [{ operation: 'lambda:Invoke', action: 'Invoke' }] },
       '.action must be an IAM action',
     ],
+    [
+      { resources: [{ arn: 'arn:aws:secretsmanager:us-east-1:222222222222:secret:db-*' }] },
+      "f.json#resources[0].arn must be the resource's full ARN as AWS gives it, without wildcards",
+    ],
+    [
+      { resources: [{ arn: 'arn:aws:kms:us-east-1:222222222222:key/k', aliases: ['orders'] }] },
+      'f.json#resources[0].aliases must be a list of KMS alias names such as "alias/orders"',
+    ],
+    [
+      { resources: [{ arn: 'arn:aws:kms:us-east-1:222222222222:key/k', policy: {} }] },
+      "f.json#resources[0].policy must be the resource's policy document",
+    ],
   ])('refuses %j, naming the entry and the field', (document, message) => {
     expect(() => parseFixtureDocument(document, 'f.json')).toThrow(StandInError);
     expect(() => parseFixtureDocument(document, 'f.json')).toThrow(message);
@@ -80,6 +92,47 @@ describe('fixture files', () => {
         'job/broken.fixtures.json',
       );
       expect(loadFixtureFiles([]).addTo).toBe('job/fixtures.json');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('knows the resources named in full, in "resources" and as the resource of a fixture', () => {
+    const secret = 'arn:aws:secretsmanager:us-east-1:222222222222:secret:db-AbCdEf';
+    const other = 'arn:aws:secretsmanager:us-east-1:222222222222:secret:api-XyZ123';
+    const { resources } = parseFixtureDocument(
+      {
+        resources: [{ arn: secret }],
+        fixtures: [
+          { operation: 'secretsmanager:GetSecretValue', resource: other, output: {} },
+          { operation: 'secretsmanager:GetSecretValue', resource: '*:secret:x-*', output: {} },
+        ],
+      },
+      'f.json',
+    );
+    expect(resources.map((r) => [r.arn, r.source])).toEqual([
+      [secret, 'f.json#resources[0]'],
+      [other, 'f.json#fixtures[0]'],
+    ]);
+  });
+
+  it('refuses an output for a service without an installed SDK client, saying what to do', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xacct-fixtures-test-'));
+    try {
+      const path = join(dir, 'x.fixtures.json');
+      writeFileSync(
+        path,
+        JSON.stringify({ fixtures: [{ operation: 'nosuchsvc:Get', output: {} }] }),
+      );
+      expect(() => loadFixtureFiles([{ path, shown: 'job/x.fixtures.json' }])).toThrow(
+        /job\/x\.fixtures\.json#fixtures\[0\]: "output" is written with nosuchsvc:Get's output schema from the SDK client of signing name nosuchsvc, and none is installed: install the client/,
+      );
+      // A raw body needs no schema.
+      writeFileSync(
+        path,
+        JSON.stringify({ fixtures: [{ operation: 'nosuchsvc:Get', body: 'x' }] }),
+      );
+      expect(loadFixtureFiles([{ path, shown: 'job/x.fixtures.json' }]).fixtures).toHaveLength(1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
