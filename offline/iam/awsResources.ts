@@ -200,7 +200,13 @@ export function requestResource(
   where: string,
 ): ResolvedResource {
   if (action.wildcardOnly) return { arn: '*' };
-  for (const value of Object.values(parameters)) {
+  // Members that identify a resource first (TopicArn, SecretId, FunctionName), then any other: a
+  // message body that happens to be an ARN names nothing.
+  const identifying = (name: string) => /(Arn|Id|Name|Identifier)$/.test(name);
+  const ordered = Object.entries(parameters).sort(
+    ([a], [b]) => Number(identifying(b)) - Number(identifying(a)),
+  );
+  for (const [, value] of ordered) {
     if (typeof value !== 'string' || !value.startsWith('arn:')) continue;
     if (matchingResourceTypes(action, value).length > 0) {
       return canonicalArn(action, value, known, where);

@@ -103,6 +103,8 @@ export function arnVariables(format: string): string[] {
  * Region and Account no colon (they are ARN fields), the others anything (names may hold `/`).
  */
 export function arnFormatPattern(format: string): RegExp {
+  const cached = patterns.get(format);
+  if (cached) return cached;
   const parts = format.split(/(\$\{[A-Za-z0-9]+\})/);
   const pattern = parts
     .map((part) => {
@@ -113,8 +115,13 @@ export function arnFormatPattern(format: string): RegExp {
         : `(?<${variable}>.+)`;
     })
     .join('');
-  return new RegExp(`^${pattern}$`);
+  const compiled = new RegExp(`^${pattern}$`);
+  patterns.set(format, compiled);
+  return compiled;
 }
+
+// Every request to a service the stand-in does not emulate matches ARNs against these formats.
+const patterns = new Map<string, RegExp>();
 
 /**
  * The resource types of `action` whose ARN format `arn` has, in the reference's order; of formats
