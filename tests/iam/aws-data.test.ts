@@ -266,6 +266,27 @@ describe('npm run check on a job that calls EC2 and Secrets Manager', () => {
   );
 
   it(
+    'names a statement the evaluator cannot read, once for every case it spoils, without giving up',
+    async () => {
+      const { report, text } = await check(
+        jobWith(),
+        `              - Sid: Broken
+                Effect: Allow
+                Actio: ec2:DescribeInstances
+                Resource: '*'`,
+      );
+      expect(report.ok).toBe(false);
+      expect(report.diagnoses).toEqual([
+        expect.stringMatching(
+          /^a policy does not validate \(policy ReadOneBucket Statement\[0\]\.#Actio: Invalid key Actio; .*\): correct that statement \(resources\/cross-account-role\.yml for the target role/,
+        ),
+      ]);
+      expect(text).not.toMatch(/simulator|policy\.errors/);
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+
+  it(
     'fails an action AWS does not have by name, without giving up',
     async () => {
       const { report, text } = await check(
