@@ -29,7 +29,7 @@ export async function handleService(
       'UnknownOperation',
       400,
       `The offline stand-in cannot tell which ${call.service} operation ${request.method} ${request.rawPath} is: ` +
-        `REST operations need a route. Add { "operation": "${call.service}:<Operation>", "http": { "method": "${request.method}", "path": "<route>" } } ` +
+        `no installed SDK client of signing name ${call.service} has that route, and no declaration names it. Install the client the job calls it with, or add { "operation": "${call.service}:<Operation>", "http": { "method": "${request.method}", "path": "<route>" } } ` +
         `to "operations" in ${context.fixtures.addTo}.`,
     );
   }
@@ -56,7 +56,7 @@ export async function handleService(
       call.service,
       'InvalidOperationDeclaration',
       400,
-      `${error.message} (${call.rule?.source}).`,
+      call.rule ? `${error.message} (${call.rule.source}).` : `${error.message}.`,
     );
   }
   const refusal = undeclaredCall(context, signer, action);

@@ -233,6 +233,25 @@ describe('reading a call to a service the stand-in does not emulate', () => {
     );
   });
 
+  it('asks for the IAM action where it is not <prefix>:<Operation>, and for the resource where no format fills', () => {
+    const invoke = identifyCall(
+      request({ rawPath: '/2015-03-31/functions/report/invocations' }),
+      'lambda',
+      [],
+    );
+    expect(() => resourceOf(invoke, SCOPE, [], 'job/x.fixtures.json')).toThrow(
+      'lambda:Invoke is not an IAM action in the Service Authorization Reference, so the stand-in cannot decide lambda:Invoke: declare its IAM action as { "operation": "lambda:Invoke", "action": "<service>:<Action>" } under "operations" in job/x.fixtures.json',
+    );
+    const noTable = identifyCall(
+      request({ headers: { 'x-amz-target': 'DynamoDB_20120810.Query' } }),
+      'dynamodb',
+      [],
+    );
+    expect(() => resourceOf(noTable, SCOPE, [], 'job/x.fixtures.json')).toThrow(
+      /cannot tell which resource dynamodb:Query acts on from this request: the Service Authorization Reference gives .*table \(arn:\$\{Partition\}:dynamodb:\$\{Region\}:\$\{Account\}:table\/\$\{TableName\}\).* none fills from its parameters \(none\)/,
+    );
+  });
+
   it('matches {Name} within one path segment and {Name+} across segments', () => {
     expect(matchPath('/things/{Id}', '/things/a/b')).toBeUndefined();
     expect(matchPath('/things/{Key+}', '/things/a/b')).toEqual({ Key: 'a/b' });
