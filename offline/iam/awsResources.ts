@@ -5,13 +5,7 @@
 // sentence it encodes. The check (declared permissions) and the stand-in (requests) share it.
 import { createHash } from 'node:crypto';
 import type { PolicyDocument } from './policy';
-import {
-  arnFormatPattern,
-  arnVariables,
-  matchingResourceTypes,
-  type SarAction,
-  type SarResourceType,
-} from './sar';
+import { arnVariables, matchingResourceTypes, type SarAction, type SarResourceType } from './sar';
 
 /** A resource the offline world answers for, named in full (a fixture file's `resources`). */
 export interface KnownResource {
@@ -68,14 +62,26 @@ const SUFFIX_NOTE = (named: string, full: string) =>
   `Secrets Manager names a secret's ARN with a hyphen and six random characters after the name (${full}): a policy naming ${named} matches no secret; grant ${named}-?????? (or the full ARN)`;
 
 /** The full ARN of the secret `partial` (an ARN without the suffix) names. */
-function fullSecretArn(partial: string, known: readonly KnownResource[]): ResolvedResource {
+function fullSecretArn(
+  partial: string,
+  known: readonly KnownResource[],
+  where: string,
+  inPolicy: boolean,
+): ResolvedResource {
   const found = known.find(
     (resource) =>
       resource.arn.startsWith(`${partial}-`) && resource.arn.length === partial.length + 7,
   );
   const arn = found?.arn ?? `${partial}-${generatedSecretSuffix(partial)}`;
-  return { arn, note: SUFFIX_NOTE(partial, arn) };
+  // A policy's literal ARN that ends like a suffix may be the full ARN: only a declaration can say.
+  const maybeFull =
+    inPolicy && GENERATED_SUFFIX.test(partial)
+      ? ` (if ${partial} is already a secret's full ARN, name it under "resources" in ${where})`
+      : '';
+  return { arn, note: `${SUFFIX_NOTE(partial, arn)}${maybeFull}` };
 }
+
+const GENERATED_SUFFIX = /-[A-Za-z0-9]{6}$/;
 
 // KMS: "Aliases ... In a policy, you cannot use an alias to control access to the KMS key it
 // refers to": a cryptographic call that names a key by alias is authorized on the key's ARN
@@ -92,19 +98,26 @@ function keyOfAlias(aliasArn: string, known: readonly KnownResource[], where: st
   );
 }
 
-/** An ARN named in a request (or a policy), as AWS decides on it for `action`. */
+/**
+ * An ARN named in a request (as an ARN, or filled from a name) or a policy, as AWS decides on it
+ * for `action`. A secret ARN a request gives that ends in a hyphen and six characters is taken as
+ * full, as Secrets Manager takes it ("if your
+ * secret name ends with a hyphen followed by six characters ... Secrets Manager might not find it
+ * by partial ARN", User Guide); a policy's literal is full only when the offline world says so.
+ */
 function canonicalArn(
   action: SarAction,
   arn: string,
   known: readonly KnownResource[],
   where: string,
+  from: 'arn' | 'name' | 'policy',
 ): ResolvedResource {
   const secret = SECRET_ARN.exec(arn);
   if (secret && action.action.startsWith('secretsmanager:')) {
     const exact = known.find((resource) => resource.arn === arn);
     if (exact || SECRET_SUFFIX_WILDCARD.test(arn)) return { arn };
-    // A full ARN names the secret only when it is the one AWS generated; else it is a partial ARN.
-    return fullSecretArn(arn, known);
+    if (from === 'arn' && GENERATED_SUFFIX.test(arn)) return { arn };
+    return fullSecretArn(arn, known, where, from === 'policy');
   }
   if (/^arn:[^:]+:kms:[^:]*:[^:]*:alias\//.test(arn)) {
     const onKeys = action.resourceTypes.some((type) => /:key\/\$\{/.test(type.arn));
@@ -127,11 +140,6 @@ const text = (parameters: Parameters, name: string): string | undefined => {
   const value = key === undefined ? undefined : parameters[key];
   return typeof value === 'string' && value !== '' ? value : undefined;
 };
-
-interface Filled {
-  readonly values: Record<string, string>;
-  readonly note?: string;
-}
 
 /**
  * A variable of an ARN format from the request: a parameter of the same name, else the service's
@@ -170,7 +178,7 @@ function fill(
   parameters: Parameters,
   scope: ResourceScope,
 ): string | undefined {
-  const values: Filled['values'] = {
+  const values: Record<string, string> = {
     Partition: scope.partition,
     Region: scope.region,
     Account: scope.accountId,
@@ -209,7 +217,7 @@ export function requestResource(
   for (const [, value] of ordered) {
     if (typeof value !== 'string' || !value.startsWith('arn:')) continue;
     if (matchingResourceTypes(action, value).length > 0) {
-      return canonicalArn(action, value, known, where);
+      return canonicalArn(action, value, known, where, 'arn');
     }
   }
   const [service = ''] = action.action.split(':');
@@ -218,7 +226,7 @@ export function requestResource(
   const keyId = text(parameters, 'KeyId');
   if (service === 'kms' && keyId?.startsWith('alias/')) {
     const aliasArn = `arn:${scope.partition}:kms:${scope.region}:${scope.accountId}:${keyId}`;
-    return canonicalArn(action, aliasArn, known, where);
+    return canonicalArn(action, aliasArn, known, where, 'name');
   }
   const candidates = action.resourceTypes
     .map((type) => ({ type, arn: fill(service, type, parameters, scope) }))
@@ -228,7 +236,7 @@ export function requestResource(
     // The most specific format that fills (a table's index over the table, when IndexName is set).
     .sort((a, b) => arnVariables(b.type.arn).length - arnVariables(a.type.arn).length);
   const [best] = candidates;
-  if (best) return canonicalArn(action, best.arn, known, where);
+  if (best) return canonicalArn(action, best.arn, known, where, 'name');
   throw new ResourceNameError(
     `cannot tell which resource ${action.action} acts on from this request: the Service Authorization Reference gives ${action.resourceTypes
       .map((type) => `${type.name} (${type.arn})`)
@@ -306,11 +314,9 @@ export function declaredResource(
     return { kind: 'sample', arn: sample };
   }
   try {
-    return { kind: 'sample', ...canonicalArn(action, sample, known, where) };
+    return { kind: 'sample', ...canonicalArn(action, sample, known, where, 'policy') };
   } catch (error) {
     if (!(error instanceof ResourceNameError)) throw error;
     return { kind: 'unresolved', declared, why: error.message };
   }
 }
-
-export { arnFormatPattern };

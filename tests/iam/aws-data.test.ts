@@ -85,6 +85,13 @@ describe('resources as AWS names them in a request', () => {
     expect(requestResource(get, { SecretId: 'other' }, SCOPE, known, where).arn).toBe(
       `${partial}-${generatedSecretSuffix(partial)}`,
     );
+    // A full ARN the request gives is the secret; a name ending like a suffix is still a name.
+    const full = `arn:aws:secretsmanager:us-east-1:${TARGET}:secret:api-XyZ123`;
+    expect(requestResource(get, { SecretId: full }, SCOPE, known, where).arn).toBe(full);
+    const named = `arn:aws:secretsmanager:us-east-1:${TARGET}:secret:db-passwd`;
+    expect(requestResource(get, { SecretId: 'db-passwd' }, SCOPE, known, where).arn).toBe(
+      `${named}-${generatedSecretSuffix(named)}`,
+    );
   });
 
   it('a key by alias, on the key it points to; an alias nobody declared is refused, saying what to add', () => {
@@ -95,6 +102,22 @@ describe('resources as AWS names them in a request', () => {
     expect(() => requestResource(decrypt, { KeyId: 'alias/other' }, SCOPE, known, where)).toThrow(
       /the offline world does not know which key that is: add \{ "arn": "arn:aws:kms:us-east-1:222222222222:key\/<key id>", "aliases": \["alias\/other"\] \} to "resources" in job\/x\.fixtures\.json/,
     );
+  });
+
+  it('a policy literal that may already be a full secret ARN says how to tell the check so', () => {
+    const declared = declaredResource(
+      action('secretsmanager:GetSecretValue'),
+      `arn:aws:secretsmanager:us-east-1:${TARGET}:secret:db-AbCdEf`,
+      [],
+      'job/x.fixtures.json',
+      SCOPE,
+    );
+    expect(declared).toMatchObject({
+      kind: 'sample',
+      note: expect.stringContaining(
+        `(if arn:aws:secretsmanager:us-east-1:${TARGET}:secret:db-AbCdEf is already a secret's full ARN, name it under "resources" in job/x.fixtures.json)`,
+      ),
+    });
   });
 
   it('a declared secret without the suffix stands for the secret AWS names with one', () => {
