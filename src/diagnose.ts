@@ -89,11 +89,13 @@ function awsText(shape: AwsErrorShape): string | undefined {
   return redactText(shape.message).slice(0, 300);
 }
 
-// Each service's code for an IAM denial: most say AccessDenied(Exception); EC2 says
-// UnauthorizedOperation, SNS AuthorizationError (its SDK exception AuthorizationErrorException).
+// Each service's code for an IAM denial: most say AccessDenied(Exception), NotAuthorized is in
+// every service's Common Errors; EC2 says UnauthorizedOperation, SNS AuthorizationError (its SDK
+// exception AuthorizationErrorException).
 const ACCESS_DENIED = [
   'AccessDenied',
   'AccessDeniedException',
+  'NotAuthorized',
   'UnauthorizedOperation',
   'AuthorizationError',
   'AuthorizationErrorException',

@@ -324,6 +324,7 @@ describe('failures in the target account', () => {
     ['UnauthorizedOperation', 403, 'You are not authorized to perform this operation. '],
     ['AccessDeniedException', 400, ''],
     ['AccessDenied', 403, ''],
+    ['NotAuthorized', 401, ''],
     ['AuthorizationError', 403, ''],
     ['AuthorizationErrorException', 403, ''],
   ])(
