@@ -415,8 +415,12 @@ function bytesOf(flushed: string | Uint8Array): Buffer {
 }
 
 /**
- * The request's top-level members in SDK names, from what the wire carried: the query protocols
- * send a member under its serialized name (EC2: ec2QueryName, else its xmlName capitalised).
+ * A query-protocol request read back into the SDK's member names: the inverse of the SDK's
+ * QueryShapeSerializer (@aws-sdk/core), which names a member by its xmlName (EC2: ec2QueryName,
+ * else the xmlName capitalised), numbers list items from 1 under `member` (EC2 and flattened
+ * lists: directly), and map entries under `entry.N.key` / `entry.N.value`. Numbers and booleans
+ * come back typed; timestamps and blobs as the text sent. Form keys the schema does not know are
+ * kept as sent, so nothing the request carried is hidden from a fixture's `input`.
  */
 export function queryMembers(
   service: SdkService,
@@ -424,19 +428,80 @@ export function queryMembers(
   form: Readonly<Record<string, string>>,
 ): Record<string, unknown> {
   const schema = NormalizedSchema.of(operation.schema[4] as never);
-  const members: Record<string, unknown> = { ...form };
-  if (!schema.isStructSchema()) return members;
-  for (const [member, memberSchema] of schema.structIterator()) {
-    const traits = memberSchema.getMergedTraits() as { xmlName?: string; ec2QueryName?: string };
-    const wireName =
-      service.protocol === 'ec2'
-        ? (traits.ec2QueryName ??
-          (traits.xmlName ? traits.xmlName[0]?.toUpperCase() + traits.xmlName.slice(1) : member))
-        : (traits.xmlName ?? member);
-    const value = form[wireName];
-    if (value !== undefined) members[member] = value;
+  const ec2 = service.protocol === 'ec2';
+  const decoded = schema.isStructSchema() ? readQuery(schema, form, '', ec2) : undefined;
+  return { ...form, ...(plainObject(decoded) ? decoded : {}) };
+}
+
+function queryKey(
+  name: string,
+  traits: { xmlName?: string; ec2QueryName?: string },
+  ec2: boolean,
+  source: 'struct' | 'item',
+): string {
+  if (ec2 && traits.ec2QueryName) return traits.ec2QueryName;
+  const key = traits.xmlName ?? name;
+  return ec2 && source === 'struct' ? (key[0]?.toUpperCase() ?? '') + key.slice(1) : key;
+}
+
+function readQuery(
+  schema: NormalizedSchema,
+  form: Readonly<Record<string, string>>,
+  key: string,
+  ec2: boolean,
+): unknown {
+  const at = (suffix: string) => (key === '' ? suffix : `${key}.${suffix}`);
+  // Only where the form has keys: a recursive shape is read as deep as the request went.
+  const sent = key === '' || Object.keys(form).some((k) => k === key || k.startsWith(`${key}.`));
+  if (!sent) return undefined;
+  if (schema.isStructSchema()) {
+    const out: Record<string, unknown> = {};
+    for (const [name, member] of schema.structIterator()) {
+      const traits = member.getMergedTraits() as { xmlName?: string; ec2QueryName?: string };
+      const value = readQuery(member, form, at(queryKey(name, traits, ec2, 'struct')), ec2);
+      if (value !== undefined) out[name] = value;
+    }
+    return Object.keys(out).length > 0 ? out : undefined;
   }
-  return members;
+  if (schema.isListSchema()) {
+    const item = schema.getValueSchema();
+    const traits = item.getMergedTraits() as { xmlName?: string; ec2QueryName?: string };
+    const flat =
+      ec2 || Boolean((schema.getMergedTraits() as { xmlFlattened?: unknown }).xmlFlattened);
+    const items: unknown[] = [];
+    for (let index = 1; ; index += 1) {
+      const itemKey = flat
+        ? at(String(index))
+        : at(`${queryKey('member', traits, ec2, 'item')}.${index}`);
+      const value = readQuery(item, form, itemKey, ec2);
+      if (value === undefined) break;
+      items.push(value);
+    }
+    return items.length > 0 ? items : form[key] === '' ? [] : undefined;
+  }
+  if (schema.isMapSchema()) {
+    const flat = Boolean((schema.getMergedTraits() as { xmlFlattened?: unknown }).xmlFlattened);
+    const keyName = queryKey('key', schema.getKeySchema().getMergedTraits() as never, ec2, 'item');
+    const valueName = queryKey(
+      'value',
+      schema.getValueSchema().getMergedTraits() as never,
+      ec2,
+      'item',
+    );
+    const out: Record<string, unknown> = {};
+    for (let index = 1; ; index += 1) {
+      const entry = flat ? at(String(index)) : at(`entry.${index}`);
+      const name = form[`${entry}.${keyName}`];
+      if (name === undefined) break;
+      out[name] = readQuery(schema.getValueSchema(), form, `${entry}.${valueName}`, ec2);
+    }
+    return Object.keys(out).length > 0 ? out : undefined;
+  }
+  const raw = form[key];
+  if (raw === undefined) return undefined;
+  if (schema.isBooleanSchema()) return raw === 'true';
+  if (schema.isNumericSchema()) return Number(raw);
+  return raw;
 }
 
 /**

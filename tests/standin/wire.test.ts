@@ -119,7 +119,25 @@ const FIXTURES = {
   // Lambda's REST route comes from its SDK client; only its IAM action differs from the operation.
   operations: [{ operation: 'lambda:Invoke', action: 'lambda:InvokeFunction' }],
   fixtures: [
+    // `input` in SDK member names too, read back from the query form (lists, maps, numbers).
+    {
+      operation: 'sns:Publish',
+      input: {
+        Subject: 'paged',
+        MessageAttributes: { kind: { DataType: 'String', StringValue: 'alert' } },
+      },
+      output: { MessageId: 'm-2' },
+    },
     { operation: 'sns:Publish', output: { MessageId: 'm-1' } },
+    {
+      operation: 'ec2:DescribeInstances',
+      input: {
+        InstanceIds: ['i-0def'],
+        Filters: [{ Name: 'tag:team', Values: ['data', 'ml'] }],
+        MaxResults: 5,
+      },
+      output: { Reservations: [{ ReservationId: 'r-2', Instances: [{ InstanceId: 'i-0def' }] }] },
+    },
     {
       operation: 'sqs:SendMessage',
       resource: `arn:aws:sqs:*:${TARGET}:jobs`,
@@ -236,6 +254,14 @@ describe('the granted calls, answered in each operation wire format', () => {
         Tags: [{ Key: 'Name', Value: 'web' }],
       });
       expect(instance?.LaunchTime).toEqual(new Date('2026-01-02T03:04:05Z'));
+      const chosen = await ec2.send(
+        new DescribeInstancesCommand({
+          InstanceIds: ['i-0def'],
+          Filters: [{ Name: 'tag:team', Values: ['data', 'ml'] }],
+          MaxResults: 5,
+        }),
+      );
+      expect(chosen.Reservations?.[0]?.Instances?.[0]?.InstanceId).toBe('i-0def');
     },
     SYNTH_TIMEOUT_MS,
   );
@@ -264,6 +290,15 @@ describe('each protocol the SDK uses, and resources named by URL, alias and path
         new PublishCommand({ TopicArn: `arn:aws:sns:${REGION}:${TARGET}:alerts`, Message: 'hi' }),
       );
       expect(published.MessageId).toBe('m-1');
+      const paged = await clients.sns.send(
+        new PublishCommand({
+          TopicArn: `arn:aws:sns:${REGION}:${TARGET}:alerts`,
+          Message: 'hi',
+          Subject: 'paged',
+          MessageAttributes: { kind: { DataType: 'String', StringValue: 'alert' } },
+        }),
+      );
+      expect(paged.MessageId).toBe('m-2');
       const sent = await clients.sqs.send(
         new SendMessageCommand({
           QueueUrl: `https://sqs.${REGION}.amazonaws.com/${TARGET}/jobs`,
@@ -287,7 +322,7 @@ describe('each protocol the SDK uses, and resources named by URL, alias and path
       expect(invoked.ExecutedVersion).toBe('$LATEST');
       expect(Buffer.from(invoked.Payload ?? []).toString('utf8')).toBe('{"ok":true}');
       expect(clients.standIn.stats.calls.byAction).toMatchObject({
-        'sns:Publish': 1,
+        'sns:Publish': 2,
         'sqs:SendMessage': 1,
         'kms:Decrypt': 1,
         'ssm:GetParameter': 1,
