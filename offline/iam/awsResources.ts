@@ -119,6 +119,16 @@ function canonicalArn(
     if (from === 'arn' && GENERATED_SUFFIX.test(arn)) return { arn };
     return fullSecretArn(arn, known, where, from === 'policy');
   }
+  // Systems Manager: the ARN of /app/db is ...:parameter/app/db (see variableFrom); one written
+  // with two slashes names no parameter, so a policy that says so matches nothing.
+  const doubled = /^(arn:[^:]+:ssm:[^:]*:[^:]*:parameter\/)\/+(.*)$/.exec(arn);
+  if (doubled && from === 'policy') {
+    const single = `${doubled[1]}${doubled[2]}`;
+    return {
+      arn: single,
+      note: `Systems Manager names a parameter's ARN with one slash before its path (${single}): a policy naming ${arn} matches no parameter; grant ${single}`,
+    };
+  }
   if (/^arn:[^:]+:kms:[^:]*:[^:]*:alias\//.test(arn)) {
     const onKeys = action.resourceTypes.some((type) => /:key\/\$\{/.test(type.arn));
     const onAliases = action.resourceTypes.some((type) => /:alias\/\$\{/.test(type.arn));

@@ -120,6 +120,21 @@ describe('resources as AWS names them in a request', () => {
     });
   });
 
+  it('a declared parameter ARN with two slashes stands for the one-slash ARN AWS uses', () => {
+    const declared = declaredResource(
+      action('ssm:GetParameter'),
+      `arn:aws:ssm:us-east-1:${TARGET}:parameter//app/db`,
+      [],
+      'f',
+      SCOPE,
+    );
+    expect(declared).toEqual({
+      kind: 'sample',
+      arn: `arn:aws:ssm:us-east-1:${TARGET}:parameter/app/db`,
+      note: expect.stringContaining('one slash before its path'),
+    });
+  });
+
   it('a declared secret without the suffix stands for the secret AWS names with one', () => {
     const declared = declaredResource(
       action('secretsmanager:GetSecretValue'),
@@ -284,6 +299,25 @@ describe('npm run check on a job that calls EC2 and Secrets Manager', () => {
       ]);
       expect(known.text).toContain(`as the role: kms:Decrypt on ${key} (the job declares it)`);
       expect(known.report.ok).toBe(true);
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+
+  it(
+    'fails a key declared and granted by alias: KMS decides on the key the alias points to',
+    async () => {
+      const alias = 'kms:{region}:{accountId}:alias/orders';
+      const { report, text } = await check(
+        jobWith({ action: 'kms:Decrypt', resource: `arn:{partition}:${alias}` }),
+        grant('Decrypt', 'kms:Decrypt', scoped(alias)),
+      );
+      expect(report.ok).toBe(false);
+      expect(text).toContain(
+        "KMS decides a call that names an alias on the key the alias points to, so declare and grant the key's ARN",
+      );
+      expect(text).toMatch(
+        /NEVER MATCHES: kms:Decrypt on arn:aws:kms:us-east-1:222222222222:alias\/orders .*has none of the ARN formats AWS gives for kms:Decrypt/,
+      );
     },
     SYNTH_TIMEOUT_MS,
   );
