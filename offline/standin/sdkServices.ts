@@ -201,8 +201,11 @@ const plainObject = (value: unknown): value is Record<string, unknown> =>
  */
 function conform(schema: NormalizedSchema, value: unknown, path: string): unknown {
   if (value === null || value === undefined) return undefined;
+  const shown = JSON.stringify(value) ?? String(value);
   const wrong = (expected: string) =>
-    new OutputShapeError(`${path} must be ${expected}, not ${JSON.stringify(value)}`);
+    new OutputShapeError(
+      `${path} must be ${expected}, not ${shown.length > 60 ? `${shown.slice(0, 60)}...` : shown}`,
+    );
   if (schema.isDocumentSchema()) return value;
   if (schema.isStructSchema() || schema.isUnionSchema()) {
     if (!plainObject(value)) throw wrong(`an object (${schema.getName() ?? 'structure'})`);
