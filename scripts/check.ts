@@ -18,7 +18,8 @@ import {
   withWildcards,
 } from '../offline/iam';
 import { JobModuleError, loadJobModule } from '../offline/jobModule';
-import { SynthesisError, synthesize } from '../offline/synth';
+import { jobFixtureFiles, loadFixtureFiles, StandInError } from '../offline/standin';
+import { PROJECT_ROOT, SynthesisError, synthesize } from '../offline/synth';
 import { exitCleanlyOnSignalsAndClosedPipes } from '../offline/tempDirs';
 import {
   accountId,
@@ -130,8 +131,19 @@ async function main(): Promise<number> {
       targetTemplate: options.targetTemplate,
       organizations: Object.fromEntries(options.outsideOrg.map((account) => [account, null])),
     });
+    // The resources the job's fixture files name in full: decided on as npm start decides on them.
+    const fixtures = loadFixtureFiles(
+      jobFixtureFiles(
+        PROJECT_ROOT,
+        [],
+        options.job ? (jobModule.fixtures ? [jobModule.fixtures] : []) : undefined,
+      ),
+    );
     const report = withWildcards(
-      await runCheck(model),
+      await runCheck(model, undefined, {
+        resources: fixtures.resources,
+        resourcesFile: fixtures.addTo,
+      }),
       auditWildcards(model, {
         targetTemplate: options.targetTemplate,
         deployerTemplate: options.deployerTemplate,
@@ -160,7 +172,8 @@ main().then(
     if (
       error instanceof SynthesisError ||
       error instanceof EvaluatorError ||
-      error instanceof JobModuleError
+      error instanceof JobModuleError ||
+      error instanceof StandInError
     ) {
       process.stderr.write(`${error.message}\n`);
     } else {

@@ -2,7 +2,6 @@
 // `sls package`, builds the policy model (offline/iam) from it and the target template, starts the
 // AWS stand-in on 127.0.0.1, runs the real `sls invoke local` against it and prints the result.
 // A misconfigured stack fails here exactly as it would in AWS, with the handler's own message.
-import { readdirSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -19,6 +18,7 @@ import {
   FaultSpecError,
   type FixtureSet,
   type InvokeLocalResult,
+  jobFixtureFiles,
   loadFixtureFiles,
   organizationPaths,
   parseFaultRule,
@@ -429,20 +429,11 @@ function upstreamOption(url: string | undefined): Upstream | undefined {
  * then the --fixtures files.
  */
 function jobFixtures(beside: readonly string[] | undefined, extra: readonly string[]): FixtureSet {
-  const jobDir = join(PROJECT_ROOT, 'job');
-  const shipped = (
-    beside === undefined
-      ? readdirSync(jobDir)
-          .filter((name) => name.endsWith('.fixtures.json'))
-          .sort()
-          .map((name) => `job/${name}`)
-      : beside
-  ).map((shown) => ({ path: join(PROJECT_ROOT, shown), shown }));
   const given = extra.map((file) => {
     const path = isAbsolute(file) ? file : join(process.cwd(), file);
     return { path, shown: relative(PROJECT_ROOT, path) || file };
   });
-  return loadFixtureFiles([...shipped, ...given]);
+  return loadFixtureFiles(jobFixtureFiles(PROJECT_ROOT, given, beside));
 }
 
 function header(
@@ -550,6 +541,7 @@ function report(
     io.out(`${stderr.slice(-15).join('\n')}\n`);
   }
   io.out(`\n${summary(stats, invocation)}\n`);
+  for (const note of Object.keys(stats.notes)) io.out(`Note: ${note}\n`);
   return failed ? 1 : 0;
 }
 

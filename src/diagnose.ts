@@ -85,11 +85,21 @@ const ABOUT_SIGNING = /sign|token|credential|auth|key|security/i;
 
 /** AWS's own message, scrubbed and shortened, unless the error is one that may quote credentials. */
 function awsText(shape: AwsErrorShape): string | undefined {
-  if (ABOUT_SIGNING.test(shape.name)) return undefined;
+  if (ABOUT_SIGNING.test(shape.name) && !ACCESS_DENIED.includes(shape.name)) return undefined;
   return redactText(shape.message).slice(0, 300);
 }
 
-const ACCESS_DENIED = ['AccessDenied', 'AccessDeniedException'];
+// Each service's code for an IAM denial: most say AccessDenied(Exception), NotAuthorized is in
+// every service's Common Errors; EC2 says UnauthorizedOperation, SNS AuthorizationError (its SDK
+// exception AuthorizationErrorException).
+const ACCESS_DENIED = [
+  'AccessDenied',
+  'AccessDeniedException',
+  'NotAuthorized',
+  'UnauthorizedOperation',
+  'AuthorizationError',
+  'AuthorizationErrorException',
+];
 const EXPIRED_TOKEN = ['ExpiredToken', 'ExpiredTokenException', 'TokenRefreshRequired'];
 const CREDENTIALS_REJECTED = [
   'InvalidClientTokenId',
@@ -201,7 +211,7 @@ export function toTargetError(error: unknown, context: FailureContext): TargetEr
       ? make(AssumeRoleDeniedError, assumeRoleDeniedMessage(shape.message, context), cause)
       : make(
           TargetAccessDeniedError,
-          targetDeniedMessage(step, target, context.stackParameters),
+          `${targetDeniedMessage(step, target, context.stackParameters)} AWS says: ${cause.message}`,
           cause,
         );
   }

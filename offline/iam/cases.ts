@@ -1,6 +1,8 @@
 // What `npm run check` asks of the model: for every configured account, the function may do
 // exactly what the job declares (Job.permissions), and everything around it is denied. Cases are data (who asks for
 // what, and what must happen), so the report and --json can show them and tests can pick them.
+
+import { declaredResource, type KnownResource } from './awsResources';
 import {
   type Caller,
   functionSession,
@@ -8,9 +10,10 @@ import {
   recreatedFunctionSession,
   roleSession,
 } from './evaluate';
-import { sampleResource, siblingResource } from './jobPermissions';
+import { siblingResource } from './jobPermissions';
 import { functionTargetRoleArn, type PolicyModel, type ReaderSetup, targetFor } from './model';
-import type { NamedPolicy } from './policy';
+import type { NamedPolicy, PolicyDocument } from './policy';
+import { sarAction } from './sar';
 
 export type CaseRequest =
   | {
@@ -20,7 +23,19 @@ export type CaseRequest =
       externalId?: string;
       sourceIdentity?: string;
     }
-  | { type: 'call'; caller: Caller; action: string; resource: string };
+  | {
+      type: 'call';
+      caller: Caller;
+      action: string;
+      resource: string;
+      /** The resource's own policy, where the fixture files declare one (a key policy). */
+      resourcePolicy?: PolicyDocument;
+    }
+  /**
+   * A declared permission no request can be decided on as written (an action AWS does not have,
+   * a resource of none of its types): the case fails without asking the evaluator, with `problem`.
+   */
+  | { type: 'unanswerable'; caller: Caller; action: string; resource: string; problem: string };
 
 /** What a case is about; the diagnosis looks for causes that fit it. */
 export type Concern =
@@ -44,7 +59,19 @@ export interface CheckCase {
   expected: 'allowed' | 'denied';
   concern: Concern;
   request: CaseRequest;
+  /** Why the resource asked about is not the one declared (AWS's generated parts), for the diagnosis. */
+  note?: string;
 }
+
+export interface BuildCasesOptions {
+  /** Resources the offline world answers for, named in full (the fixture files' `resources`). */
+  readonly resources?: readonly KnownResource[];
+  /** Where such resources are declared, for messages. */
+  readonly resourcesFile?: string;
+}
+
+const JOB_PERMISSIONS = "the job's permissions (job/index.ts)";
+const GRANTS = 'resources/cross-account-role.yml';
 
 const SPARE_ACCOUNTS = [
   '999999999999',
@@ -138,7 +165,9 @@ export function isPinned(model: PolicyModel, account: string): boolean {
   return Boolean(targetFor(model, account)?.parameters.ExecutionRoleId);
 }
 
-export function buildCases(model: PolicyModel): CheckCase[] {
+export function buildCases(model: PolicyModel, options: BuildCasesOptions = {}): CheckCase[] {
+  const known = options.resources ?? [];
+  const where = options.resourcesFile ?? 'job/<job>.fixtures.json';
   const cases: CheckCase[] = [];
   const fn = functionSession(model);
   const externalId = model.externalId || undefined;
@@ -181,18 +210,19 @@ export function buildCases(model: PolicyModel): CheckCase[] {
     // Each permission the job declares is granted, and no more widely than declared.
     for (const permission of declared) {
       add(`job:${permission.action}`, {
-        title: `as the role: ${permission.action} on ${permission.resource} (the job declares it)`,
+        ...declaredCase(model, account, permission, known, where),
         expected: 'allowed',
         concern: 'function-call',
-        request: call(permission.action, sampleResource(permission.resource)),
       });
-      const sibling = siblingResource(permission.resource);
-      add(`broader:${permission.action}`, {
-        title: `as the role: ${permission.action} on ${sibling} (not declared)`,
-        expected: 'denied',
-        concern: 'outside-grant',
-        request: call(permission.action, sibling),
-      });
+      const sibling = siblingCase(model, account, permission, known, where);
+      if (sibling) {
+        add(`broader:${permission.action}`, {
+          title: `as the role: ${permission.action} on ${sibling.resource} (not declared)`,
+          expected: 'denied',
+          concern: 'outside-grant',
+          request: call(permission.action, sibling.resource),
+        });
+      }
     }
     if (externalId) {
       add('no-external-id', {
@@ -405,4 +435,104 @@ function readerCases(model: PolicyModel, reader: ReaderSetup): CheckCase[] {
     })),
   ];
   return cases.map(({ id, ...rest }) => ({ id: `${account}/${id}`, account, ...rest }));
+}
+
+type Declared = { readonly action: string; readonly resource: string };
+
+function policyOf(known: readonly KnownResource[], arn: string) {
+  const policy = known.find((resource) => resource.arn === arn)?.policy;
+  return policy ? { resourcePolicy: policy } : {};
+}
+
+function targetScope(model: PolicyModel, account: string) {
+  return { partition: model.partition, region: model.targetRegion, accountId: account };
+}
+
+/**
+ * The case for one declared permission: the evaluator is asked about the resource AWS would name
+ * in the job's request (a known resource, a secret with its generated suffix, `*` for an action
+ * without resource types); a declaration no request can match fails as it stands, saying why.
+ */
+function declaredCase(
+  model: PolicyModel,
+  account: string,
+  permission: Declared,
+  known: readonly KnownResource[],
+  where: string,
+): Pick<CheckCase, 'title' | 'request' | 'note'> {
+  const caller = roleSession(account, model.targetRoleName, model.deployedFunctionName);
+  const { action, resource } = permission;
+  const declaredTitle = `as the role: ${action} on ${resource} (the job declares it)`;
+  const unanswerable = (problem: string) => ({
+    title: declaredTitle,
+    request: { type: 'unanswerable' as const, caller, action, resource, problem },
+  });
+  const sar = sarAction(action);
+  if (!sar && /[*?]/.test(action)) {
+    return unanswerable(
+      `the job declares ${action}, a pattern: its code calls actions, so declare each action it calls by name in ${JOB_PERMISSIONS}, and grant those in ${GRANTS}`,
+    );
+  }
+  if (!sar) {
+    return unanswerable(
+      `the job declares ${action}, which the Service Authorization Reference does not list (a typo, or another service prefix?): name the IAM action in ${JOB_PERMISSIONS} and in ${GRANTS}`,
+    );
+  }
+  const resolved = declaredResource(sar, resource, known, where, targetScope(model, account));
+  switch (resolved.kind) {
+    case 'wildcard-only':
+      return unanswerable(
+        `the job declares ${action} on ${resource}, but ${sar.action} acts on no resource type (Service Authorization Reference): AWS matches it only on "*", never on a narrower resource; declare { action: '${action}', resource: '*' } in ${JOB_PERMISSIONS} and grant it on Resource "*" in ${GRANTS}`,
+      );
+    case 'no-resource-type': {
+      // KMS decides a call naming an alias on the key it points to (awsResources.keyOfAlias).
+      const alias =
+        sar.action.startsWith('kms:') && /:alias\//.test(resource)
+          ? `; KMS decides a call that names an alias on the key the alias points to, so declare and grant the key's ARN`
+          : '';
+      return unanswerable(
+        `the job declares ${action} on ${resource}, which has none of the ARN formats AWS gives for ${sar.action} (${resolved.formats.join(', ')}): no request is decided on it; name the resource in one of those formats in ${JOB_PERMISSIONS} and ${GRANTS}${alias}`,
+      );
+    }
+    case 'unresolved':
+      return unanswerable(`the job declares ${action} on ${resource}: ${resolved.why}`);
+    default:
+      return {
+        title:
+          resolved.arn === resource || resolved.note === undefined
+            ? declaredTitle
+            : `as the role: ${action} on ${resolved.arn}, as AWS names the ${resource} the job declares`,
+        request: {
+          type: 'call',
+          caller,
+          action,
+          resource: resolved.arn,
+          ...policyOf(known, resolved.arn),
+        },
+        ...(resolved.note ? { note: resolved.note } : {}),
+      };
+  }
+}
+
+/** A resource next to the declared one, as AWS would name it; none next to `*`. */
+function siblingCase(
+  model: PolicyModel,
+  account: string,
+  permission: Declared,
+  known: readonly KnownResource[],
+  where: string,
+): { resource: string } | undefined {
+  if (permission.resource === '*') return undefined;
+  const sar = sarAction(permission.action);
+  if (!sar || sar.wildcardOnly) return undefined;
+  const scope = targetScope(model, account);
+  const named = declaredResource(sar, siblingResource(permission.resource), known, where, scope);
+  if (named.kind === 'sample') return { resource: named.arn };
+  // Nothing of the type is named next to it (`key/*`): the same resource in another region.
+  const fields = permission.resource.split(':');
+  const region = fields[3];
+  if (fields.length < 6 || !region || /[*?]/.test(region)) return undefined;
+  fields[3] = region === 'us-west-2' ? 'eu-west-1' : 'us-west-2';
+  const elsewhere = declaredResource(sar, fields.join(':'), known, where, scope);
+  return elsewhere.kind === 'sample' ? { resource: elsewhere.arn } : undefined;
 }

@@ -1,7 +1,15 @@
 // `npm run check` without the command line: build the model the way the check does, run the
 // cases, and report. Pure enough for tests to call without spawning anything.
-import { buildCases, type CheckCase, isPinned, spareAccounts } from './cases';
+import { declaredResource, type KnownResource } from './awsResources';
+import {
+  type BuildCasesOptions,
+  buildCases,
+  type CheckCase,
+  isPinned,
+  spareAccounts,
+} from './cases';
 import { diagnose, SIDE_LABELS } from './diagnose';
+import { EvaluatorError } from './errors';
 import {
   type Decision,
   decideAssumeRole,
@@ -16,6 +24,7 @@ import {
   type PolicyModel,
   READER_TEMPLATE_PATH,
 } from './model';
+import { sarAction } from './sar';
 import { readTemplate, relativeToCwd, TARGET_TEMPLATE_PATH } from './templates';
 import {
   describeFinding,
@@ -173,17 +182,67 @@ export interface PermissionAudit {
   excess: Grant[];
   /** Grants the job does not use but marks as deliberate (Job.deliberateGrants), with why. */
   deliberate: (Grant & { reason: string })[];
+  /** Grants no request is ever decided on as written (AWS's data says why): each fails the check. */
+  neverMatching: (Grant & { why: string })[];
+}
+
+/**
+ * Why AWS never matches a grant as written, if it never does: an action the Service Authorization
+ * Reference does not list, a narrower resource for an action that acts only on `*`, a resource of
+ * none of the action's ARN formats, or one AWS names otherwise (a secret without its suffix).
+ * Grants with wildcards in the action, or in the resource of an action with resource types, may
+ * match something; they are left to the cases.
+ */
+export function neverMatches(
+  grant: Grant,
+  known: readonly KnownResource[] = [],
+  scope = { partition: 'aws', region: 'us-east-1', accountId: grant.account },
+): string | undefined {
+  const { action, resource } = grant;
+  if (/[*?]/.test(action) || action.startsWith('everything but')) return undefined;
+  if (resource.startsWith('everything but')) return undefined;
+  const sar = sarAction(action);
+  if (!sar) {
+    return `the Service Authorization Reference lists no action ${action}: name the IAM action the job's code needs`;
+  }
+  if (sar.wildcardOnly) {
+    return resource === '*'
+      ? undefined
+      : `${sar.action} acts on no resource type (Service Authorization Reference): AWS matches it only on Resource "*"; grant it on "*"`;
+  }
+  if (resource === '*' || /[*?]/.test(resource)) return undefined;
+  const resolved = declaredResource(sar, resource, known, 'the fixture files', scope);
+  if (resolved.kind === 'no-resource-type') {
+    return `${resource} has none of the ARN formats AWS gives for ${sar.action} (${resolved.formats.join(', ')})`;
+  }
+  if (resolved.kind === 'sample' && resolved.arn !== resource && resolved.note) {
+    return resolved.note;
+  }
+  return undefined;
 }
 
 /** Every grant of the target role in a configured account, against what the job declares. */
-export function auditPermissions(model: PolicyModel): PermissionAudit {
-  const audit: PermissionAudit = { declared: {}, excess: [], deliberate: [] };
+export function auditPermissions(
+  model: PolicyModel,
+  known: readonly KnownResource[] = [],
+): PermissionAudit {
+  const audit: PermissionAudit = { declared: {}, excess: [], deliberate: [], neverMatching: [] };
   for (const target of model.targets.filter((t) => t.configured)) {
     audit.declared[target.accountId] = target.job.declared.map(({ action, resource }) => ({
       action,
       resource,
     }));
+    const scope = {
+      partition: model.partition,
+      region: model.targetRegion,
+      accountId: target.accountId,
+    };
     for (const grant of grantsOf(target.accountId, target.permissions)) {
+      const why = neverMatches(grant, known, scope);
+      if (why !== undefined) {
+        audit.neverMatching.push({ ...grant, why });
+        continue;
+      }
       if (isDeclaredGrant(grant, target.job.declared)) continue;
       const deliberate = target.job.deliberate.find((d) => isDeclaredGrant(grant, [d]));
       if (deliberate) audit.deliberate.push({ ...grant, reason: deliberate.reason });
@@ -282,22 +341,75 @@ export function withWildcards(report: CheckReport, wildcards: WildcardFinding[])
 
 export async function decide(model: PolicyModel, c: CheckCase): Promise<Decision> {
   const r = c.request;
-  return r.type === 'assume'
-    ? decideAssumeRole(model, r.caller, r.roleArn, {
+  switch (r.type) {
+    case 'assume':
+      return decideAssumeRole(model, r.caller, r.roleArn, {
         ...(r.externalId === undefined ? {} : { externalId: r.externalId }),
         ...(r.sourceIdentity === undefined ? {} : { sourceIdentity: r.sourceIdentity }),
-      })
-    : decideTargetCall(model, r.caller, r.action, r.resource);
+      });
+    case 'call':
+      return decideTargetCall(model, r.caller, r.action, r.resource, r.resourcePolicy);
+    default:
+      return {
+        allowed: false,
+        decidedBy: 'target-permissions',
+        explicitDeny: false,
+        reason: `${r.action} on ${r.resource} cannot be decided as declared: ${r.problem}`,
+      };
+  }
+}
+
+/**
+ * A case the evaluator cannot decide (a policy it rejects, a resource it cannot type): a failed
+ * case whose diagnosis names the permission, the statements that grant its action, and the fix,
+ * rather than the evaluator's own words ending the check.
+ */
+function undecidable(model: PolicyModel, c: CheckCase, error: EvaluatorError): CaseResult {
+  const r = c.request;
+  const action = r.type === 'assume' ? 'sts:AssumeRole' : r.action;
+  const resource = r.type === 'assume' ? r.roleArn : r.resource;
+  const target = model.targets.find((t) => t.accountId === c.account);
+  const statements = target
+    ? grantsOf(c.account, target.permissions)
+        .filter((grant) => grant.action.toLowerCase() === action.toLowerCase())
+        .map((grant) => `${grant.policy}/${grant.statement}`)
+    : [];
+  const named = statements.length > 0 ? ` (granted by ${[...new Set(statements)].join(', ')})` : '';
+  // A policy that does not validate fails every case it takes part in: one line for all of them.
+  const diagnosis = error.message.startsWith('a policy does not validate')
+    ? `${error.message}: correct that statement (resources/cross-account-role.yml for the target role, serverless.yml and config/params.js for the execution role)`
+    : `${action} on ${resource}${named} cannot be decided: ${error.message}; correct the action and resource in the job's permissions (job/index.ts) and in resources/cross-account-role.yml`;
+  return {
+    case: c,
+    decision: {
+      allowed: false,
+      decidedBy: 'target-permissions',
+      explicitDeny: false,
+      reason: diagnosis,
+    },
+    ok: false,
+    diagnosis,
+  };
 }
 
 export async function runCheck(
   model: PolicyModel,
-  cases: CheckCase[] = buildCases(model),
+  cases?: CheckCase[],
+  options: BuildCasesOptions = {},
 ): Promise<CheckReport> {
+  const checked = cases ?? buildCases(model, options);
   const results: CaseResult[] = [];
-  for (const c of cases) {
-    const decision = await decide(model, c);
-    const ok = (decision.allowed ? 'allowed' : 'denied') === c.expected;
+  for (const c of checked) {
+    let decision: Decision;
+    try {
+      decision = await decide(model, c);
+    } catch (error) {
+      if (!(error instanceof EvaluatorError)) throw error;
+      results.push(undecidable(model, c, error));
+      continue;
+    }
+    const ok =
+      c.request.type !== 'unanswerable' && (decision.allowed ? 'allowed' : 'denied') === c.expected;
     results.push({
       case: c,
       decision,
@@ -306,9 +418,12 @@ export async function runCheck(
     });
   }
   const diagnoses = [...new Set(results.flatMap((r) => (r.diagnosis ? [r.diagnosis] : [])))];
-  const permissions = auditPermissions(model);
+  const permissions = auditPermissions(model, options.resources);
   return {
-    ok: results.every((r) => r.ok) && permissions.excess.length === 0,
+    ok:
+      results.every((r) => r.ok) &&
+      permissions.excess.length === 0 &&
+      permissions.neverMatching.length === 0,
     permissions,
     pinning: auditPinning(model),
     model: {
@@ -409,7 +524,9 @@ export function formatReport(report: CheckReport): string {
   if (mismatches === 0) {
     lines.push(
       report.permissions.excess.length === 0
-        ? `All ${report.results.length} cases match. ${allowedSummary(report)}`
+        ? report.permissions.neverMatching.length === 0
+          ? `All ${report.results.length} cases match. ${allowedSummary(report)}`
+          : `All ${report.results.length} cases match, but the target stack has grants AWS never matches:`
         : `All ${report.results.length} cases match, but the target stack grants more than the job declares:`,
     );
   } else {
@@ -499,7 +616,7 @@ function allowedSummary(report: CheckReport): string {
 }
 
 function permissionLines(
-  { declared, excess, deliberate }: PermissionAudit,
+  { declared, excess, deliberate, neverMatching }: PermissionAudit,
   jobModule: string,
 ): string[] {
   const first = Object.values(declared)[0] ?? [];
@@ -511,6 +628,11 @@ function permissionLines(
   for (const grant of deliberate) {
     lines.push(
       `  granted on purpose: ${grant.action} on ${grant.resource} in ${grant.account}: ${grant.reason}`,
+    );
+  }
+  for (const grant of neverMatching) {
+    lines.push(
+      `  NEVER MATCHES: ${grant.action} on ${grant.resource} in ${grant.account} (policy ${grant.policy}, statement ${grant.statement}): ${grant.why}; fix it in resources/cross-account-role.yml and the job's permissions`,
     );
   }
   for (const grant of excess) {

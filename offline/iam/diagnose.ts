@@ -121,7 +121,18 @@ function policyProblem(model: PolicyModel, c: CheckCase, decision: Decision): st
   const via = decision.statement ? ` (${decision.statement})` : '';
   const r = c.request;
   if (c.expected === 'allowed') {
-    return `${SIDE_LABELS[decision.decidedBy]} denies "${c.title}": ${decision.reason}`;
+    // AWS names the resource otherwise than the declaration does (a secret's generated suffix).
+    const note = c.note
+      ? `${c.note}, in the job's permissions (job/index.ts) and in ${TARGET_TEMPLATE}. `
+      : '';
+    // The role's policy allowed it; the resource's own policy, which the model does not have, did not.
+    const ownPolicy =
+      r.type === 'call' &&
+      !r.resourcePolicy &&
+      /no statement of the resource policy of/.test(decision.reason)
+        ? `. ${r.resource} is decided by its own policy too (a KMS key trusts IAM policies only where its key policy says so): name the resource with its policy under "resources" in a fixture file (README, "Offline: any service")`
+        : '';
+    return `${note}${SIDE_LABELS[decision.decidedBy]} denies "${c.title}": ${decision.reason}${ownPolicy}`;
   }
   switch (c.concern) {
     case 'other-principal':
@@ -162,6 +173,7 @@ const STRATEGY: Record<Concern, Array<'assume' | 'access' | 'policy'>> = {
 
 /** One line: the parameter or policy to fix for a case whose decision is not the expected one. */
 export function diagnose(model: PolicyModel, c: CheckCase, decision: Decision): string {
+  if (c.request.type === 'unanswerable') return c.request.problem;
   for (const step of STRATEGY[c.concern]) {
     if (step === 'policy') return policyProblem(model, c, decision);
     const [first] =

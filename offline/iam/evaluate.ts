@@ -179,14 +179,47 @@ async function simulate(simulation: Simulation): Promise<SimulationResult> {
     });
   }
   if (result.resultType === 'error') {
-    const { request } = simulation;
-    throw new EvaluatorError(
-      `the IAM simulator rejected ${request.action} on ${request.resource.resource} by ` +
-        `${String(request.principal)}: ${JSON.stringify(result.errors)}`,
-      { cause: result.errors },
-    );
+    throw new EvaluatorError(simulatorRefusal(simulation, result.errors), { cause: result.errors });
   }
   return result;
+}
+
+/**
+ * The simulator's refusal in words that name what to fix: its error codes are about the request
+ * (an action or resource AWS would never decide) or about a policy that does not validate.
+ */
+function simulatorRefusal(simulation: Simulation, errors: unknown): string {
+  const { action } = simulation.request;
+  const resource = simulation.request.resource.resource;
+  const { message, ...byPolicy } = (errors ?? {}) as { message?: string } & Record<string, unknown>;
+  switch (message) {
+    case 'must.use.wildcard':
+      return `${action} acts on no resource type (Service Authorization Reference), so AWS decides it on "*" only, not on ${resource}`;
+    case 'no.resource.types':
+      return `${resource} has none of the ARN formats the Service Authorization Reference gives for ${action}`;
+    case 'multiple.resource.types':
+      return `${resource} fits more than one of the resource types of ${action}; name it in full`;
+    case 'invalid.action':
+    case 'invalid.service':
+      return `${action} is not an IAM action the Service Authorization Reference lists`;
+    default: {
+      // policy.errors: per policy (or policy kind), a list of { path, message }.
+      const problems = Object.entries(byPolicy).flatMap(([kind, value]) => {
+        const lists: Array<[string, unknown]> = Array.isArray(value)
+          ? [[kind, value]]
+          : Object.entries((value ?? {}) as Record<string, unknown>);
+        return lists.flatMap(([policy, list]) =>
+          (Array.isArray(list) ? list : []).map((item) => {
+            const { path, message: why } = item as { path?: string; message?: string };
+            return `policy ${policy}${path ? ` ${path}` : ''}: ${why ?? 'does not validate'}`;
+          }),
+        );
+      });
+      return problems.length > 0
+        ? `a policy does not validate (${problems.join('; ')})`
+        : `the IAM simulator cannot decide ${action} on ${resource} (${message ?? 'no reason given'})`;
+    }
+  }
 }
 
 function analysisOf(result: SimulationResult): RequestAnalysis | undefined {
@@ -358,6 +391,8 @@ export async function decideTargetCall(
   caller: Caller,
   action: string,
   resourceArn: string,
+  /** The resource's own policy, where the offline world declares one (a key policy). */
+  resourcePolicy?: PolicyDocument,
 ): Promise<Decision> {
   const request = `${action} on ${resourceArn} by ${caller.arn}`;
   if (action.toLowerCase() === 'sts:getcalleridentity') {
@@ -386,7 +421,11 @@ export async function decideTargetCall(
     })),
     serviceControlPolicies: [],
     resourceControlPolicies: [],
-    ...(owner?.bucketPolicy ? { resourcePolicy: owner.bucketPolicy } : {}),
+    ...(resourcePolicy
+      ? { resourcePolicy }
+      : owner?.bucketPolicy
+        ? { resourcePolicy: owner.bucketPolicy }
+        : {}),
   });
   return toDecision(result, request, {
     identity: 'target-permissions',
@@ -394,7 +433,7 @@ export async function decideTargetCall(
     identityLabel: role
       ? `the permissions of ${role.roleArn}`
       : `the identity policies of ${caller.roleArn}`,
-    resourceLabel: `bucket policy of ${bucket ?? resourceArn}`,
+    resourceLabel: bucket ? `bucket policy of ${bucket}` : `resource policy of ${resourceArn}`,
     resourceStatementLabel: 'bucket-policy',
   });
 }

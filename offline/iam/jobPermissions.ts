@@ -10,6 +10,7 @@ import {
   type Permission,
   resolvePermission,
 } from '../../src/job';
+import { policyPattern, sampleResource } from './awsResources';
 import { EvaluatorError } from './errors';
 import type { NamedPolicy } from './policy';
 
@@ -119,12 +120,6 @@ export function isDeclaredGrant(grant: Permission, declared: readonly Permission
   return declared.some((d) => sameAction(d.action, grant.action) && d.resource === grant.resource);
 }
 
-// IAM's wildcards in a declared resource: `*` any run of characters, `?` one character.
-function resourcePattern(resource: string): RegExp {
-  const escaped = resource.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`^${escaped.replaceAll('*', '.*').replaceAll('?', '.')}$`);
-}
-
 /** Whether a request the job sent (action on a concrete resource) is covered by a declaration. */
 export function coversRequest(
   declared: readonly Permission[],
@@ -132,14 +127,11 @@ export function coversRequest(
   resource: string,
 ): boolean {
   return declared.some(
-    (d) => sameAction(d.action, action) && resourcePattern(d.resource).test(resource),
+    (d) => sameAction(d.action, action) && policyPattern(d.resource).test(resource),
   );
 }
 
-/** A concrete resource inside a declared one, to ask the evaluator about (`*` → `example`). */
-export function sampleResource(resource: string): string {
-  return resource.replaceAll('*', 'example').replaceAll('?', 'x');
-}
+export { sampleResource };
 
 /**
  * A resource next to a declared one that the job does not declare: the last named part of the

@@ -13,6 +13,7 @@
 import { ResolvedTemplate, type StackInputs, type TemplateDocument } from './cfn';
 import { EvaluatorError } from './errors';
 import type { NamedPolicy, PolicyDocument } from './policy';
+import { sarAction } from './sar';
 import { readTemplate, relativeToCwd } from './templates';
 
 /** Resource shapes whose trailing `*` stays inside one resource named in full before it. */
@@ -115,8 +116,13 @@ export function findWildcards(sources: PolicySource[]): WildcardFinding[] {
               ? SCOPED_SUFFIXES.find((s) => s.pattern.test(value))
               : undefined;
             const bounded = field === 'Resource' ? organizationBound(statement) : undefined;
+            const onlyStar =
+              field === 'Resource' && value === '*' ? wildcardOnlyActions(statement) : undefined;
             const why =
-              scoped?.why ?? bounded ?? (statement.Sid ? justifications[statement.Sid] : undefined);
+              scoped?.why ??
+              bounded ??
+              onlyStar ??
+              (statement.Sid ? justifications[statement.Sid] : undefined);
             findings.push({
               source,
               policy: policy.name,
@@ -131,6 +137,22 @@ export function findWildcards(sources: PolicySource[]): WildcardFinding[] {
     }
   }
   return findings;
+}
+
+/**
+ * `Resource: "*"` is the only resource AWS matches for actions that act on no resource type (the
+ * Service Authorization Reference lists none for them): justified when every action of the
+ * statement is such an action, named exactly.
+ */
+function wildcardOnlyActions(statement: PolicyDocument['Statement'][number]): string | undefined {
+  if (statement.NotAction !== undefined) return undefined;
+  const actions = [statement.Action ?? []].flat().map(String);
+  const all =
+    actions.length > 0 &&
+    actions.every((action) => !/[*?]/.test(action) && sarAction(action)?.wildcardOnly === true);
+  return all
+    ? `${actions.join(', ')} act${actions.length === 1 ? 's' : ''} on no resource type: AWS matches only "*" (Service Authorization Reference)`
+    : undefined;
 }
 
 /**

@@ -12,7 +12,7 @@ export type Service = string;
  * REST-XML as XML documents, the JSON protocols (X-Amz-Target) and REST-JSON as JSON with
  * `__type` / x-amzn-ErrorType.
  */
-export type Protocol = 'query' | 'rest-xml' | 'json' | 'rest-json';
+export type Protocol = 'query' | 'ec2' | 'rest-xml' | 'json' | 'rest-json' | 'cbor';
 
 /** The protocol of the emulated services; any other service's is read from the request. */
 export function emulatedProtocol(service: Service): Protocol | undefined {
@@ -196,7 +196,7 @@ export function errorFor(
   service: Service,
   protocol: Protocol = emulatedProtocol(service) ?? 'json',
 ) {
-  if (protocol === 'json' || protocol === 'rest-json') {
+  if (protocol === 'json' || protocol === 'rest-json' || protocol === 'cbor') {
     const json = jsonError(service);
     return {
       expiredToken: json.expiredToken,
@@ -206,7 +206,7 @@ export function errorFor(
       throttled: json.throttling,
     };
   }
-  return protocol === 'query'
+  return protocol === 'query' || protocol === 'ec2'
     ? {
         expiredToken: stsError.expiredToken,
         unknownAccessKey: stsError.invalidClientTokenId,

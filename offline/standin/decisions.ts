@@ -8,13 +8,18 @@ import {
   decideTargetCall,
   type PolicyModel,
 } from '../iam';
+import type { KnownResource } from '../iam/awsResources';
 
 const MAX_CACHED = 10_000;
 
 export class Decisions {
   private readonly cache = new Map<string, Promise<Decision>>();
 
-  constructor(private readonly model: PolicyModel) {}
+  constructor(
+    private readonly model: PolicyModel,
+    /** Resources the fixture files name, some with their resource-based policy (a key policy). */
+    private readonly resources: readonly KnownResource[] = [],
+  ) {}
 
   assumeRole(
     caller: Caller,
@@ -45,7 +50,10 @@ export class Decisions {
 
   targetCall(caller: Caller, action: string, resourceArn: string): Promise<Decision> {
     const key = JSON.stringify([action, callerKey(caller), resourceArn]);
-    return this.cached(key, async () => decideTargetCall(this.model, caller, action, resourceArn));
+    const policy = this.resources.find((resource) => resource.arn === resourceArn)?.policy;
+    return this.cached(key, async () =>
+      decideTargetCall(this.model, caller, action, resourceArn, policy),
+    );
   }
 
   private cached(key: string, decide: () => Promise<Decision>): Promise<Decision> {

@@ -36,5 +36,7 @@ export function denialMessage(
     ? ` with an explicit deny in ${decision.statement?.startsWith('bucket-policy/') ? 'a resource-based' : 'an identity-based'} policy`
     : ` because no identity-based policy allows the ${action} action`;
   const resource = quoteResource ? `"${resourceArn}"` : resourceArn;
-  return `User: ${signer.principal.caller.arn} is not authorized to perform: ${action} on resource: ${resource}${why}`;
+  // An action decided on `*` (one without resource types) is worded without a resource.
+  const on = resourceArn === '*' ? '' : ` on resource: ${resource}`;
+  return `User: ${signer.principal.caller.arn} is not authorized to perform: ${action}${on}${why}`;
 }

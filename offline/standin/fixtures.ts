@@ -2,8 +2,12 @@
 // not emulate (anything but STS and S3). A fixture says which operation, on which resource (and,
 // optionally, with which parameters), gets which response; a call still has to pass the same IAM
 // decision as any other before its fixture is served.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KnownResource } from '../iam/awsResources';
+import type { PolicyDocument } from '../iam/policy';
 import { StandInError } from './errors';
+import { conformOutput, OutputShapeError, sdkService } from './sdkServices';
 
 /** How the job tells the stand-in about an operation it cannot read from the request alone. */
 export interface OperationRule {
@@ -46,6 +50,12 @@ export interface Fixture {
 export interface FixtureSet {
   readonly fixtures: readonly Fixture[];
   readonly operations: readonly OperationRule[];
+  /**
+   * The resources the offline world answers for, named in full as AWS names them (a secret's ARN
+   * with its suffix, a key with its aliases): the `resources` of each file, and every fixture's
+   * `resource` without wildcards. A call naming one by name is decided on this ARN.
+   */
+  readonly resources: readonly KnownResource[];
   /** The files they came from. */
   readonly files: readonly string[];
   /** The file a missing fixture should be added to, as messages name it. */
@@ -55,6 +65,7 @@ export interface FixtureSet {
 export const NO_FIXTURES: FixtureSet = {
   fixtures: [],
   operations: [],
+  resources: [],
   files: [],
   addTo: 'job/fixtures.json',
 };
@@ -68,6 +79,7 @@ export function loadFixtureFiles(
 ): FixtureSet {
   const fixtures: Fixture[] = [];
   const operations: OperationRule[] = [];
+  const resources: KnownResource[] = [];
   for (const file of files) {
     let text: string;
     try {
@@ -86,10 +98,13 @@ export function loadFixtureFiles(
     const parsed = parseFixtureDocument(document, file.shown);
     fixtures.push(...parsed.fixtures);
     operations.push(...parsed.operations);
+    resources.push(...parsed.resources);
   }
+  for (const fixture of fixtures) checkOutput(fixture);
   return {
     fixtures,
     operations,
+    resources,
     files: files.map((file) => file.shown),
     addTo: addTo ?? files[0]?.shown ?? NO_FIXTURES.addTo,
   };
@@ -125,28 +140,119 @@ function operationOf(entry: Record<string, unknown>, where: string): string {
   return operation;
 }
 
-/** One fixture file's content: `{ "fixtures": [...], "operations": [...] }`. */
+/** One fixture file's content: `{ "fixtures": [...], "operations": [...], "resources": [...] }`. */
 export function parseFixtureDocument(
   document: unknown,
   source: string,
-): { fixtures: Fixture[]; operations: OperationRule[] } {
+): { fixtures: Fixture[]; operations: OperationRule[]; resources: KnownResource[] } {
   if (!isObject(document)) {
     throw new StandInError(`${source} must hold an object with "fixtures" (and "operations")`);
   }
-  refuseUnknown(document, ['$comment', 'fixtures', 'operations'], source);
-  const list = (key: 'fixtures' | 'operations') => {
+  refuseUnknown(document, ['$comment', 'fixtures', 'operations', 'resources'], source);
+  const list = (key: 'fixtures' | 'operations' | 'resources') => {
     const value = document[key] ?? [];
     if (!Array.isArray(value)) throw new StandInError(`${source}: "${key}" must be an array`);
     return value as unknown[];
   };
+  const fixtures = list('fixtures').map((entry, index) =>
+    parseFixture(entry, `${source}#fixtures[${index}]`),
+  );
   return {
-    fixtures: list('fixtures').map((entry, index) =>
-      parseFixture(entry, `${source}#fixtures[${index}]`),
-    ),
+    fixtures,
     operations: list('operations').map((entry, index) =>
       parseRule(entry, `${source}#operations[${index}]`),
     ),
+    resources: [
+      ...list('resources').map((entry, index) =>
+        parseResource(entry, `${source}#resources[${index}]`),
+      ),
+      // A fixture on one resource named in full tells which resource the world has, too.
+      ...fixtures.flatMap((fixture) =>
+        fixture.resource?.startsWith('arn:') && !/[*?]/.test(fixture.resource)
+          ? [{ arn: fixture.resource, source: fixture.source }]
+          : [],
+      ),
+    ],
   };
+}
+
+function parseResource(entry: unknown, where: string): KnownResource {
+  if (!isObject(entry)) throw new StandInError(`${where} must be an object`);
+  refuseUnknown(entry, ['$comment', 'arn', 'aliases', 'policy'], where);
+  const { arn, aliases, policy } = entry;
+  if (
+    typeof arn !== 'string' ||
+    !/^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+/.test(arn) ||
+    /[*?]/.test(arn)
+  ) {
+    throw new StandInError(
+      `${where}.arn must be the resource's full ARN as AWS gives it, without wildcards (e.g. arn:aws:secretsmanager:us-east-1:222222222222:secret:db-password-AbCdEf)`,
+    );
+  }
+  if (
+    aliases !== undefined &&
+    (!Array.isArray(aliases) ||
+      aliases.some((a) => typeof a !== 'string' || !a.startsWith('alias/')))
+  ) {
+    throw new StandInError(
+      `${where}.aliases must be a list of KMS alias names such as "alias/orders"`,
+    );
+  }
+  if (policy !== undefined && (!isObject(policy) || !Array.isArray(policy.Statement))) {
+    throw new StandInError(
+      `${where}.policy must be the resource's policy document, { "Version": "2012-10-17", "Statement": [ ... ] }`,
+    );
+  }
+  return {
+    arn,
+    ...(aliases === undefined ? {} : { aliases: aliases as string[] }),
+    ...(policy === undefined ? {} : { policy: policy as unknown as PolicyDocument }),
+    source: where,
+  };
+}
+
+/**
+ * A fixture's `output` must fit the operation's output shape in the service's SDK client: a
+ * member it does not have would vanish on the wire, and the job would read an empty answer.
+ */
+function checkOutput(fixture: Fixture): void {
+  if (fixture.output === undefined) return;
+  const [service = '', name = ''] = fixture.operation.split(':');
+  const sdk = sdkService(service);
+  if (!sdk) {
+    throw new StandInError(
+      `${fixture.source}: "output" is written with ${fixture.operation}'s output schema from the SDK client of signing name ${service}, and none is installed: install the client the job calls it with (npm i -E @aws-sdk/client-<service>), check the signing name, or give the answer as "body"`,
+    );
+  }
+  const operation = sdk.operations.get(name);
+  if (!operation) {
+    throw new StandInError(
+      `${fixture.source}: ${sdk.packageName} has no operation ${name}: use the operation's name as in the API reference (the SDK command without "Command")`,
+    );
+  }
+  try {
+    conformOutput(sdk, operation, fixture.output);
+  } catch (error) {
+    if (!(error instanceof OutputShapeError)) throw error;
+    throw new StandInError(`${fixture.source}: ${error.message}`);
+  }
+}
+
+/** Every job/*.fixtures.json (the job's own answers), then `extra` files. */
+export function jobFixtureFiles(
+  projectRoot: string,
+  extra: readonly { readonly path: string; readonly shown: string }[] = [],
+  /** The job's own files (a --job module's), relative to the project; default job/*.fixtures.json. */
+  own?: readonly string[],
+): { path: string; shown: string }[] {
+  const shipped = (
+    own ??
+    readdirSync(join(projectRoot, 'job'))
+      .filter((name) => name.endsWith('.fixtures.json'))
+      .sort()
+      .map((name) => `job/${name}`)
+  ).map((shown) => ({ path: join(projectRoot, shown), shown }));
+  return [...shipped, ...extra];
 }
 
 function parseFixture(entry: unknown, where: string): Fixture {

@@ -28,6 +28,7 @@ export {
 export {
   type Fixture,
   type FixtureSet,
+  jobFixtureFiles,
   loadFixtureFiles,
   NO_FIXTURES,
   type OperationRule,

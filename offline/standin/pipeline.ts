@@ -17,6 +17,8 @@ import { emulatesOrganizations, handleOrganizations } from './organizations';
 import { parseForm, type ReceivedRequest } from './request';
 import {
   bareUnavailable,
+  cborErrorResponse,
+  ec2ErrorResponse,
   jsonErrorResponse,
   type RequestIds,
   s3ErrorResponse,
@@ -102,6 +104,10 @@ export async function answer(
       case 'query':
         // Every query-protocol service writes its errors as STS does (ErrorResponse/Error/Code).
         return stsErrorResponse(error, ids);
+      case 'ec2':
+        return ec2ErrorResponse(error, ids);
+      case 'cbor':
+        return cborErrorResponse(error, ids);
       case 'rest-xml':
         return s3ErrorResponse(error, ids, request.method);
       default:

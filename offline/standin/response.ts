@@ -1,5 +1,6 @@
 // What goes back on the wire: AWS's document shapes for results and errors.
 import { randomUUID } from 'node:crypto';
+import { cbor } from '@smithy/core/cbor';
 import type { AwsServiceError } from './awsErrors';
 import { el, root, type XmlElement, xmlDocument } from './xml';
 
@@ -150,5 +151,37 @@ export function jsonErrorResponse(
       'x-amzn-errortype': error.code,
     },
     body: JSON.stringify({ __type: error.code, message: error.message }),
+  });
+}
+
+/**
+ * EC2's error document: `Response/Errors/Error/Code` and `RequestID`, not the query protocol's
+ * `ErrorResponse` (EC2 API Reference, "Error responses").
+ */
+export function ec2ErrorResponse(error: AwsServiceError, ids: RequestIds): WireResponse {
+  return withCode(
+    error,
+    xmlResponse(
+      error.status,
+      el(
+        'Response',
+        el('Errors', el('Error', el('Code', error.code), el('Message', error.message))),
+        el('RequestID', ids.requestId),
+      ),
+      { 'content-type': 'text/xml;charset=UTF-8' },
+    ),
+  );
+}
+
+/** RPC v2 CBOR: the error as a CBOR map with `__type` and `message`. */
+export function cborErrorResponse(error: AwsServiceError, ids: RequestIds): WireResponse {
+  return withCode(error, {
+    status: error.status,
+    headers: {
+      'content-type': 'application/cbor',
+      'smithy-protocol': 'rpc-v2-cbor',
+      'x-amzn-requestid': ids.requestId,
+    },
+    body: Buffer.from(cbor.serialize({ __type: error.code, message: error.message })),
   });
 }

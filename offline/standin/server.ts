@@ -66,7 +66,7 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
   const context: StandInContext = {
     model,
     credentials,
-    decisions: new Decisions(model),
+    decisions: new Decisions(model, (options.fixtures ?? NO_FIXTURES).resources),
     stats,
     clock,
     buckets,

@@ -1,22 +1,41 @@
 // What a call to a service the stand-in does not emulate asks for: the operation (X-Amz-Target
 // for the JSON protocols, Action for the query protocol, a declared HTTP route for REST), its
 // parameters, and from them the IAM action and the resource ARN the evaluator decides on.
+import { cbor } from '@smithy/core/cbor';
+import {
+  type KnownResource,
+  type ResolvedResource,
+  ResourceNameError,
+  type ResourceScope,
+  requestResource,
+} from '../iam/awsResources';
+import { matchingResourceTypes, sarAction } from '../iam/sar';
 import type { Protocol, Service } from './awsErrors';
 import type { OperationRule } from './fixtures';
 import { decode, parseForm, type ReceivedRequest } from './request';
+import {
+  queryMembers,
+  restOperation,
+  type SdkOperation,
+  type SdkService,
+  sdkService,
+} from './sdkServices';
 
 export interface ServiceCall {
   readonly service: Service;
   readonly protocol: Protocol;
   /** The API operation, e.g. `Query`; `Unknown` when nothing tells it (an undeclared REST route). */
   readonly operation: string;
-  /** The request's parameters: the JSON body, the form, or a REST route's path captures + query + body. */
+  /** The request's parameters, in the SDK's member names where its client is installed. */
   readonly parameters: Readonly<Record<string, unknown>>;
   /** The job's declaration for this operation, when it made one. */
   readonly rule: OperationRule | undefined;
+  /** The SDK's schemas of the service and operation, when its client is installed. */
+  readonly sdk: { readonly service: SdkService; readonly operation: SdkOperation } | undefined;
 }
 
 const FORM = 'application/x-www-form-urlencoded';
+const CBOR_PATH = /^\/service\/([^/]+)\/operation\/([^/]+)$/;
 
 /** Reads the operation of a request signed for `service` (neither STS nor S3). */
 export function identifyCall(
@@ -26,6 +45,11 @@ export function identifyCall(
 ): ServiceCall {
   const ruleFor = (operation: string) =>
     rules.find((rule) => rule.operation === `${service}:${operation}`);
+  const sdk = sdkService(service);
+  const sdkOf = (operation: string) => {
+    const found = sdk?.operations.get(operation);
+    return sdk && found ? { service: sdk, operation: found } : undefined;
+  };
   const target = request.headers['x-amz-target'];
   if (target !== undefined) {
     // "DynamoDB_20120810.Query": the operation is the part after the last dot.
@@ -36,16 +60,31 @@ export function identifyCall(
       operation,
       parameters: jsonObject(request.body),
       rule: ruleFor(operation),
+      sdk: sdkOf(operation),
+    };
+  }
+  const rpc = CBOR_PATH.exec(request.rawPath);
+  if (rpc && request.headers['smithy-protocol'] === 'rpc-v2-cbor') {
+    const operation = decode(rpc[2] ?? '') || 'Unknown';
+    return {
+      service,
+      protocol: 'cbor',
+      operation,
+      parameters: cborObject(request.body),
+      rule: ruleFor(operation),
+      sdk: sdkOf(operation),
     };
   }
   const form = formParameters(request);
   if (form?.Action !== undefined) {
+    const found = sdkOf(form.Action);
     return {
       service,
-      protocol: 'query',
+      protocol: sdk?.protocol === 'ec2' ? 'ec2' : 'query',
       operation: form.Action,
-      parameters: form,
+      parameters: found ? queryMembers(found.service, found.operation, form) : form,
       rule: ruleFor(form.Action),
+      sdk: found,
     };
   }
   for (const rule of rules) {
@@ -56,16 +95,57 @@ export function identifyCall(
     const query: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(request.query)) query[key] = value;
     const xml = rule.http.protocol === 'rest-xml';
+    const operation = rule.operation.slice(service.length + 1);
     return {
       service,
       protocol: xml ? 'rest-xml' : 'rest-json',
-      operation: rule.operation.slice(service.length + 1),
+      operation,
       parameters: { ...(xml ? {} : jsonObject(request.body)), ...query, ...captures },
       rule,
+      sdk: sdkOf(operation),
     };
   }
+  // A REST call: the operation whose HTTP binding in the SDK's schemas the request has.
+  if (sdk && (sdk.protocol === 'rest-json' || sdk.protocol === 'rest-xml')) {
+    const found = restOperation(sdk, request.method, request.rawPath, request.query, matchPath);
+    if (found) {
+      const name = found.operation.name;
+      return {
+        service,
+        protocol: sdk.protocol,
+        operation: name,
+        parameters: {
+          ...(sdk.protocol === 'rest-json' ? jsonObject(request.body) : {}),
+          ...Object.fromEntries(Object.entries(request.query)),
+          ...found.captures,
+        },
+        rule: ruleFor(name),
+        sdk: { service: sdk, operation: found.operation },
+      };
+    }
+  }
   // A REST call nobody declared: its errors in REST-JSON, the shape of most REST services.
-  return { service, protocol: 'rest-json', operation: 'Unknown', parameters: {}, rule: undefined };
+  return {
+    service,
+    protocol: sdk?.protocol === 'rest-xml' ? 'rest-xml' : 'rest-json',
+    operation: 'Unknown',
+    parameters: {},
+    rule: undefined,
+    sdk: undefined,
+  };
+}
+
+function cborObject(body: Buffer): Record<string, unknown> {
+  if (body.length === 0) return {};
+  try {
+    const parsed: unknown = cbor.deserialize(new Uint8Array(body));
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : {};
+  } catch {
+    // Not CBOR: nothing to match a fixture or a resource on; the service would reject it anyway.
+    return {};
+  }
 }
 
 function jsonObject(body: Buffer): Record<string, unknown> {
@@ -115,14 +195,11 @@ export function matchPath(template: string, rawPath: string): Record<string, str
   return captures;
 }
 
-/**
- * Signing names whose IAM prefix differs; every other service's IAM prefix is its signing name
- * (dynamodb, sqs, sns, lambda, kms, ssm, secretsmanager, ...).
- */
+// "Most services use the same name for the IAM service prefix and the endpoint" (Service
+// Authorization Reference, "Actions, resources, and condition keys"); these sign under another.
 const IAM_PREFIX: Readonly<Record<string, string>> = {
   monitoring: 'cloudwatch',
   email: 'ses',
-  'execute-api': 'execute-api',
 };
 
 /** `dynamodb:Query`: the IAM action of a call, unless the job's declaration names another. */
@@ -130,50 +207,44 @@ export function iamActionOf(call: ServiceCall): string {
   return call.rule?.action ?? `${IAM_PREFIX[call.service] ?? call.service}:${call.operation}`;
 }
 
-export interface ResourceScope {
-  readonly partition: string;
-  /** The region the request was signed for. */
-  readonly region: string;
-  /** The caller's account: where a resource named without an ARN lives. */
-  readonly accountId: string;
-}
+export type { ResourceScope };
 
 /**
  * The resource ARN the action is decided on. The job's declaration (a template such as
  * `arn:{partition}:lambda:{region}:{accountId}:function:{FunctionName}`) wins; otherwise the
- * well-known parameters of common services; otherwise `*`, as for actions without a resource.
+ * action's resource types in the Service Authorization Reference, filled from the request as AWS
+ * names the resource (awsResources); `*` for an action that acts on none.
  */
-export function resourceOf(call: ServiceCall, scope: ResourceScope): string {
-  if (call.rule?.resource) return fillTemplate(call.rule.resource, call, scope);
-  const text = (name: string) => {
-    const value = call.parameters[name];
-    return typeof value === 'string' && value !== '' ? value : undefined;
-  };
-  const arnOr = (value: string | undefined, build: (name: string) => string) =>
-    value === undefined ? undefined : value.startsWith('arn:') ? value : build(value);
-  const { partition, region, accountId } = scope;
-  const base = (service: string) => `arn:${partition}:${service}:${region}:${accountId}`;
-  const known: Record<string, () => string | undefined> = {
-    dynamodb: () =>
-      arnOr(
-        text('TableName') ?? text('TableArn') ?? text('ResourceArn'),
-        (name) => `${base('dynamodb')}:table/${name}`,
-      ),
-    sqs: () => {
-      const url = text('QueueUrl');
-      const path = url === undefined ? undefined : /\/(\d{12})\/([^/?]+)/.exec(url);
-      return path ? `arn:${partition}:sqs:${region}:${path[1]}:${path[2]}` : undefined;
-    },
-    sns: () => text('TopicArn') ?? text('TargetArn'),
-    secretsmanager: () =>
-      arnOr(text('SecretId'), (name) => `${base('secretsmanager')}:secret:${name}`),
-    kms: () =>
-      arnOr(text('KeyId'), (id) =>
-        id.startsWith('alias/') ? `${base('kms')}:${id}` : `${base('kms')}:key/${id}`,
-      ),
-    ssm: () => arnOr(text('Name'), (name) => `${base('ssm')}:parameter/${name.replace(/^\//, '')}`),
-  };
-  return known[call.service]?.() ?? '*';
+export function resourceOf(
+  call: ServiceCall,
+  scope: ResourceScope,
+  known: readonly KnownResource[] = [],
+  where = 'the fixture file',
+): ResolvedResource {
+  const action = iamActionOf(call);
+  const sar = sarAction(action);
+  if (call.rule?.resource) {
+    const arn = fillTemplate(call.rule.resource, call, scope);
+    if (sar?.wildcardOnly) return { arn: '*' };
+    if (!sar || matchingResourceTypes(sar, arn).length === 0) return { arn };
+    try {
+      return requestResource(sar, { Declared: arn }, scope, known, where);
+    } catch (error) {
+      if (error instanceof ResourceNameError) throw new ResourceTemplateError(error.message);
+      throw error;
+    }
+  }
+  if (!sar) {
+    throw new ResourceTemplateError(
+      `${action} is not an IAM action in the Service Authorization Reference, so the stand-in cannot decide ${call.service}:${call.operation}: declare its IAM action as { "operation": "${call.service}:${call.operation}", "action": "<service>:<Action>" } under "operations" in ${where}`,
+    );
+  }
+  try {
+    return requestResource(sar, call.parameters, scope, known, where);
+  } catch (error) {
+    if (error instanceof ResourceNameError) throw new ResourceTemplateError(error.message);
+    throw error;
+  }
 }
 
 /** `{partition}`, `{region}`, `{accountId}` and any string parameter of the call, e.g. `{TableName}`. */

@@ -9,10 +9,10 @@ import { denialMessage, undeclaredCall } from './declared';
 import { type Fixture, findFixture } from './fixtures';
 import { forward, UpstreamError } from './forward';
 import type { ReceivedRequest } from './request';
-import { jsonResult, type RequestIds, type WireResponse, xmlResponse } from './response';
+import type { RequestIds, WireResponse } from './response';
+import { OutputShapeError, serializeOutput } from './sdkServices';
 import { iamActionOf, ResourceTemplateError, resourceOf, type ServiceCall } from './serviceCall';
 import type { Authorization } from './sigv4';
-import { el, root, type XmlChild } from './xml';
 
 export async function handleService(
   call: ServiceCall,
@@ -29,26 +29,34 @@ export async function handleService(
       'UnknownOperation',
       400,
       `The offline stand-in cannot tell which ${call.service} operation ${request.method} ${request.rawPath} is: ` +
-        `REST operations need a route. Add { "operation": "${call.service}:<Operation>", "http": { "method": "${request.method}", "path": "<route>" } } ` +
+        `no installed SDK client of signing name ${call.service} has that route, and no declaration names it. Install the client the job calls it with, or add { "operation": "${call.service}:<Operation>", "http": { "method": "${request.method}", "path": "<route>" } } ` +
         `to "operations" in ${context.fixtures.addTo}.`,
     );
   }
   const { caller } = signer.principal;
   const action = iamActionOf(call);
   let resource: string;
+  let note: string | undefined;
   try {
-    resource = resourceOf(call, {
-      partition: context.model.partition,
-      region: authorization.region,
-      accountId: caller.accountId,
-    });
+    const resolved = resourceOf(
+      call,
+      {
+        partition: context.model.partition,
+        region: authorization.region,
+        accountId: caller.accountId,
+      },
+      context.fixtures.resources,
+      context.fixtures.addTo,
+    );
+    resource = resolved.arn;
+    note = resolved.note;
   } catch (error) {
     if (!(error instanceof ResourceTemplateError)) throw error;
     throw failure(
       call.service,
       'InvalidOperationDeclaration',
       400,
-      `${error.message} (${call.rule?.source}).`,
+      call.rule ? `${error.message} (${call.rule.source}).` : `${error.message}.`,
     );
   }
   const refusal = undeclaredCall(context, signer, action);
@@ -56,7 +64,11 @@ export async function handleService(
     throw failure(call.service, 'UndeclaredPermission', 403, refusal);
   }
   const decision = await context.decisions.targetCall(caller, action, resource);
-  if (!decision.allowed) throw denied(call, signer, action, resource, decision);
+  if (!decision.allowed) {
+    // AWS's answer names only the ARN; why it is not the one granted is the stand-in's to say.
+    if (note) context.stats.note(`${action} was denied on ${resource}: ${note}`);
+    throw denied(call, signer, action, resource, decision);
+  }
 
   // Another emulated service (as STS and S3 are) would answer here: decided like any call above,
   // before the job's fixtures.
@@ -100,6 +112,11 @@ function failure(service: string, code: string, status: number, message: string)
   return new AwsServiceError(service, code, status, message);
 }
 
+/**
+ * The service's own denial: its modelled access-denied error where the SDK's schemas have one
+ * (SNS's AuthorizationError), else its protocol family's (sdkServices), in AWS's wording. EC2
+ * opens its message with its own sentence.
+ */
 function denied(
   call: ServiceCall,
   signer: CredentialRecord,
@@ -108,9 +125,24 @@ function denied(
   decision: Decision,
 ): AwsServiceError {
   const message = denialMessage(signer, action, resource, decision, false);
+  const known = call.sdk?.service.accessDenied;
+  if (known) {
+    const text =
+      call.protocol === 'ec2'
+        ? `You are not authorized to perform this operation. ${message}`
+        : message;
+    return new AwsServiceError(call.service, known.code, known.status, text);
+  }
   switch (call.protocol) {
     case 'query':
       return stsError.accessDenied(message);
+    case 'ec2':
+      return new AwsServiceError(
+        call.service,
+        'UnauthorizedOperation',
+        403,
+        `You are not authorized to perform this operation. ${message}`,
+      );
     case 'rest-xml':
       return s3Error.accessDenied(message);
     case 'rest-json':
@@ -135,45 +167,41 @@ function answerWith(
   if (fixture.body !== undefined) {
     return { status, headers: { 'x-amzn-requestid': ids.requestId, ...extra }, body: fixture.body };
   }
-  if (call.protocol === 'json' || call.protocol === 'rest-json') {
-    const answer = jsonResult(
-      fixture.output,
-      ids,
-      call.protocol,
-      request.headers['content-type'],
-      status,
-    );
-    return { ...answer, headers: { ...answer.headers, ...extra } };
-  }
-  if (call.protocol === 'query') {
-    const answer = xmlResponse(
-      status,
-      root(
-        `${call.operation}Response`,
-        `https://${call.service}.amazonaws.com/doc/`,
-        el(`${call.operation}Result`, ...toXml(fixture.output)),
-        el('ResponseMetadata', el('RequestId', ids.requestId)),
-      ),
-      { 'x-amzn-requestid': ids.requestId, ...extra },
-    );
-    return answer;
+  if (call.sdk) {
+    // Written with the operation's output schema in its protocol; checked when the file loaded.
+    let answer: ReturnType<typeof serializeOutput>;
+    try {
+      answer = serializeOutput(call.sdk.service, call.sdk.operation, fixture.output, ids.requestId);
+    } catch (error) {
+      if (!(error instanceof OutputShapeError)) throw error;
+      throw new AwsServiceError(
+        call.service,
+        'InvalidFixture',
+        400,
+        `Fixture ${fixture.source}: ${error.message}`,
+      );
+    }
+    const headers =
+      call.protocol === 'json'
+        ? { ...answer.headers, 'content-type': jsonContentTypeOf(request.headers['content-type']) }
+        : answer.headers;
+    return {
+      status: fixture.status ?? answer.status,
+      headers: { ...headers, ...extra },
+      body: typeof answer.body === 'string' ? answer.body : Buffer.from(answer.body),
+    };
   }
   throw new AwsServiceError(
     call.service,
-    'InvalidFixture',
+    'NoSdkClient',
     400,
-    `Fixture ${fixture.source} answers a REST-XML operation: give its response as "body" (the XML document), not "output".`,
+    `Fixture ${fixture.source} answers ${call.service}:${call.operation} with "output", which the stand-in writes with the operation's schema from the service's SDK client, and none is installed for signing name ${call.service}: install the client the job uses to call it (npm i -E @aws-sdk/client-<service>), or give the response as "body".`,
   );
 }
 
-/** The query protocol's result: members as elements, lists as <member> items. */
-function toXml(value: unknown): XmlChild[] {
-  if (value === null || value === undefined) return [];
-  if (Array.isArray(value)) return value.map((item) => el('member', ...toXml(item)));
-  if (typeof value === 'object') {
-    return Object.entries(value as Record<string, unknown>).map(([key, member]) =>
-      el(key, ...toXml(member)),
-    );
-  }
-  return [String(value)];
+/** The JSON protocols answer in the version the request used (1.0 or 1.1). */
+function jsonContentTypeOf(requestContentType: string | undefined): string {
+  return requestContentType?.startsWith('application/x-amz-json-') === true
+    ? requestContentType
+    : 'application/x-amz-json-1.0';
 }

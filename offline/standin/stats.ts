@@ -31,6 +31,8 @@ export interface StandInStats {
   errors: Record<string, number>;
   /** Calls of the job that its declared permissions do not cover, by IAM action. */
   undeclared: Record<string, number>;
+  /** Why a denied call was decided on another ARN than the one it named (a secret's suffix), by text. */
+  notes: Record<string, number>;
   faultsInjected: { total: number } & Record<FaultKind | 'clockSkew', number>;
   /**
    * Time the stand-in spent answering AWS requests (injected delays excluded), so a benchmark can
@@ -50,6 +52,7 @@ function emptyStats(): StandInStats {
     revokedCredentialRequests: 0,
     errors: {},
     undeclared: {},
+    notes: {},
     faultsInjected: {
       total: 0,
       throttle: 0,
@@ -103,6 +106,10 @@ export class StatsRecorder {
 
   undeclaredCall(action: string): void {
     bump(this.stats.undeclared, action);
+  }
+
+  note(text: string): void {
+    bump(this.stats.notes, text);
   }
 
   revokedCredentials(): void {

@@ -1,6 +1,9 @@
 // `npm start` as a user runs it: the real script, the real `sls package` and `sls invoke local`,
 // against the offline stand-in.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../offline/synth';
 import { coreArgs } from '../support/core';
 import {
@@ -87,5 +90,25 @@ describe('options', () => {
     const run = await runStart(argv, synthesis);
     expect(run.code).toBe(2);
     expect(run.err).toContain(message);
+  });
+
+  test('a fixture whose output does not fit its operation is refused at start, naming member and operation', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xacct-start-fixture-'));
+    try {
+      const file = join(dir, 'bad.fixtures.json');
+      writeFileSync(
+        file,
+        JSON.stringify({
+          fixtures: [{ operation: 'dynamodb:Query', output: { Items: [], Count: 0, Scanned: 0 } }],
+        }),
+      );
+      const run = await runStart(['--fixtures', file], synthesis);
+      expect(run.code).toBe(2);
+      expect(run.err).toMatch(
+        /bad\.fixtures\.json#fixtures\[0\]: output\.Scanned is not a member of QueryOutput \(its members: .*ScannedCount.*\): dynamodb:Query answers with QueryOutput/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

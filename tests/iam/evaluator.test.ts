@@ -391,10 +391,20 @@ describe('decideTargetCall', () => {
       `arn:aws:s3:::${BUCKET}`,
     );
     await expect(deciding).rejects.toThrow(EvaluatorError);
-    await expect(deciding).rejects.toThrow(/rejected s3:ListBucket/);
-    await expect(
-      decideTargetCall(model, asTarget(), 's3:NoSuchAction', `arn:aws:s3:::${BUCKET}`),
-    ).rejects.toThrow(EvaluatorError);
+    // In words that name the policy, statement and field, not the simulator's own codes.
+    await expect(deciding).rejects.toThrow(
+      /^a policy does not validate \(policy ReadOneBucket Statement\[0\]\.Effect: Effect must be present/,
+    );
+    const unknown = decideTargetCall(
+      model,
+      asTarget(),
+      's3:NoSuchAction',
+      `arn:aws:s3:::${BUCKET}`,
+    );
+    await expect(unknown).rejects.toThrow(EvaluatorError);
+    await expect(unknown).rejects.toThrow(
+      's3:NoSuchAction is not an IAM action the Service Authorization Reference lists',
+    );
   });
 });
 
@@ -416,6 +426,7 @@ describe('npm run check on the shipped configuration (stage local, defaults)', (
       declared: { [TARGET]: [{ action: 's3:ListBucket', resource: `arn:aws:s3:::${BUCKET}` }] },
       excess: [],
       deliberate: [],
+      neverMatching: [],
     });
     expect(report.results.map((r) => r.case.concern)).toEqual(
       expect.arrayContaining([

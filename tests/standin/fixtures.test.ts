@@ -62,6 +62,18 @@ describe('fixture files', () => {
       { operations: [{ operation: 'lambda:Invoke', action: 'Invoke' }] },
       '.action must be an IAM action',
     ],
+    [
+      { resources: [{ arn: 'arn:aws:secretsmanager:us-east-1:222222222222:secret:db-*' }] },
+      "f.json#resources[0].arn must be the resource's full ARN as AWS gives it, without wildcards",
+    ],
+    [
+      { resources: [{ arn: 'arn:aws:kms:us-east-1:222222222222:key/k', aliases: ['orders'] }] },
+      'f.json#resources[0].aliases must be a list of KMS alias names such as "alias/orders"',
+    ],
+    [
+      { resources: [{ arn: 'arn:aws:kms:us-east-1:222222222222:key/k', policy: {} }] },
+      "f.json#resources[0].policy must be the resource's policy document",
+    ],
   ])('refuses %j, naming the entry and the field', (document, message) => {
     expect(() => parseFixtureDocument(document, 'f.json')).toThrow(StandInError);
     expect(() => parseFixtureDocument(document, 'f.json')).toThrow(message);
@@ -85,6 +97,47 @@ describe('fixture files', () => {
     }
   });
 
+  it('knows the resources named in full, in "resources" and as the resource of a fixture', () => {
+    const secret = 'arn:aws:secretsmanager:us-east-1:222222222222:secret:db-AbCdEf';
+    const other = 'arn:aws:secretsmanager:us-east-1:222222222222:secret:api-XyZ123';
+    const { resources } = parseFixtureDocument(
+      {
+        resources: [{ arn: secret }],
+        fixtures: [
+          { operation: 'secretsmanager:GetSecretValue', resource: other, output: {} },
+          { operation: 'secretsmanager:GetSecretValue', resource: '*:secret:x-*', output: {} },
+        ],
+      },
+      'f.json',
+    );
+    expect(resources.map((r) => [r.arn, r.source])).toEqual([
+      [secret, 'f.json#resources[0]'],
+      [other, 'f.json#fixtures[0]'],
+    ]);
+  });
+
+  it('refuses an output for a service without an installed SDK client, saying what to do', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xacct-fixtures-test-'));
+    try {
+      const path = join(dir, 'x.fixtures.json');
+      writeFileSync(
+        path,
+        JSON.stringify({ fixtures: [{ operation: 'nosuchsvc:Get', output: {} }] }),
+      );
+      expect(() => loadFixtureFiles([{ path, shown: 'job/x.fixtures.json' }])).toThrow(
+        /job\/x\.fixtures\.json#fixtures\[0\]: "output" is written with nosuchsvc:Get's output schema from the SDK client of signing name nosuchsvc, and none is installed: install the client/,
+      );
+      // A raw body needs no schema.
+      writeFileSync(
+        path,
+        JSON.stringify({ fixtures: [{ operation: 'nosuchsvc:Get', body: 'x' }] }),
+      );
+      expect(loadFixtureFiles([{ path, shown: 'job/x.fixtures.json' }]).fixtures).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('matches operation, resource wildcards, account and a subset of the input, first match first', () => {
     const { fixtures, operations } = parseFixtureDocument(
       {
@@ -101,7 +154,7 @@ describe('fixture files', () => {
       },
       'f.json',
     );
-    const set = { fixtures, operations, files: ['f.json'], addTo: 'f.json' };
+    const set = { fixtures, operations, resources: [], files: ['f.json'], addTo: 'f.json' };
     const call = (account: string, table: string, key: string) =>
       findFixture(set, {
         operation: 'dynamodb:Query',
@@ -128,7 +181,9 @@ describe('reading a call to a service the stand-in does not emulate', () => {
     );
     expect(call).toMatchObject({ protocol: 'json', operation: 'Query' });
     expect(iamActionOf(call)).toBe('dynamodb:Query');
-    expect(resourceOf(call, SCOPE)).toBe('arn:aws:dynamodb:eu-west-1:222222222222:table/orders');
+    expect(resourceOf(call, SCOPE).arn).toBe(
+      'arn:aws:dynamodb:eu-west-1:222222222222:table/orders',
+    );
   });
 
   it('takes a query-protocol operation from Action, and an SQS queue from its URL', () => {
@@ -143,10 +198,10 @@ describe('reading a call to a service the stand-in does not emulate', () => {
       [],
     );
     expect(call).toMatchObject({ protocol: 'query', operation: 'SendMessage' });
-    expect(resourceOf(call, SCOPE)).toBe('arn:aws:sqs:eu-west-1:333333333333:jobs');
+    expect(resourceOf(call, SCOPE).arn).toBe('arn:aws:sqs:eu-west-1:333333333333:jobs');
   });
 
-  it('needs a declared route for a REST operation, and fills its IAM action and resource from it', () => {
+  it('reads a REST operation from its declared route (else the SDK schemas), and fills its IAM action and resource from it', () => {
     const { operations } = parseFixtureDocument(
       {
         operations: [
@@ -164,12 +219,36 @@ describe('reading a call to a service the stand-in does not emulate', () => {
     const call = identifyCall(invoke, 'lambda', operations);
     expect(call).toMatchObject({ protocol: 'rest-json', operation: 'Invoke' });
     expect(iamActionOf(call)).toBe('lambda:InvokeFunction');
-    expect(resourceOf(call, SCOPE)).toBe(
+    expect(resourceOf(call, SCOPE).arn).toBe(
       'arn:aws:lambda:eu-west-1:222222222222:function:report-v2',
     );
-    expect(identifyCall(invoke, 'lambda', []).operation).toBe('Unknown');
+    // Without a declaration, the route comes from the HTTP binding in the SDK client's schemas.
+    expect(identifyCall(invoke, 'lambda', [])).toMatchObject({
+      protocol: 'rest-json',
+      operation: 'Invoke',
+      parameters: { FunctionName: 'report-v2' },
+    });
     expect(identifyCall({ ...invoke, method: 'GET' }, 'lambda', operations).operation).toBe(
       'Unknown',
+    );
+  });
+
+  it('asks for the IAM action where it is not <prefix>:<Operation>, and for the resource where no format fills', () => {
+    const invoke = identifyCall(
+      request({ rawPath: '/2015-03-31/functions/report/invocations' }),
+      'lambda',
+      [],
+    );
+    expect(() => resourceOf(invoke, SCOPE, [], 'job/x.fixtures.json')).toThrow(
+      'lambda:Invoke is not an IAM action in the Service Authorization Reference, so the stand-in cannot decide lambda:Invoke: declare its IAM action as { "operation": "lambda:Invoke", "action": "<service>:<Action>" } under "operations" in job/x.fixtures.json',
+    );
+    const noTable = identifyCall(
+      request({ headers: { 'x-amz-target': 'DynamoDB_20120810.Query' } }),
+      'dynamodb',
+      [],
+    );
+    expect(() => resourceOf(noTable, SCOPE, [], 'job/x.fixtures.json')).toThrow(
+      /cannot tell which resource dynamodb:Query acts on from this request: the Service Authorization Reference gives .*table \(arn:\$\{Partition\}:dynamodb:\$\{Region\}:\$\{Account\}:table\/\$\{TableName\}\).* none fills from its parameters \(none\)/,
     );
   });
 
@@ -184,6 +263,6 @@ describe('reading a call to a service the stand-in does not emulate', () => {
       'dynamodb',
       [],
     );
-    expect(resourceOf(call, SCOPE)).toBe('*');
+    expect(resourceOf(call, SCOPE).arn).toBe('*');
   });
 });

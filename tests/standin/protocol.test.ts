@@ -559,7 +559,7 @@ describe('signatures and credentials', () => {
     );
     expect([error.name, error.$metadata?.httpStatusCode]).toEqual(['InternalError', 500]);
     expect(error.message).toMatch(
-      /^The offline stand-in could not decide this request: the IAM simulator rejected s3:ListBucket/,
+      /^The offline stand-in could not decide this request: a policy does not validate \(policy Broken Statement\[0\]\.Effect: Effect must be present/,
     );
   });
 

@@ -207,3 +207,15 @@ ${statement}`,
       );
   });
 }
+
+/**
+ * The shipped target template with more Allow statements in the role's policy (YAML list items
+ * at the statements' indentation), written once per test file under `name`.
+ */
+export function templateGranting(name: string, statements: string): string {
+  return editedTemplate(name, (original) => {
+    const statement = '              - Sid: ListTheBucket';
+    if (!original.includes(statement)) throw new Error('ListTheBucket not found in the template');
+    return original.replace(statement, `${statements.trimEnd()}\n${statement}`);
+  });
+}

@@ -298,6 +298,38 @@ describe('failures in the target account', () => {
     expect(error.message).toMatch(/declares this permission .*npm run check shows whether it does/);
   });
 
+  it.each([
+    ['UnauthorizedOperation', 403, 'You are not authorized to perform this operation. '],
+    ['AccessDeniedException', 400, ''],
+    ['AccessDenied', 403, ''],
+    ['NotAuthorized', 401, ''],
+    ['AuthorizationError', 403, ''],
+    ['AuthorizationErrorException', 403, ''],
+  ])(
+    "recognises each service's denial (%s), keeping AWS's message that names action and resource",
+    (name, status, lead) => {
+      const aws = `${lead}User: arn:aws:sts::${TARGET_A}:assumed-role/cross-account-demo-target/s is not authorized to perform: s3:ListBucket on resource: arn:aws:s3:::${BUCKET} because no identity-based policy allows the s3:ListBucket action`;
+      const error = toTargetError(s3Error(name, aws, status), {
+        ...context('list-objects'),
+        explain: () => undefined,
+      });
+      expect(error).toBeInstanceOf(TargetAccessDeniedError);
+      // Which side to fix: the target role's permission policy.
+      expect(error.message).toContain("the target role's permission policy in account");
+      expect(error.message).toContain(`AWS says: ${aws}`);
+      expect((error.cause as Error).message).toBe(aws);
+    },
+  );
+
+  it('still withholds the message of an error about signing that is not a denial', () => {
+    const error = mapped(
+      s3Error('InvalidSignatureException', 'token AKIA... in here', 400),
+      'list-objects',
+    );
+    expect(error).not.toBeInstanceOf(TargetAccessDeniedError);
+    expect(error.message).not.toContain('token AKIA');
+  });
+
   it('maps SlowDown that outlasted the retries', () => {
     const error = mapped(
       s3Error('SlowDown', 'Please reduce your request rate.', 503),
