@@ -119,7 +119,7 @@ describe('the DynamoDB example job: the event', () => {
     ['a key that is not a string', { key: 42 }, 'key', /key must be a string; got the number 42/],
     ['an empty key', { key: '' }, 'key', /must not be empty/],
     ['a key over 2048 bytes', { key: 'é'.repeat(1025) }, 'key', /at most 2048 bytes.*got 2050/],
-    ['a lone surrogate in the key', { key: 'a\uD800' }, 'key', /unpaired surrogate \(U\+D800\)/],
+    ['a lone surrogate in the key', { key: 'a\uD800' }, 'key', /unpaired surrogate/],
     ['a limit of 0', { key: 'a', limit: 0 }, 'limit', /integer from 1 to 100; got the number 0/],
     ['a limit of 101', { key: 'a', limit: 101 }, 'limit', /integer from 1 to 100/],
     ['a fractional limit', { key: 'a', limit: 2.5 }, 'limit', /integer from 1 to 100/],

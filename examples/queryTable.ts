@@ -3,26 +3,30 @@
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import * as v from 'valibot';
 import { defineJob } from '../src/job';
-import { integer, matching, text } from '../src/schemas';
+import { quote } from '../src/redact';
+import { integer, isWellFormedText, matching, optional, text } from '../src/schemas';
 
 export const queryTable = defineJob({
   params: {
-    targetTable: v.optional(
+    targetTable: optional(
       matching(/^[\w.-]{3,255}$/, 'be a table name (3 to 255 of a-z, A-Z, 0-9, _ - .), not an ARN'),
       'cross-account-demo',
     ),
-    targetPartitionKey: v.optional(text(255, { min: 1 }), 'pk'),
+    targetPartitionKey: optional(text(255, { min: 1 }), 'pk'),
   },
   event: {
-    // DynamoDB takes at most 2048 bytes of UTF-8 in a partition key.
+    // Any Standard Schema library works beside the kit's: valibot here. DynamoDB takes at most
+    // 2048 bytes of UTF-8 in a partition key.
     key: v.pipe(
-      text(2048, { min: 1 }),
+      v.string((issue) => `must be a string; got ${quote(issue.input)}`),
+      v.minLength(1, 'must not be empty'),
+      v.check(isWellFormedText, 'must be valid Unicode text (it has an unpaired surrogate)'),
       v.check(
         (key) => Buffer.byteLength(key) <= 2048,
         (issue) => `must be at most 2048 bytes of UTF-8; got ${Buffer.byteLength(issue.input)}`,
       ),
     ),
-    limit: v.optional(integer(1, 100), 25),
+    limit: optional(integer(1, 100), 25),
   },
   permissions: {
     query: {

@@ -1,9 +1,8 @@
 // The shipped job: list one S3 bucket in each target account and region (README, "Make it yours").
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import * as v from 'valibot';
 import { ConfigError, defineJob, type JobTarget } from '../src/job';
 import { quote } from '../src/redact';
-import { integer, matching, text } from '../src/schemas';
+import { integer, matching, optional, text } from '../src/schemas';
 
 /** The demo bucket resources/cross-account-role.yml creates when its BucketName is empty. */
 export const DEMO_BUCKET = 'cross-account-demo-{accountId}-{region}';
@@ -12,7 +11,7 @@ export const listObjects = defineJob({
   params: {
     targetBucket: {
       hint: '<bucket name> (may contain {accountId} and {region})',
-      schema: v.optional(
+      schema: optional(
         matching(
           /^(?!arn:)([^{}]|\{accountId\}|\{region\})+$/,
           'be a bucket name (not an ARN) whose only placeholders are {accountId} and {region}',
@@ -21,7 +20,7 @@ export const listObjects = defineJob({
       ),
     },
   },
-  event: { prefix: v.optional(text(1024)), maxKeys: v.optional(integer(1, 1000), 50) },
+  event: { prefix: optional(text(1024)), maxKeys: optional(integer(1, 1000), 50) },
 
   // ListObjectsV2 is authorised by s3:ListBucket on the bucket; the job makes no other call.
   permissions: {

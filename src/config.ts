@@ -1,10 +1,9 @@
 import { partition } from '@aws-sdk/core/client';
-import * as v from 'valibot';
 import { ConfigError } from './errors';
 import { LOG_LEVELS, type LogLevel } from './logger';
 import { parameterTable, readParameters, type ValuesOf } from './parameters';
 import { quote } from './redact';
-import { integerText, matching } from './schemas';
+import { integerText, matching, optional, textSchema } from './schemas';
 
 export interface TargetSpec {
   readonly account: string;
@@ -68,7 +67,7 @@ export const CORE_PARAMETERS = parameterTable({
   targetAccountIds: {
     variable: 'TARGET_ACCOUNT_IDS',
     hint: '222222222222[,333333333333...]',
-    schema: v.optional(
+    schema: optional(
       commaList('account', (item, position) => {
         if (ACCOUNT_ID.test(item)) return undefined;
         const detail = /^\d+$/.test(item) ? ` (${item.length} digits)` : '';
@@ -79,35 +78,28 @@ export const CORE_PARAMETERS = parameterTable({
   targetRoleName: {
     variable: 'TARGET_ROLE_NAME',
     hint: "<role name> (the target stack's RoleName)",
-    schema: v.optional(roleName(), 'cross-account-demo-target'),
+    schema: optional(roleName(), 'cross-account-demo-target'),
   },
   externalId: {
     variable: 'TARGET_EXTERNAL_ID',
     hint: "<the target stack's ExternalId>, or leave it empty when the target requires none",
     // The value is not echoed: it is not a secret, but it is the one shared token of the trust.
-    schema: v.optional(
-      v.pipe(
-        v.string(),
-        v.check(
-          (value) => value.length >= 2 && value.length <= 1224,
-          (issue) => `must be 2 to 1224 characters long; got ${(issue.input as string).length}`,
-        ),
-        v.check(
-          (value) => [...value].every((char) => EXTERNAL_ID.test(char)),
-          (issue) => {
-            const value = issue.input as string;
-            const at = [...value].findIndex((char) => !EXTERNAL_ID.test(char));
-            const code = value.codePointAt(at)?.toString(16).toUpperCase().padStart(4, '0');
-            return `may only contain letters, digits and _+=,.@:/-; character ${at + 1} is U+${code}`;
-          },
-        ),
-      ),
+    schema: optional(
+      textSchema<string>((value) => {
+        if (value.length < 2 || value.length > 1224) {
+          return `must be 2 to 1224 characters long; got ${value.length}`;
+        }
+        const at = [...value].findIndex((char) => !EXTERNAL_ID.test(char));
+        if (at < 0) return undefined;
+        const code = value.codePointAt(at)?.toString(16).toUpperCase().padStart(4, '0');
+        return `may only contain letters, digits and _+=,.@:/-; character ${at + 1} is U+${code}`;
+      }),
     ),
   },
   targetRegions: {
     variable: 'TARGET_REGIONS',
     hint: '<region id>[,<region id>...] (empty: the region the function runs in)',
-    schema: v.optional(
+    schema: optional(
       commaList('region', (item, position) =>
         REGION.test(item)
           ? undefined
@@ -118,22 +110,22 @@ export const CORE_PARAMETERS = parameterTable({
   sessionDurationSeconds: {
     variable: 'SESSION_DURATION_SECONDS',
     hint: '900 (at most 3600: assuming a role from Lambda is role chaining)',
-    schema: v.optional(integerText(900, 3600), '900'),
+    schema: optional(integerText(900, 3600), '900'),
   },
   fanoutConcurrency: {
     variable: 'FANOUT_CONCURRENCY',
     hint: '<1..50>',
-    schema: v.optional(integerText(1, 50), '8'),
+    schema: optional(integerText(1, 50), '8'),
   },
   organizationId: {
     variable: 'TARGET_ORGANIZATION_ID',
     hint: 'o-<10 to 32 lowercase letters or digits>, or leave it empty',
-    schema: v.optional(matching(ORGANIZATION_ID, 'look like o-a1b2c3d4e5')),
+    schema: optional(matching(ORGANIZATION_ID, 'look like o-a1b2c3d4e5')),
   },
   targetOrganizationalUnits: {
     variable: 'TARGET_ORGANIZATIONAL_UNITS',
     hint: 'ou-ab12-11111111[,r-ab12...] (OU or root ids), or leave it empty and set targetAccountIds',
-    schema: v.optional(
+    schema: optional(
       commaList('unit', (item, at) =>
         ORGANIZATIONAL_UNIT_ID.test(item) || ROOT_ID.test(item)
           ? undefined
@@ -144,17 +136,17 @@ export const CORE_PARAMETERS = parameterTable({
   organizationReaderAccountId: {
     variable: 'ORGANIZATION_READER_ACCOUNT_ID',
     hint: '<the management or delegated-administrator account where resources/organizations-reader-role.yml is deployed>',
-    schema: v.optional(matching(ACCOUNT_ID, 'be a 12-digit account id')),
+    schema: optional(matching(ACCOUNT_ID, 'be a 12-digit account id')),
   },
   organizationReaderRoleName: {
     variable: 'ORGANIZATION_READER_ROLE_NAME',
     hint: "<the reader stack's RoleName>",
-    schema: v.optional(roleName(), DEFAULT_READER_ROLE_NAME),
+    schema: optional(roleName(), DEFAULT_READER_ROLE_NAME),
   },
   accountCacheSeconds: {
     variable: 'ACCOUNT_CACHE_SECONDS',
     hint: '<0..86400>',
-    schema: v.optional(integerText(0, 86_400), '300'),
+    schema: optional(integerText(0, 86_400), '300'),
   },
 });
 
@@ -182,36 +174,29 @@ function fail(variable: Variable, problem: string): never {
 /** A role name: IAM's characters, no path. */
 function roleName() {
   // An ARN is refused before, with what to keep of it (refuseRoleArn).
-  return v.pipe(
-    v.string(),
-    v.regex(
-      ROLE_NAME,
-      (issue) =>
-        `must be an IAM role name of 1 to 64 characters from [A-Za-z0-9_+=,.@-] (no path); got ${quote(issue.input)}`,
-    ),
+  return matching(
+    ROLE_NAME,
+    'be an IAM role name of 1 to 64 characters from [A-Za-z0-9_+=,.@-] (no path)',
   );
 }
 
 /** A comma-separated list, each item checked by `problem` and listed once. */
 function commaList(what: string, problem: (item: string, position: string) => string | undefined) {
-  return v.pipe(
-    v.string(),
-    v.transform((value) => value.split(',').map((item) => item.trim())),
-    v.rawCheck(({ dataset, addIssue }) => {
-      if (!dataset.typed) return;
-      const seen = new Set<string>();
-      for (const [index, item] of dataset.value.entries()) {
-        const position = `item ${index + 1}`;
-        const wrong =
-          problem(item, position) ??
-          (seen.has(item)
-            ? `lists ${what} ${item} twice (${position}); list each ${what} once`
-            : undefined);
-        if (wrong) return addIssue({ message: wrong });
-        seen.add(item);
-      }
-    }),
-  );
+  const items = (value: string) => value.split(',').map((item) => item.trim());
+  return textSchema((value) => {
+    const seen = new Set<string>();
+    for (const [index, item] of items(value).entries()) {
+      const position = `item ${index + 1}`;
+      const wrong =
+        problem(item, position) ??
+        (seen.has(item)
+          ? `lists ${what} ${item} twice (${position}); list each ${what} once`
+          : undefined);
+      if (wrong) return wrong;
+      seen.add(item);
+    }
+    return undefined;
+  }, items);
 }
 
 /** Reads and validates the whole configuration; pure, so tests can feed it any environment. */
@@ -254,7 +239,7 @@ export function loadConfig(env: Env): Config {
       roleArn: targetRoleArn({ partition: homePartition, roleName: p.targetRoleName }, account),
     });
   }
-  const functionName = optional(env, 'AWS_LAMBDA_FUNCTION_NAME') ?? 'crossAccount';
+  const functionName = envValue(env, 'AWS_LAMBDA_FUNCTION_NAME') ?? 'crossAccount';
   return {
     homeRegion,
     partition: homePartition,
@@ -279,7 +264,7 @@ type CoreValues = ValuesOf<typeof CORE_PARAMETERS>;
 // which only the home region tells, so this runs before the table.
 function refuseRoleArn(env: Env, homePartition: string): void {
   for (const name of ['targetRoleName', 'organizationReaderRoleName'] as const) {
-    const value = optional(env, CORE_PARAMETERS[name].variable);
+    const value = envValue(env, CORE_PARAMETERS[name].variable);
     if (value?.startsWith('arn:')) {
       fail(name, `must be a role name, not an ARN; got ${describeArn(value, homePartition)}`);
     }
@@ -316,13 +301,13 @@ function discoveryOf(
   };
 }
 
-function optional(env: Env, name: string): string | undefined {
+function envValue(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
   return value === undefined || value === '' ? undefined : value;
 }
 
 function required(env: Env, variable: Variable): string {
-  return optional(env, variable) ?? fail(variable, 'is missing');
+  return envValue(env, variable) ?? fail(variable, 'is missing');
 }
 
 function region(variable: 'AWS_REGION', value: string): string {
@@ -368,7 +353,7 @@ function sourceIdentityOf(functionName: string): string {
 
 function logLevelOf(env: Env): LogLevel {
   // Lambda's advanced logging controls set AWS_LAMBDA_LOG_LEVEL, which also knows TRACE and FATAL.
-  const value = optional(env, 'AWS_LAMBDA_LOG_LEVEL')?.toUpperCase() ?? 'INFO';
+  const value = envValue(env, 'AWS_LAMBDA_LOG_LEVEL')?.toUpperCase() ?? 'INFO';
   const level = value === 'TRACE' ? 'DEBUG' : value === 'FATAL' ? 'ERROR' : value;
   if (!(LOG_LEVELS as readonly string[]).includes(level)) {
     fail('AWS_LAMBDA_LOG_LEVEL', `must be a log level; got ${quote(value)}`);

@@ -3,19 +3,18 @@
 // (coreTargetTemplate), so switching the function to another job leaves them green. It lists the
 // demo bucket that resources/cross-account-role.yml creates, a service the stand-in emulates.
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import * as v from 'valibot';
 import { defineJob } from '../../src/job';
-import { integer, text } from '../../src/schemas';
+import { integer, optional, text } from '../../src/schemas';
 
 /** As --job and SlsOptions.job take it. */
 export const CORE_JOB = { path: 'tests/support/coreJob.ts', exportName: 'coreJob' };
 
 export const coreJob = defineJob({
   event: {
-    prefix: v.optional(text(1024)),
-    maxKeys: v.optional(integer(1, 1000), 50),
+    prefix: optional(text(1024)),
+    maxKeys: optional(integer(1, 1000), 50),
     // Another bucket than the demo bucket: a step whose resource the event decides.
-    bucket: v.optional(text(63, { min: 3 })),
+    bucket: optional(text(63, { min: 3 })),
   },
   permissions: {
     listBucket: { action: 's3:ListBucket', resource: 'arn:${AWS::Partition}:s3:::${Bucket}' },

@@ -1,15 +1,12 @@
-// The event as the handler reads it: the core's envelope (`accounts`, unknown fields refused)
-// and a job's fields, declared as schemas (here `prefix` and `maxKeys`, as a listing job has them).
-import * as v from 'valibot';
 import { EventValidationError } from '../../src/errors';
 import { parseEvent as parseEnvelope } from '../../src/event';
 import { readFields } from '../../src/parameters';
-import { integer, text } from '../../src/schemas';
+import { integer, optional, text } from '../../src/schemas';
 
 const DEFAULT_MAX_KEYS = 50;
 const JOB_FIELDS = {
-  prefix: v.optional(text(1024)),
-  maxKeys: v.optional(integer(1, 1000), DEFAULT_MAX_KEYS),
+  prefix: optional(text(1024)),
+  maxKeys: optional(integer(1, 1000), DEFAULT_MAX_KEYS),
 };
 const FIELDS = Object.keys(JOB_FIELDS);
 

@@ -3,7 +3,7 @@
 import * as v from 'valibot';
 import { ConfigError, defineJob, resolvePermission } from '../../src/job';
 import { parameterTable, readFields, readParameters } from '../../src/parameters';
-import { integer } from '../../src/schemas';
+import { integer, optional } from '../../src/schemas';
 
 const target = {
   account: '222222222222',
@@ -91,7 +91,7 @@ describe('parameters declared as schemas', () => {
 });
 
 describe('event fields declared as schemas', () => {
-  const fields = { limit: v.optional(integer(1, 10), 5), key: v.string() };
+  const fields = { limit: optional(integer(1, 10), 5), key: v.string() };
 
   it('apply defaults and name the field that is wrong', () => {
     expect(readFields(fields, { key: 'a' })).toEqual({ key: 'a', limit: 5 });
