@@ -1,0 +1,102 @@
+// README, "Make it yours": the minimal job is examples/readSecret.ts, at most 30 lines, and with
+// the grant the README shows it passes the real `npm run check` and runs under the real
+// `npm start` (answered from its fixtures); the grant without the secret's suffix fails the check.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { TARGET_TEMPLATE_PATH } from '../../offline/iam';
+import { PROJECT_ROOT } from '../../offline/projectCopy';
+import { withPolicies } from '../support/coreTarget';
+
+const run = promisify(execFile);
+const README = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+const section = README.slice(
+  README.indexOf('\n## Make it yours\n'),
+  README.indexOf('\n### Walkthrough'),
+);
+const fenced = (lang: string) =>
+  [...section.matchAll(new RegExp(`\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``, 'g'))].map(
+    (m) => m[1] ?? '',
+  );
+const [job = ''] = fenced('ts');
+const [parameter = '', policies = ''] = fenced('yaml');
+const MODULE = 'examples/readSecret.ts';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'xacct-minimal-job-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The target template as the README says to edit it, with `policy` as the role's Policies. */
+function template(name: string, policy: string): string {
+  const shipped = readFileSync(TARGET_TEMPLATE_PATH, 'utf8');
+  const anchor = '  MaxSessionDuration:\n';
+  const path = join(dir, `${name}.yml`);
+  writeFileSync(path, withPolicies(shipped.replace(anchor, () => `${parameter}${anchor}`), policy));
+  return path;
+}
+
+async function tool(script: 'check' | 'start', targetTemplate: string) {
+  const args = [
+    '--job',
+    MODULE,
+    '--target-template',
+    targetTemplate,
+    '--param',
+    'secretName=prod/db',
+  ];
+  try {
+    const { stdout, stderr } = await run(
+      'node_modules/.bin/tsx',
+      [`scripts/${script}.ts`, ...args],
+      {
+        cwd: PROJECT_ROOT,
+        timeout: 150_000,
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
+    return { code: 0, output: `${stdout}\n${stderr}` };
+  } catch (error) {
+    const failure = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: failure.code ?? -1, output: `${failure.stdout}\n${failure.stderr}` };
+  }
+}
+
+test('the README shows examples/readSecret.ts as it is, in at most 30 lines', () => {
+  const shipped = readFileSync(join(PROJECT_ROOT, MODULE), 'utf8');
+  expect(shipped.trim().split('\n').slice(1).join('\n')).toBe(
+    job.trim().split('\n').slice(1).join('\n'),
+  );
+  expect(job.trim().split('\n').length).toBeLessThanOrEqual(30);
+});
+
+test('npm run check passes with the grant the README shows', async () => {
+  const { code, output } = await tool('check', template('granted', policies));
+  expect(output).toContain(
+    'secretsmanager:GetSecretValue on arn:aws:secretsmanager:us-east-1:222222222222:secret:prod/db-?????? (the job declares it)',
+  );
+  expect(output).toContain(
+    `Permissions: the job (${MODULE}) declares secretsmanager:GetSecretValue; the target stack grants nothing else.`,
+  );
+  expect(code).toBe(0);
+}, 180_000);
+
+test('npm run check fails on a grant without the suffix AWS appends to every secret ARN', async () => {
+  const { code, output } = await tool(
+    'check',
+    template('no-suffix', policies.replace('-??????', '')),
+  );
+  expect(code).toBe(1);
+  expect(output).toMatch(/six/);
+}, 180_000);
+
+test('npm start runs it, answered from its fixtures', async () => {
+  const { code, output } = await tool('start', template('start', policies));
+  expect({ code, output: code === 0 ? '' : output }).toEqual({ code: 0, output: '' });
+  expect(output).toContain('"versionId": "c1f2e3d4-0000-4000-8000-000000000001"');
+  expect(output).toContain('fixtures examples/readSecret.fixtures.json');
+  expect(output).not.toContain('offline-example-not-a-secret');
+}, 180_000);
