@@ -35,7 +35,13 @@ function template(name: string, policy: string): string {
   const shipped = readFileSync(TARGET_TEMPLATE_PATH, 'utf8');
   const anchor = '  MaxSessionDuration:\n';
   const path = join(dir, `${name}.yml`);
-  writeFileSync(path, withPolicies(shipped.replace(anchor, () => `${parameter}${anchor}`), policy));
+  writeFileSync(
+    path,
+    withPolicies(
+      shipped.replace(anchor, () => `${parameter}${anchor}`),
+      policy,
+    ),
+  );
   return path;
 }
 

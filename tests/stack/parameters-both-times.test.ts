@@ -46,7 +46,7 @@ const SAMPLES: Record<keyof typeof CORE_PARAMETERS, string[]> = {
 
 // Mostly the first two samples (valid forms), so that whole valid sets come up too; a parameter
 // left out half the time, but the accounts always given.
-const valueOf = (name: keyof typeof CORE_PARAMETERS) =>
+const sampleOf = (name: keyof typeof CORE_PARAMETERS) =>
   fc.oneof(
     { arbitrary: fc.constantFrom(...SAMPLES[name].slice(0, 2)), weight: 12 },
     { arbitrary: fc.constantFrom(...SAMPLES[name]), weight: 2 },
@@ -57,8 +57,8 @@ const given = fc.record(
     NAMES.map((name) => [
       name,
       name === 'targetAccountIds'
-        ? valueOf(name)
-        : fc.option(valueOf(name), { nil: undefined, freq: 2 }),
+        ? sampleOf(name)
+        : fc.option(sampleOf(name), { nil: undefined, freq: 2 }),
     ]),
   ) as Record<keyof typeof CORE_PARAMETERS, fc.Arbitrary<string | undefined>>,
 );
