@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { PROJECT_ROOT } from '../offline/projectCopy';
+import { runTool } from '../tests/support/runTool';
 import {
   applyWalkthrough,
   checkCommand,
@@ -22,26 +23,19 @@ import {
   TARGET_TEMPLATE,
 } from './listObjects.walkthrough';
 
+// The outer suite is running beside it on the same machine: the nested one gets its time twice.
+const WHOLE_SUITE_MS = 60 * 60_000;
+
 /** `npm run check -- <args>` as the README writes it, run as scripts/check.ts in `dir`. */
 async function check(dir: string): Promise<{ code: number; output: string }> {
   const args = (checkCommand ?? '')
     .replace(/^npm run check( --)?/, '')
     .trim()
     .split(/\s+/);
-  try {
-    const { stdout, stderr } = await run('node_modules/.bin/tsx', ['scripts/check.ts', ...args], {
-      cwd: dir,
-      timeout: 120_000,
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    return { code: 0, output: `${stdout}\n${stderr}` };
-  } catch (error) {
-    const failure = error as { code?: number; stdout?: string; stderr?: string };
-    return {
-      code: typeof failure.code === 'number' ? failure.code : -1,
-      output: `${failure.stdout ?? ''}\n${failure.stderr ?? ''}`,
-    };
-  }
+  return runTool('node_modules/.bin/tsx', ['scripts/check.ts', ...args], {
+    cwd: dir,
+    timeout: 120_000,
+  });
 }
 
 describe('README, "Make it yours": the DynamoDB example as the function\'s job', () => {
@@ -114,9 +108,6 @@ describe('README, "Make it yours": the DynamoDB example as the function\'s job',
   );
 });
 
-// The outer suite is running beside it on the same machine: the nested one gets its time twice.
-const WHOLE_SUITE_MS = 60 * 60_000;
-
 /** Every test file jest would run in `dir`, relative to it. */
 async function testFiles(dir: string): Promise<string[]> {
   const { stdout } = await run('node_modules/.bin/jest', ['--listTests'], {
@@ -130,19 +121,6 @@ async function testFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
-async function npmTest(dir: string): Promise<{ code: number; output: string }> {
-  try {
-    const { stdout, stderr } = await run('npm', ['test'], {
-      cwd: dir,
-      timeout: WHOLE_SUITE_MS,
-      maxBuffer: 256 * 1024 * 1024,
-    });
-    return { code: 0, output: `${stdout}\n${stderr}` };
-  } catch (error) {
-    const failure = error as { code?: number; stdout?: string; stderr?: string };
-    return {
-      code: typeof failure.code === 'number' ? failure.code : -1,
-      output: `${failure.stdout ?? ''}\n${failure.stderr ?? ''}`,
-    };
-  }
+function npmTest(dir: string): Promise<{ code: number; output: string }> {
+  return runTool('npm', ['test'], { cwd: dir, timeout: WHOLE_SUITE_MS });
 }

@@ -1,16 +1,14 @@
 // README, "Make it yours": the minimal job is examples/readSecret.ts, at most 30 lines, and with
 // the grant the README shows it passes the real `npm run check` and runs under the real
 // `npm start` (answered from its fixtures); the grant without the secret's suffix fails the check.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { TARGET_TEMPLATE_PATH } from '../../offline/iam';
 import { PROJECT_ROOT } from '../../offline/projectCopy';
 import { withPolicies } from '../support/coreTarget';
+import { runTool } from '../support/runTool';
 
-const run = promisify(execFile);
 const README = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
 const section = README.slice(
   README.indexOf('\n## Make it yours\n'),
@@ -45,7 +43,7 @@ function template(name: string, policy: string): string {
   return path;
 }
 
-async function tool(script: 'check' | 'start', targetTemplate: string) {
+function tool(script: 'check' | 'start', targetTemplate: string) {
   const args = [
     '--job',
     MODULE,
@@ -54,21 +52,10 @@ async function tool(script: 'check' | 'start', targetTemplate: string) {
     '--param',
     'secretName=prod/db',
   ];
-  try {
-    const { stdout, stderr } = await run(
-      'node_modules/.bin/tsx',
-      [`scripts/${script}.ts`, ...args],
-      {
-        cwd: PROJECT_ROOT,
-        timeout: 150_000,
-        maxBuffer: 16 * 1024 * 1024,
-      },
-    );
-    return { code: 0, output: `${stdout}\n${stderr}` };
-  } catch (error) {
-    const failure = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failure.code ?? -1, output: `${failure.stdout}\n${failure.stderr}` };
-  }
+  return runTool('node_modules/.bin/tsx', [`scripts/${script}.ts`, ...args], {
+    cwd: PROJECT_ROOT,
+    timeout: 150_000,
+  });
 }
 
 test('the README shows examples/readSecret.ts as it is, in at most 30 lines', () => {

@@ -131,7 +131,6 @@ describe('home stack for stage local', () => {
     expect(env).toEqual({
       TARGET_ACCOUNT_IDS: '222222222222',
       TARGET_ROLE_NAME: 'cross-account-demo-target',
-      TARGET_BUCKET: 'cross-account-demo-{accountId}-{region}',
       SESSION_DURATION_SECONDS: '900',
       FANOUT_CONCURRENCY: '8',
       // Defaults and what was given; an empty one is left out (the function's region, no external
