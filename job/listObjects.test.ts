@@ -1,9 +1,14 @@
 // The shipped job's own tests (job/listObjects.ts), run by the real core with mocked STS and S3:
 // its parameter, its event, the listing it sends and how it explains S3's failures. They go away
 // with the job when it is replaced (README, "Make it yours").
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
+import { yamlParse } from 'yaml-cfn';
+import { PROJECT_ROOT } from '../offline/projectCopy';
 import { createHandler, loadAllConfig } from '../src/crossAccount';
 import type { ConfigError } from '../src/errors';
 import { deployTime } from '../tests/support/deployTime';
@@ -143,6 +148,29 @@ describe('targetBucket at deploy time (config/params.js)', () => {
   it('sets TARGET_BUCKET, its default when none is given', async () => {
     const { environment } = await deployTime({ targetAccountIds: TARGET_A });
     expect(environment?.TARGET_BUCKET).toBe('cross-account-demo-{accountId}-{region}');
+  });
+});
+
+describe("the target template's grant (resources/cross-account-role.yml)", () => {
+  it('lists one bucket, nothing else: exactly what this job declares, the same string', () => {
+    const template = yamlParse(
+      readFileSync(join(PROJECT_ROOT, 'resources/cross-account-role.yml'), 'utf8'),
+    );
+    const statements = template.Resources.CrossAccountRole.Properties.Policies.flatMap(
+      (p: { PolicyDocument: { Statement: unknown[] } }) => p.PolicyDocument.Statement,
+    );
+    const bucket = {
+      Bucket: { 'Fn::If': ['CreateDemoBucket', { Ref: 'DemoBucket' }, { Ref: 'BucketName' }] },
+    };
+    const declared = listObjects.permissions.listBucket;
+    expect(statements).toEqual([
+      {
+        Sid: 'ListTheBucket',
+        Effect: 'Allow',
+        Action: declared?.action,
+        Resource: { 'Fn::Sub': [declared?.resource, bucket] },
+      },
+    ]);
   });
 });
 

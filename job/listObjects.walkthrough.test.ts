@@ -96,6 +96,9 @@ describe('README, "Make it yours": the DynamoDB example as the function\'s job',
       expect(gone).toContain('job/listObjects.test.ts');
       expect(gone.filter((file) => !file.startsWith('job/listObjects.'))).toEqual([]);
       expect(after.filter((file) => !before.includes(file))).toEqual(['job/queryTable.test.ts']);
+      // A clone is a git checkout: the suite lists tracked files, Biome reads .gitignore.
+      await run('git', ['init', '-q'], { cwd: dir });
+      await run('git', ['add', '-A'], { cwd: dir });
       const { code, output } = await npmTest(dir);
       // The last lines say which test failed, if one did.
       expect({ code, tail: code === 0 ? '' : output.split('\n').slice(-60).join('\n') }).toEqual({

@@ -4,15 +4,15 @@ import {
   EvaluatorError,
   ResolvedTemplate,
   readTemplate,
-  TARGET_TEMPLATE_PATH,
   type TemplateDocument,
 } from '../../offline/iam';
+import { coreTargetTemplate } from '../support/coreTarget';
 
 const STACK = { partition: 'aws', accountId: '222222222222', region: 'eu-west-1' };
 const REQUIRED = { TrustedAccountId: '111111111111', ExecutionRoleName: 'exec-role' };
 
 function target(parameters: Record<string, string> = {}): ResolvedTemplate {
-  return new ResolvedTemplate('target', readTemplate(TARGET_TEMPLATE_PATH), {
+  return new ResolvedTemplate('target', readTemplate(coreTargetTemplate()), {
     ...STACK,
     parameters: { ...REQUIRED, ...parameters },
   });
@@ -96,7 +96,7 @@ describe('resolving resources/cross-account-role.yml', () => {
     );
     expect(
       () =>
-        new ResolvedTemplate('target', readTemplate(TARGET_TEMPLATE_PATH), {
+        new ResolvedTemplate('target', readTemplate(coreTargetTemplate()), {
           ...STACK,
           parameters: {},
         }),

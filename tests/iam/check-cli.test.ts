@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../offline/synth';
+import { coreArgs } from '../support/core';
 import { loosenedTargetTemplate, removeEditedTemplates, SYNTH_TIMEOUT_MS } from './support';
 
 const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
@@ -16,7 +17,7 @@ function check(...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       TSX,
-      ['scripts/check.ts', ...args],
+      ['scripts/check.ts', ...coreArgs(), ...args],
       { cwd: PROJECT_ROOT, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         resolve({

@@ -8,7 +8,7 @@ import {
   sampleResource,
   siblingResource,
 } from '../../offline/iam/jobPermissions';
-import { loadCoreCheckModel } from '../support/core';
+import { coreJob, loadCoreCheckModel } from '../support/core';
 import { editedTargetTemplate, homeTemplate, removeEditedTemplates } from './support';
 
 describe("a declared resource's neighbour, which a grant no broader than declared denies", () => {
@@ -109,7 +109,12 @@ describe('a job in several target regions', () => {
       TARGET_BUCKET: 'cross-account-demo-{accountId}-{region}',
       TARGET_REGIONS: 'us-east-1,eu-west-1',
     };
-    const needs = jobPermissions({ environment, region: 'us-east-1', accounts: ['222222222222'] });
+    const needs = jobPermissions({
+      environment,
+      region: 'us-east-1',
+      accounts: ['222222222222'],
+      job: { ...coreJob, targetStack: (_config, target) => ({ Region: target.region }) },
+    });
     expect(needs.get('222222222222')?.declared).toEqual([
       {
         action: 's3:ListBucket',
@@ -121,6 +126,6 @@ describe('a job in several target regions', () => {
       },
     ]);
     // The target stack is deployed in the first region: its parameters are those of that region.
-    expect(needs.get('222222222222')?.stackParameters).toEqual({ BucketName: '' });
+    expect(needs.get('222222222222')?.stackParameters).toEqual({ Region: 'us-east-1' });
   });
 });

@@ -8,10 +8,11 @@ import {
   DEPLOYER_TEMPLATE_PATH,
   findTrustWildcards,
   findWildcards,
-  TARGET_TEMPLATE_PATH,
   unjustified,
 } from '../../offline/iam';
 import { PROJECT_ROOT } from '../../offline/synth';
+import { coreArgs } from '../support/core';
+import { coreTargetTemplate } from '../support/coreTarget';
 import { SYNTH_TIMEOUT_MS } from './support';
 
 const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
@@ -22,7 +23,7 @@ function check(
   return new Promise((resolve) => {
     execFile(
       TSX,
-      ['scripts/check.ts', ...args],
+      ['scripts/check.ts', ...coreArgs(), ...args],
       { cwd: PROJECT_ROOT, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) =>
         resolve({
@@ -188,7 +189,7 @@ describe('npm run check wildcard audit', () => {
     'fails with exit 1, naming the statement, for a wildcard action in a copy of the target template',
     async () => {
       const copy = editedCopy(
-        TARGET_TEMPLATE_PATH,
+        coreTargetTemplate(),
         'cross-account-role.yml',
         'Action: s3:ListBucket',
         "Action: 's3:List*'",

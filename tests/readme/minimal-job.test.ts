@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TARGET_TEMPLATE_PATH } from '../../offline/iam';
 import { PROJECT_ROOT } from '../../offline/projectCopy';
-import { withPolicies } from '../support/coreTarget';
+import { withoutUnusedParameters, withPolicies } from '../support/coreTarget';
 import { runTool } from '../support/runTool';
 
 const README = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
@@ -28,16 +28,21 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The target template as the README says to edit it, with `policy` as the role's Policies. */
+/**
+ * The target template as the README says to edit it, with `policy` as the role's Policies (and
+ * without another job's parameters that only its grant used).
+ */
 function template(name: string, policy: string): string {
   const shipped = readFileSync(TARGET_TEMPLATE_PATH, 'utf8');
   const anchor = '  MaxSessionDuration:\n';
   const path = join(dir, `${name}.yml`);
   writeFileSync(
     path,
-    withPolicies(
-      shipped.replace(anchor, () => `${parameter}${anchor}`),
-      policy,
+    withoutUnusedParameters(
+      withPolicies(
+        shipped.replace(anchor, () => `${parameter}${anchor}`),
+        policy,
+      ),
     ),
   );
   return path;

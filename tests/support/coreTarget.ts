@@ -19,7 +19,9 @@ export const CORE_POLICIES = `      Policies:
               - Sid: ListTheBucket
                 Effect: Allow
                 Action: s3:ListBucket
-                Resource: !Sub 'arn:\${AWS::Partition}:s3:::cross-account-demo-\${AWS::AccountId}-\${AWS::Region}'
+                Resource: !Sub
+                  - 'arn:\${AWS::Partition}:s3:::\${Bucket}'
+                  - Bucket: !If [CreateDemoBucket, !Ref DemoBucket, !Ref BucketName]
 `;
 
 /** `template` with the role's Policies replaced by `policies` (YAML at the role's indentation). */
