@@ -38,7 +38,7 @@ beforeAll(async () => {
       AWS_LAMBDA_LOG_LEVEL: 'ERROR',
     });
     // The module reads its configuration at load, as at a cold start.
-    ({ handler } = await import('../../handlers/crossAccount'));
+    ({ handler } = await import('../support/coreHandler'));
   } finally {
     await synthesis.dispose();
   }
