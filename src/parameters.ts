@@ -91,7 +91,8 @@ export function parameterTable<const P extends Readonly<Record<string, Parameter
 
 type Issue = StandardSchemaV1.Issue;
 
-function validate(schema: Schema, value: unknown): { value: unknown } | { issue: Issue } {
+/** A synchronous Standard Schema's verdict on `value`: its value, or its first issue. */
+export function validate(schema: Schema, value: unknown): { value: unknown } | { issue: Issue } {
   const result = schema['~standard'].validate(value);
   if (result instanceof Promise) {
     throw new TypeError(

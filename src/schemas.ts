@@ -4,6 +4,7 @@
 // message, and valibot's issue machinery costs the function about 1.8 KiB zipped, which its
 // 100 KiB budget cannot take (npm run bench); a job that wants valibot pays that, no more.
 import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { validate } from './parameters';
 import { quote } from './redact';
 
 /** A value, or what is wrong with it (a sentence that reads after the name). */
@@ -31,11 +32,8 @@ function schema<I, O>(read: (value: unknown) => Verdict<O>, fallback?: I): KitSc
 }
 
 const run = <O>(inner: StandardSchemaV1<unknown, O>, value: unknown): Verdict<O> => {
-  const result = inner['~standard'].validate(value);
-  if (result instanceof Promise)
-    throw new TypeError('an asynchronous schema cannot be optional here');
-  const issue = result.issues?.[0];
-  return issue ? { problem: issue.message } : { value: (result as { value: O }).value };
+  const result = validate(inner, value);
+  return 'issue' in result ? { problem: result.issue.message } : { value: result.value as O };
 };
 
 /** Absent (undefined) is allowed: the default when one is given, else undefined. */
