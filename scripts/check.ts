@@ -4,22 +4,19 @@
 
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { checkJob } from '../offline/checkJob';
 import {
-  auditWildcards,
   DEPLOYER_TEMPLATE_PATH,
   EvaluatorError,
   formatReport,
-  loadCheckModel,
   OFFLINE_HOME_ACCOUNT,
   reportJson,
-  runCheck,
   TARGET_DEPLOYER_TEMPLATE_PATH,
   TARGET_TEMPLATE_PATH,
-  withWildcards,
 } from '../offline/iam';
 import { JobModuleError, loadJobModule } from '../offline/jobModule';
-import { jobFixtureFiles, loadFixtureFiles, StandInError } from '../offline/standin';
-import { PROJECT_ROOT, SynthesisError, synthesize } from '../offline/synth';
+import { StandInError } from '../offline/standin';
+import { SynthesisError, synthesize } from '../offline/synth';
 import { exitCleanlyOnSignalsAndClosedPipes } from '../offline/tempDirs';
 import {
   accountId,
@@ -121,7 +118,7 @@ async function main(): Promise<number> {
     ...(options.job ? { job: { path: jobModule.path, exportName: jobModule.exportName } } : {}),
   });
   try {
-    const model = await loadCheckModel({
+    const report = await checkJob({
       template: synthesis.template,
       job: jobModule.job,
       jobModule: jobModule.path,
@@ -129,28 +126,13 @@ async function main(): Promise<number> {
       ...(options.region ? { region: options.region } : {}),
       targetOverrides: options.targetOverrides,
       targetTemplate: options.targetTemplate,
+      deployerTemplate: options.deployerTemplate,
+      targetDeployerTemplate: options.targetDeployerTemplate,
+      stage: options.stage ?? 'local',
       organizations: Object.fromEntries(options.outsideOrg.map((account) => [account, null])),
+      // A --job module's own fixture files; else those of job/.
+      ...(options.job ? { fixtureFiles: jobModule.fixtures ? [jobModule.fixtures] : [] } : {}),
     });
-    // The resources the job's fixture files name in full: decided on as npm start decides on them.
-    const fixtures = loadFixtureFiles(
-      jobFixtureFiles(
-        PROJECT_ROOT,
-        [],
-        options.job ? (jobModule.fixtures ? [jobModule.fixtures] : []) : undefined,
-      ),
-    );
-    const report = withWildcards(
-      await runCheck(model, undefined, {
-        resources: fixtures.resources,
-        resourcesFile: fixtures.addTo,
-      }),
-      auditWildcards(model, {
-        targetTemplate: options.targetTemplate,
-        deployerTemplate: options.deployerTemplate,
-        targetDeployerTemplate: options.targetDeployerTemplate,
-        stage: options.stage ?? 'local',
-      }),
-    );
     process.stdout.write(
       options.json
         ? `${JSON.stringify(reportJson(report), null, 2)}\n`
