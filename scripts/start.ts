@@ -542,7 +542,25 @@ function report(
   }
   io.out(`\n${summary(stats, invocation)}\n`);
   for (const note of Object.keys(stats.notes)) io.out(`Note: ${note}\n`);
+  const bypass = bypassNote(JSON.stringify(invocation.output ?? '') + stderr.join('\n'));
+  if (bypass) io.out(`Note: ${bypass}\n`);
   return failed ? 1 : 0;
+}
+
+/**
+ * A call that went to AWS's own host instead of the stand-in: every endpoint points at the
+ * stand-in, so a client sent it to an address of its own. SQS's client does that by default
+ * (it sends to the queue URL's host), which reaches no one here and AWS's regional endpoint there.
+ */
+export function bypassNote(output: string): string | undefined {
+  const host = /ENOTFOUND ([\w.-]+\.amazonaws\.com)/.exec(output)?.[1];
+  if (!host) return undefined;
+  return (
+    `a call went to ${host}, not to the stand-in: the SDK client was given an address of its own. ` +
+    (host.startsWith('sqs.')
+      ? 'The SQS client sends to the host of the queue URL: create it with client(SQSClient, { useQueueUrlAsEndpoint: false }), which on AWS resolves the same regional endpoint.'
+      : 'Create the client with client(SdkClient) and no endpoint of your own.')
+  );
 }
 
 /** Organizations mode: what the function's `discovered accounts` log line says it found. */

@@ -211,7 +211,7 @@ export function toTargetError(error: unknown, context: FailureContext): TargetEr
       ? make(AssumeRoleDeniedError, assumeRoleDeniedMessage(shape.message, context), cause)
       : make(
           TargetAccessDeniedError,
-          `${targetDeniedMessage(step, target, context.stackParameters)} AWS says: ${cause.message}`,
+          `${targetDeniedMessage(step, target, context.stackParameters)} AWS says (${name}): ${cause.message}`,
           cause,
         );
   }

@@ -30,6 +30,8 @@ export type CaseRequest =
       resource: string;
       /** The resource's own policy, where the fixture files declare one (a key policy). */
       resourcePolicy?: PolicyDocument;
+      /** KMS: the aliases of the key, where the fixture files declare them. */
+      resourceAliases?: readonly string[];
     }
   /**
    * A declared permission no request can be decided on as written (an action AWS does not have,
@@ -440,8 +442,11 @@ function readerCases(model: PolicyModel, reader: ReaderSetup): CheckCase[] {
 type Declared = { readonly action: string; readonly resource: string };
 
 function policyOf(known: readonly KnownResource[], arn: string) {
-  const policy = known.find((resource) => resource.arn === arn)?.policy;
-  return policy ? { resourcePolicy: policy } : {};
+  const resource = known.find((candidate) => candidate.arn === arn);
+  return {
+    ...(resource?.policy ? { resourcePolicy: resource.policy } : {}),
+    ...(resource?.aliases?.length ? { resourceAliases: resource.aliases } : {}),
+  };
 }
 
 function targetScope(model: PolicyModel, account: string) {

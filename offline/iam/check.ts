@@ -348,7 +348,10 @@ export async function decide(model: PolicyModel, c: CheckCase): Promise<Decision
         ...(r.sourceIdentity === undefined ? {} : { sourceIdentity: r.sourceIdentity }),
       });
     case 'call':
-      return decideTargetCall(model, r.caller, r.action, r.resource, r.resourcePolicy);
+      return decideTargetCall(model, r.caller, r.action, r.resource, {
+        ...(r.resourcePolicy ? { policy: r.resourcePolicy } : {}),
+        ...(r.resourceAliases ? { aliases: r.resourceAliases } : {}),
+      });
     default:
       return {
         allowed: false,

@@ -391,9 +391,10 @@ export async function decideTargetCall(
   caller: Caller,
   action: string,
   resourceArn: string,
-  /** The resource's own policy, where the offline world declares one (a key policy). */
-  resourcePolicy?: PolicyDocument,
+  /** What the offline world knows of the resource: its own policy (a key policy), its aliases. */
+  known: { readonly policy?: PolicyDocument; readonly aliases?: readonly string[] } = {},
 ): Promise<Decision> {
+  const resourcePolicy = known.policy;
   const request = `${action} on ${resourceArn} by ${caller.arn}`;
   if (action.toLowerCase() === 'sts:getcalleridentity') {
     return {
@@ -413,7 +414,15 @@ export async function decideTargetCall(
       principal: caller.arn,
       action,
       resource: { resource: resourceArn, accountId: resourceAccount },
-      contextVariables: requestContext(model, caller, resourceAccount),
+      contextVariables: {
+        ...requestContext(model, caller, resourceAccount),
+        // KMS: "kms:ResourceAliases ... controls access to a KMS key based on the aliases that
+        // are associated with it" (Developer Guide, "ABAC for AWS KMS"), so a grant on key/* can
+        // be narrowed to the key an alias names. Only a key the offline world knows has aliases.
+        ...(known.aliases?.length && /^arn:[^:]+:kms:/.test(resourceArn)
+          ? { 'kms:ResourceAliases': [...known.aliases] }
+          : {}),
+      },
     },
     identityPolicies: identityPoliciesOf(model, caller).map(({ name, document }) => ({
       name,

@@ -18,7 +18,10 @@ import { readTemplate, relativeToCwd } from './templates';
 
 /** Resource shapes whose trailing `*` stays inside one resource named in full before it. */
 const SCOPED_SUFFIXES: Array<{ pattern: RegExp; why: string }> = [
-  { pattern: /^arn:[\w-]+:s3:::[^*/]+\/\*$/, why: 'the objects of one named bucket' },
+  {
+    pattern: /^arn:[\w-]+:s3:::[^*/]+\/([^*?]+\/)?\*$/,
+    why: 'the objects of one named bucket (under one prefix)',
+  },
   {
     // `:*` (the group and its streams), `:*:*` and `:log-stream:*` (its streams).
     pattern: /^arn:[\w-]+:logs:[\w-]+:\d{12}:log-group:[^*:]+(:\*|:\*:\*|:log-stream:\*)$/,

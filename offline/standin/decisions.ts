@@ -50,9 +50,9 @@ export class Decisions {
 
   targetCall(caller: Caller, action: string, resourceArn: string): Promise<Decision> {
     const key = JSON.stringify([action, callerKey(caller), resourceArn]);
-    const policy = this.resources.find((resource) => resource.arn === resourceArn)?.policy;
+    const known = this.resources.find((resource) => resource.arn === resourceArn) ?? {};
     return this.cached(key, async () =>
-      decideTargetCall(this.model, caller, action, resourceArn, policy),
+      decideTargetCall(this.model, caller, action, resourceArn, known),
     );
   }
 

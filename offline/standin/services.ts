@@ -1,6 +1,7 @@
 // Any service besides STS and S3: the call is decided by the evaluator like any other (declared
 // by the job, allowed by the policies of both stacks), then answered from the job's fixtures, or
 // forwarded to the upstream emulator, or refused with a message naming the file to add one to.
+import { createHash } from 'node:crypto';
 import type { Decision } from '../iam';
 import { AwsServiceError, jsonError, s3Error, stsError } from './awsErrors';
 import type { StandInContext } from './context';
@@ -171,7 +172,12 @@ function answerWith(
     // Written with the operation's output schema in its protocol; checked when the file loaded.
     let answer: ReturnType<typeof serializeOutput>;
     try {
-      answer = serializeOutput(call.sdk.service, call.sdk.operation, fixture.output, ids.requestId);
+      answer = serializeOutput(
+        call.sdk.service,
+        call.sdk.operation,
+        withServiceDigests(call, fixture.output),
+        ids.requestId,
+      );
     } catch (error) {
       if (!(error instanceof OutputShapeError)) throw error;
       throw new AwsServiceError(
@@ -204,4 +210,18 @@ function jsonContentTypeOf(requestContentType: string | undefined): string {
   return requestContentType?.startsWith('application/x-amz-json-') === true
     ? requestContentType
     : 'application/x-amz-json-1.0';
+}
+
+/**
+ * What the service computes from the request and the SDK checks, which a fixture written before
+ * the call cannot know. SQS: MD5OfMessageBody is "an MD5 digest of the non-URL-encoded message
+ * body string", which the SQS client compares with the body it sent and fails on a mismatch
+ * (API Reference, SendMessage); the stand-in fills it in when the fixture leaves it out.
+ */
+function withServiceDigests(call: ServiceCall, output: unknown): unknown {
+  if (call.service !== 'sqs' || call.operation !== 'SendMessage') return output;
+  if (typeof output !== 'object' || output === null || 'MD5OfMessageBody' in output) return output;
+  const body = call.parameters.MessageBody;
+  if (typeof body !== 'string') return output;
+  return { ...output, MD5OfMessageBody: createHash('md5').update(body, 'utf8').digest('hex') };
 }

@@ -316,7 +316,7 @@ describe('failures in the target account', () => {
       expect(error).toBeInstanceOf(TargetAccessDeniedError);
       // Which side to fix: the target role's permission policy.
       expect(error.message).toContain("the target role's permission policy in account");
-      expect(error.message).toContain(`AWS says: ${aws}`);
+      expect(error.message).toContain(`AWS says (${name}): ${aws}`);
       expect((error.cause as Error).message).toBe(aws);
     },
   );
