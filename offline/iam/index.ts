@@ -35,6 +35,7 @@ export {
   type Decision,
   decideAssumeRole,
   decideTargetCall,
+  functionArnOf,
   functionSession,
   iamUser,
   NO_PERMISSION_NEEDED,

@@ -37,27 +37,45 @@ const roleArn = (account: string, role = 'cross-account-demo-target') => ({
   'Fn::Sub': `arn:\${AWS::Partition}:iam::${account}:role/${role}`,
 });
 
-/** The execution role's two sts statements: assume the roles, stamped with the function's name. */
+/**
+ * The execution role's two sts statements: assume the roles, stamped with the function's name,
+ * only from the function's own code (lambda:SourceFunctionArn).
+ */
 const stsStatements = (
   resources: unknown[],
   functionName: string,
   condition: Record<string, string> = {},
-) => [
-  {
-    Sid: 'AssumeTheTargetRoles',
-    Effect: 'Allow',
-    Action: ['sts:AssumeRole'],
-    Resource: resources,
-    ...(Object.keys(condition).length ? { Condition: { StringEquals: condition } } : {}),
-  },
-  {
-    Sid: 'NameTheFunctionAsSourceIdentity',
-    Effect: 'Allow',
-    Action: ['sts:SetSourceIdentity'],
-    Resource: resources,
-    Condition: { StringEquals: { ...condition, 'sts:SourceIdentity': functionName } },
-  },
-];
+) => {
+  const fromTheFunction = {
+    ArnEquals: {
+      'lambda:SourceFunctionArn': {
+        'Fn::Sub': `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${functionName}`,
+      },
+    },
+  };
+  return [
+    {
+      Sid: 'AssumeTheTargetRoles',
+      Effect: 'Allow',
+      Action: ['sts:AssumeRole'],
+      Resource: resources,
+      Condition: {
+        ...(Object.keys(condition).length ? { StringEquals: condition } : {}),
+        ...fromTheFunction,
+      },
+    },
+    {
+      Sid: 'NameTheFunctionAsSourceIdentity',
+      Effect: 'Allow',
+      Action: ['sts:SetSourceIdentity'],
+      Resource: resources,
+      Condition: {
+        StringEquals: { ...condition, 'sts:SourceIdentity': functionName },
+        ...fromTheFunction,
+      },
+    },
+  ];
+};
 
 describe('home stack for stage local', () => {
   let synth: Synthesis;
