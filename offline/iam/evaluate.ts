@@ -184,6 +184,16 @@ function identityPoliciesOf(model: PolicyModel, caller: Caller): NamedPolicy[] {
   return role.find((target) => target.roleArn === caller.roleArn)?.permissions ?? [];
 }
 
+/** The boundary that caps the caller: the execution role's, for the role itself. */
+function boundariesOf(
+  model: PolicyModel,
+  caller: Caller,
+): Simulation['permissionBoundaryPolicies'] {
+  if (caller.identityPolicies || caller.roleArn !== model.executionRoleArn) return undefined;
+  const boundary = model.executionRoleBoundary;
+  return boundary ? [{ name: boundary.name, policy: boundary.document }] : undefined;
+}
+
 type SimulationResult = Exclude<RunSimulationResults, { resultType: 'error' }>;
 
 async function simulate(simulation: Simulation): Promise<SimulationResult> {
@@ -291,6 +301,10 @@ function toDecision(result: SimulationResult, request: string, sides: Sides): De
   };
 }
 
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
 function accountOfArn(arn: string): string | undefined {
   const account = arn.split(':')[4];
   return account && /^\d{12}$/.test(account) ? account : undefined;
@@ -347,6 +361,7 @@ export async function decideAssumeRole(
         serviceControlPolicies: [],
         resourceControlPolicies: [],
         resourcePolicy: target?.trustPolicy ?? EMPTY_POLICY,
+        ...optional('permissionBoundaryPolicies', boundariesOf(model, caller)),
       }),
       `${action} on ${roleArn} by ${caller.arn}`,
       sides,
