@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   auditWildcards,
+  buildDeployerCases,
   DEPLOYER_TEMPLATE_PATH,
   EvaluatorError,
   formatReport,
@@ -13,8 +14,10 @@ import {
   OFFLINE_HOME_ACCOUNT,
   reportJson,
   runCheck,
+  runDeployerCheck,
   TARGET_DEPLOYER_TEMPLATE_PATH,
   TARGET_TEMPLATE_PATH,
+  withDeployers,
   withWildcards,
 } from '../offline/iam';
 import { SynthesisError, synthesize } from '../offline/synth';
@@ -121,14 +124,25 @@ async function main(): Promise<number> {
       targetTemplate: options.targetTemplate,
       organizations: Object.fromEntries(options.outsideOrg.map((account) => [account, null])),
     });
-    const report = withWildcards(
-      await runCheck(model),
-      auditWildcards(model, {
-        targetTemplate: options.targetTemplate,
+    const stage = options.stage ?? 'local';
+    const deployers = await runDeployerCheck(
+      buildDeployerCases(model, {
         deployerTemplate: options.deployerTemplate,
         targetDeployerTemplate: options.targetDeployerTemplate,
-        stage: options.stage ?? 'local',
+        stage,
       }),
+    );
+    const report = withDeployers(
+      withWildcards(
+        await runCheck(model),
+        auditWildcards(model, {
+          targetTemplate: options.targetTemplate,
+          deployerTemplate: options.deployerTemplate,
+          targetDeployerTemplate: options.targetDeployerTemplate,
+          stage,
+        }),
+      ),
+      deployers,
     );
     process.stdout.write(
       options.json

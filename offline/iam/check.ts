@@ -1,6 +1,7 @@
 // `npm run check` without the command line: build the model the way the check does, run the
 // cases, and report. Pure enough for tests to call without spawning anything.
 import { buildCases, type CheckCase, isPinned, spareAccounts } from './cases';
+import type { DeployerResult } from './deployers';
 import { diagnose, SIDE_LABELS } from './diagnose';
 import {
   type Decision,
@@ -149,6 +150,65 @@ export interface CheckReport {
   permissions: PermissionAudit;
   /** Whether the trust names the role by its unique id too (ExecutionRoleId); a warning, not a failure. */
   pinning: PinningAudit;
+  /** The deploy roles' cases (deploy, escalation, OIDC trust), when run (see withDeployers). */
+  deployers?: DeployerResult[];
+}
+
+/** The report with the deploy roles' cases added: any mismatch fails the check. */
+export function withDeployers(report: CheckReport, deployers: DeployerResult[]): CheckReport {
+  return { ...report, ok: report.ok && deployers.every((d) => d.ok), deployers };
+}
+
+function deployerLines(results: DeployerResult[]): string[] {
+  const rows = results.map((r, i) => ({
+    n: String(i + 1),
+    role: r.case.role,
+    title: r.case.attack ? `${r.case.title} [${r.case.attack}]` : r.case.title,
+    expected: r.case.expected,
+    got: r.allowed ? 'allowed' : 'denied',
+    by: r.decidedBy,
+    mark: r.ok ? 'ok' : 'MISMATCH',
+  }));
+  const header = {
+    n: '#',
+    role: 'deploy role',
+    title: 'case',
+    expected: 'expected',
+    got: 'got',
+    by: 'decided by',
+    mark: '',
+  };
+  const keys = Object.keys(header) as Array<keyof typeof header>;
+  const width = (k: keyof typeof header) =>
+    Math.max(...[header, ...rows].map((row) => row[k].length));
+  const line = (row: typeof header) =>
+    keys
+      .map((k) => pad(row[k], width(k)))
+      .join('  ')
+      .trimEnd();
+  const lines = ['', 'Deploy roles (GitHub Actions): deploy, escalation and OIDC trust cases', ''];
+  lines.push(
+    line(header),
+    keys
+      .map((k) => '-'.repeat(width(k)))
+      .join('  ')
+      .trimEnd(),
+  );
+  let previous = '';
+  for (const row of rows) {
+    lines.push(line({ ...row, role: row.role === previous ? '' : row.role }));
+    previous = row.role;
+  }
+  const bad = results.filter((r) => !r.ok);
+  lines.push(
+    '',
+    bad.length === 0
+      ? `All ${results.length} deploy-role cases match: each deployer can deploy its stack, no escalation case is allowed, and only the deploy workflow on the trusted branch may assume either role.`
+      : `${bad.length} of ${results.length} deploy-role cases do not match: ${bad
+          .map((r) => `${r.case.role}: ${r.case.title} (expected ${r.case.expected})`)
+          .join('; ')}. Fix the role's policy in that template.`,
+  );
+  return lines;
 }
 
 export interface PinningAudit {
@@ -419,6 +479,7 @@ export function formatReport(report: CheckReport): string {
   }
   lines.push(...pinningLines(report));
   lines.push('', ...permissionLines(report.permissions));
+  if (report.deployers) lines.push(...deployerLines(report.deployers));
   if (report.wildcards) {
     const bad = unjustified(report.wildcards);
     const justified = report.wildcards.length - bad.length;
@@ -546,5 +607,20 @@ export function reportJson(report: CheckReport): unknown {
     permissions: report.permissions,
     pinning: report.pinning,
     ...(report.wildcards ? { wildcards: report.wildcards } : {}),
+    ...(report.deployers
+      ? {
+          deployers: report.deployers.map((d) => ({
+            id: d.case.id,
+            role: d.case.role,
+            title: d.case.title,
+            attack: d.case.attack ?? null,
+            expected: d.case.expected,
+            got: d.allowed ? 'allowed' : 'denied',
+            ok: d.ok,
+            decidedBy: d.decidedBy,
+            request: d.case.simulation.request,
+          })),
+        }
+      : {}),
   };
 }

@@ -26,8 +26,17 @@ export {
   reportJson,
   runCheck,
   type WildcardAuditOptions,
+  withDeployers,
   withWildcards,
 } from './check';
+export {
+  buildDeployerCases,
+  type DeployerCase,
+  type DeployerCheckOptions,
+  type DeployerResult,
+  MODELLED_REPOSITORY,
+  runDeployerCheck,
+} from './deployers';
 export { accessProblems, assumeProblems, diagnose, SIDE_LABELS } from './diagnose';
 export { EvaluatorError } from './errors';
 export {
