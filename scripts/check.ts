@@ -58,6 +58,11 @@ or by the template's Metadata.WildcardJustifications.<Sid>; others are listed by
 A * or ? in the Principal or a Condition value of an Allow statement of the target trust policy
 always fails: the trust names exactly one principal.
 
+The deploy roles (--deployer-template, --target-deployer-template) are attacked too: each may
+deploy its stack, and every escalation (a role without the administrator's boundary, an inline
+*:* policy, a trust rewrite, the boundary removed, PassRole elsewhere, a public bucket) and every
+OIDC token but the deploy workflow's on the trusted branch must be denied.
+
 Exit status: 0 every case matches and no wildcard is unjustified, 1 some case does not match or
 some wildcard is unjustified (one line per cause says what to fix), 2 the stacks could not be
 synthesised or modelled.`;
