@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  auditDeployerActions,
   auditWildcards,
   buildDeployerCases,
   DEPLOYER_TEMPLATE_PATH,
@@ -12,14 +13,18 @@ import {
   formatReport,
   loadCheckModel,
   OFFLINE_HOME_ACCOUNT,
+  readTemplate,
   reportJson,
   runCheck,
   runDeployerCheck,
+  STACKSET_EXECUTION_TEMPLATE_PATH,
   TARGET_DEPLOYER_TEMPLATE_PATH,
   TARGET_TEMPLATE_PATH,
+  withDeployerActions,
   withDeployers,
   withWildcards,
 } from '../offline/iam';
+import { asTemplate } from '../offline/iam/templates';
 import { SynthesisError, synthesize } from '../offline/synth';
 import { exitCleanlyOnSignalsAndClosedPipes } from '../offline/tempDirs';
 import {
@@ -137,17 +142,60 @@ async function main(): Promise<number> {
         stage,
       }),
     );
-    const report = withDeployers(
-      withWildcards(
-        await runCheck(model),
-        auditWildcards(model, {
-          targetTemplate: options.targetTemplate,
-          deployerTemplate: options.deployerTemplate,
-          targetDeployerTemplate: options.targetDeployerTemplate,
-          stage,
-        }),
+    // Each deploy role against the stack it deploys, resolved for the home and first target account.
+    const homeInputs = {
+      partition: model.partition,
+      accountId: model.homeAccountId,
+      region: model.region,
+      parameters: { Stage: stage, GitHubOwner: 'owner', GitHubRepo: 'repo' },
+    };
+    const targetInputs = {
+      partition: model.partition,
+      accountId: model.configuredTargets[0] ?? model.homeAccountId,
+      region: model.targetRegion,
+      parameters: {
+        GitHubOwner: 'owner',
+        GitHubRepo: 'repo',
+        TargetRoleName: model.targetRoleName,
+      },
+    };
+    const targetStack = readTemplate(options.targetTemplate);
+    const actions = [
+      auditDeployerActions(
+        options.deployerTemplate,
+        'DeployerRole',
+        asTemplate(synthesis.template, 'synthesised home stack'),
+        homeInputs,
       ),
-      deployers,
+      auditDeployerActions(
+        options.targetDeployerTemplate,
+        'TargetDeployerRole',
+        targetStack,
+        targetInputs,
+      ),
+      auditDeployerActions(STACKSET_EXECUTION_TEMPLATE_PATH, 'StackSetExecutionRole', targetStack, {
+        ...targetInputs,
+        parameters: {
+          Stage: stage,
+          AdministratorAccountId: model.homeAccountId,
+          TargetRoleName: model.targetRoleName,
+        },
+      }),
+    ];
+    const report = withDeployerActions(
+      withDeployers(
+        withWildcards(
+          await runCheck(model),
+          auditWildcards(model, {
+            targetTemplate: options.targetTemplate,
+            deployerTemplate: options.deployerTemplate,
+            targetDeployerTemplate: options.targetDeployerTemplate,
+            stage,
+          }),
+        ),
+        deployers,
+      ),
+      actions,
     );
     process.stdout.write(
       options.json

@@ -1,6 +1,7 @@
 // `npm run check` without the command line: build the model the way the check does, run the
 // cases, and report. Pure enough for tests to call without spawning anything.
 import { buildCases, type CheckCase, isPinned, spareAccounts } from './cases';
+import { type ActionAudit, describeActionFinding } from './deployerActions';
 import type { DeployerResult } from './deployers';
 import { diagnose, SIDE_LABELS } from './diagnose';
 import {
@@ -152,6 +153,31 @@ export interface CheckReport {
   pinning: PinningAudit;
   /** The deploy roles' cases (deploy, escalation, OIDC trust), when run (see withDeployers). */
   deployers?: DeployerResult[];
+  /** The deploy roles' actions against their stacks' resource types (see withDeployerActions). */
+  deployerActions?: ActionAudit[];
+}
+
+/** The report with the deploy roles' actions audited: any missing or unused action fails it. */
+export function withDeployerActions(report: CheckReport, actions: ActionAudit[]): CheckReport {
+  return {
+    ...report,
+    ok: report.ok && actions.every((a) => a.findings.length === 0),
+    deployerActions: actions,
+  };
+}
+
+function deployerActionLines(audits: ActionAudit[]): string[] {
+  const lines = [
+    '',
+    "Deploy roles' actions, from CloudFormation's resource provider schemas (handlers.*.permissions) of each stack's resource types:",
+  ];
+  for (const a of audits) {
+    lines.push(
+      `  ${a.source}: ${a.findings.length === 0 ? 'ok' : `${a.findings.length} problem(s)`}: ${a.granted} actions granted, ${a.refused} refused with a reason, for ${a.resourceTypes.join(', ')}`,
+    );
+    for (const f of a.findings) lines.push(`    - ${describeActionFinding(f)}`);
+  }
+  return lines;
 }
 
 /** The report with the deploy roles' cases added: any mismatch fails the check. */
@@ -480,6 +506,7 @@ export function formatReport(report: CheckReport): string {
   lines.push(...pinningLines(report));
   lines.push('', ...permissionLines(report.permissions));
   if (report.deployers) lines.push(...deployerLines(report.deployers));
+  if (report.deployerActions) lines.push(...deployerActionLines(report.deployerActions));
   if (report.wildcards) {
     const bad = unjustified(report.wildcards);
     const justified = report.wildcards.length - bad.length;
@@ -607,6 +634,7 @@ export function reportJson(report: CheckReport): unknown {
     permissions: report.permissions,
     pinning: report.pinning,
     ...(report.wildcards ? { wildcards: report.wildcards } : {}),
+    ...(report.deployerActions ? { deployerActions: report.deployerActions } : {}),
     ...(report.deployers
       ? {
           deployers: report.deployers.map((d) => ({

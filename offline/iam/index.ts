@@ -26,9 +26,18 @@ export {
   reportJson,
   runCheck,
   type WildcardAuditOptions,
+  withDeployerActions,
   withDeployers,
   withWildcards,
 } from './check';
+export {
+  type ActionAudit,
+  type ActionFinding,
+  auditDeployerActions,
+  describeActionFinding,
+  handlerActions,
+  resourceTypesOf,
+} from './deployerActions';
 export {
   buildDeployerCases,
   type DeployerCase,
@@ -79,6 +88,7 @@ export type { NamedPolicy, PolicyDocument, PolicyStatement } from './policy';
 export {
   DEPLOYER_TEMPLATE_PATH,
   readTemplate,
+  STACKSET_EXECUTION_TEMPLATE_PATH,
   TARGET_DEPLOYER_TEMPLATE_PATH,
   TARGET_TEMPLATE_PATH,
 } from './templates';
