@@ -86,6 +86,7 @@ export {
 } from './model';
 export type { NamedPolicy, PolicyDocument, PolicyStatement } from './policy';
 export {
+  asTemplate,
   DEPLOYER_TEMPLATE_PATH,
   readTemplate,
   STACKSET_EXECUTION_TEMPLATE_PATH,
