@@ -17,6 +17,7 @@ import {
   reportJson,
   runCheck,
   runDeployerCheck,
+  STACKSET_ADMINISTRATION_TEMPLATE_PATH,
   STACKSET_EXECUTION_TEMPLATE_PATH,
   TARGET_DEPLOYER_TEMPLATE_PATH,
   TARGET_TEMPLATE_PATH,
@@ -139,6 +140,10 @@ async function main(): Promise<number> {
       buildDeployerCases(model, {
         deployerTemplate: options.deployerTemplate,
         targetDeployerTemplate: options.targetDeployerTemplate,
+        stackSetTemplates: {
+          administration: STACKSET_ADMINISTRATION_TEMPLATE_PATH,
+          execution: STACKSET_EXECUTION_TEMPLATE_PATH,
+        },
         stage,
       }),
     );

@@ -229,7 +229,7 @@ function deployerLines(results: DeployerResult[]): string[] {
   lines.push(
     '',
     bad.length === 0
-      ? `All ${results.length} deploy-role cases match: each deployer can deploy its stack, no escalation case is allowed, and only the deploy workflow on the trusted branch may assume either role.`
+      ? `All ${results.length} deploy-role cases match: each deployer can deploy its stack, no escalation case is allowed, and only the deploy workflow on the trusted branch (for the StackSet's roles: CloudFormation for this StackSet, then its administration role) may assume them.`
       : `${bad.length} of ${results.length} deploy-role cases do not match: ${bad
           .map((r) => `${r.case.role}: ${r.case.title} (expected ${r.case.expected})`)
           .join('; ')}. Fix the role's policy in that template.`,

@@ -52,7 +52,7 @@ interface ResolvedRole {
   policies: NamedPolicy[];
   /** The managed policy the template creates as the boundary of the role it lets the deployer make. */
   boundaryArn: string;
-  boundary: NamedPolicy;
+  boundary?: NamedPolicy;
   oidcProviderArn: string;
 }
 
@@ -69,22 +69,27 @@ function document(value: unknown, where: string): PolicyDocument {
 function resolveDeployer(
   path: string,
   roleId: string,
-  boundaryId: string,
+  boundaryId: string | undefined,
   inputs: { partition: string; accountId: string; region: string },
   parameters: Record<string, string>,
 ): ResolvedRole {
   const oidcProviderArn = `arn:${inputs.partition}:iam::${inputs.accountId}:oidc-provider/${ISSUER}`;
-  const stack = new ResolvedTemplate(relativeToCwd(path), readTemplate(path), {
+  const template = readTemplate(path);
+  const github: Record<string, string> = {
+    GitHubOwner: MODELLED_REPOSITORY.owner,
+    GitHubRepo: MODELLED_REPOSITORY.repo,
+    GitHubBranch: BRANCH,
+    OidcProviderArn: oidcProviderArn,
+  };
+  const declared = template.Parameters ?? {};
+  const stack = new ResolvedTemplate(relativeToCwd(path), template, {
     ...inputs,
     parameters: {
-      GitHubOwner: MODELLED_REPOSITORY.owner,
-      GitHubRepo: MODELLED_REPOSITORY.repo,
-      GitHubBranch: BRANCH,
-      OidcProviderArn: oidcProviderArn,
+      ...Object.fromEntries(Object.entries(github).filter(([name]) => name in declared)),
       ...parameters,
     },
   });
-  for (const id of [roleId, boundaryId]) {
+  for (const id of [roleId, boundaryId ?? roleId]) {
     if (!stack.template.Resources[id]) {
       throw new EvaluatorError(`${stack.source}: no resource ${id}; the deployer check needs it`);
     }
@@ -104,14 +109,18 @@ function resolveDeployer(
       name: String(p.PolicyName ?? `inline-${i + 1}`),
       document: document(p.PolicyDocument, `${stack.source}: ${roleId}.Policies[${i}]`),
     })),
-    boundaryArn: String(stack.resolve({ Ref: boundaryId }, `Ref ${boundaryId}`)),
-    boundary: {
-      name: boundaryId,
-      document: document(
-        stack.property(boundaryId, 'PolicyDocument'),
-        `${stack.source}: ${boundaryId}.PolicyDocument`,
-      ),
-    },
+    ...(boundaryId
+      ? {
+          boundaryArn: String(stack.resolve({ Ref: boundaryId }, `Ref ${boundaryId}`)),
+          boundary: {
+            name: boundaryId,
+            document: document(
+              stack.property(boundaryId, 'PolicyDocument'),
+              `${stack.source}: ${boundaryId}.PolicyDocument`,
+            ),
+          },
+        }
+      : { boundaryArn: '' }),
     oidcProviderArn,
   };
 }
@@ -121,6 +130,8 @@ export interface DeployerCheckOptions {
   deployerTemplate: string;
   /** resources/target-deployer-role.yml */
   targetDeployerTemplate: string;
+  /** resources/stackset-administration-role.yml and resources/stackset-execution-role.yml */
+  stackSetTemplates?: { administration: string; execution: string };
   stage: string;
 }
 
@@ -157,11 +168,231 @@ export function buildDeployerCases(
     { partition, accountId: targetAccount, region: model.targetRegion },
     { GitHubEnvironment: environment, TargetRoleName: model.targetRoleName },
   );
+  const targetStack = `arn:${partition}:cloudformation:${model.targetRegion}:${targetAccount}:stack/cross-account-demo-target/abc`;
   return [
     ...trustCases(homeRole, environment),
-    ...homeDeployerCases(model, homeRole),
+    ...homeDeployerCases(model, homeRole, options.stage),
     ...trustCases(targetRole, environment),
-    ...targetDeployerCases(model, targetRole, targetAccount),
+    ...targetDeployerCases(model, targetRole, targetAccount, targetStack),
+    ...(options.stackSetTemplates ? stackSetCases(model, options, targetAccount) : []),
+  ];
+}
+
+/** The StackSet's administrator account (modelled): neither the home nor a target account. */
+const STACKSET_ADMIN_ACCOUNT = '333333333333';
+
+/**
+ * Self-managed StackSet: the workflow's role in the administrator account (OIDC trust, may change
+ * only this StackSet and pass only the administration role to CloudFormation), the administration
+ * role (CloudFormation for this StackSet only; may assume only the execution role), and the
+ * execution role in each target (trusts only the administration role; the target deployer's
+ * rights, attacked the same way).
+ */
+function stackSetCases(
+  model: PolicyModel,
+  options: DeployerCheckOptions,
+  targetAccount: string,
+): DeployerCase[] {
+  const templates = options.stackSetTemplates;
+  if (!templates) return [];
+  const p = model.partition;
+  const r = model.targetRegion;
+  const admin = STACKSET_ADMIN_ACCOUNT;
+  const name = `cross-account-target-${options.stage}`;
+  const deployer = resolveDeployer(
+    templates.administration,
+    'StackSetDeployerRole',
+    undefined,
+    { partition: p, accountId: admin, region: r },
+    { Stage: options.stage, GitHubEnvironment: environmentOf(options.stage) },
+  );
+  const adminRole = resolveDeployer(
+    templates.administration,
+    'StackSetAdministrationRole',
+    undefined,
+    { partition: p, accountId: admin, region: r },
+    { Stage: options.stage, GitHubEnvironment: environmentOf(options.stage) },
+  );
+  const execution = resolveDeployer(
+    templates.execution,
+    'StackSetExecutionRole',
+    'TargetRoleBoundary',
+    { partition: p, accountId: targetAccount, region: r },
+    { Stage: options.stage, AdministratorAccountId: admin, TargetRoleName: model.targetRoleName },
+  );
+  const adminArn = `arn:${p}:iam::${admin}:role/${name}-stackset-admin`;
+  const stackSetArn = `arn:${p}:cloudformation:${r}:${admin}:stackset/${name}:1a2b3c4d`;
+  const asDeployer = (
+    id: string,
+    title: string,
+    expected: 'allowed' | 'denied',
+    action: string,
+    resource: string,
+    context: Record<string, string> = {},
+    attack?: string,
+  ): DeployerCase => ({
+    id: `${deployer.source}/${id}`,
+    role: deployer.source,
+    title,
+    expected,
+    ...(attack ? { attack } : {}),
+    simulation: call(
+      model,
+      deployerSession(deployer),
+      deployer.policies,
+      action,
+      resource,
+      context,
+    ),
+  });
+  // CloudFormation assuming the administration role for a StackSet (aws:SourceArn names it).
+  const cloudFormation = (
+    id: string,
+    title: string,
+    expected: 'allowed' | 'denied',
+    set: string,
+  ): DeployerCase => ({
+    id: `${adminRole.source}/${id}`,
+    role: adminRole.source,
+    title,
+    expected,
+    ...(expected === 'denied' ? { attack: 'trust' } : {}),
+    simulation: {
+      request: {
+        principal: 'cloudformation.amazonaws.com',
+        action: 'sts:AssumeRole',
+        resource: { resource: adminArn, accountId: admin },
+        contextVariables: {
+          'aws:SourceAccount': admin,
+          'aws:SourceArn': `arn:${p}:cloudformation:${r}:${admin}:stackset/${set}:1a2b3c4d`,
+          'aws:PrincipalIsAWSService': 'true',
+          'aws:SecureTransport': 'true',
+        },
+      },
+      identityPolicies: [],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: adminRole.trust,
+    },
+  });
+  // A role of the administrator account assuming the execution role in the target account.
+  const assumeExecution = (
+    id: string,
+    title: string,
+    expected: 'allowed' | 'denied',
+    roleName: string,
+    policies: NamedPolicy[],
+  ): DeployerCase => {
+    const caller: Caller = {
+      arn: `arn:aws:sts::${admin}:assumed-role/${roleName}/stackset`,
+      accountId: admin,
+      roleArn: `arn:${p}:iam::${admin}:role/${roleName}`,
+    };
+    return {
+      id: `${execution.source}/${id}`,
+      role: execution.source,
+      title,
+      expected,
+      ...(expected === 'denied' ? { attack: 'trust' } : {}),
+      simulation: {
+        ...call(model, caller, policies, 'sts:AssumeRole', execution.roleArn),
+        resourcePolicy: execution.trust,
+      },
+    };
+  };
+  const anyRole: NamedPolicy = {
+    name: 'AssumeAnyRole',
+    document: {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }],
+    },
+  };
+  return [
+    ...trustCases(deployer, environmentOf(options.stage)).filter((c) =>
+      /oidc:(deploy-workflow|pull-request|other-branch)$/.test(c.id),
+    ),
+    asDeployer(
+      'deploy:create-stack-set',
+      'creates the StackSet with the administration role',
+      'allowed',
+      'cloudformation:CreateStackSet',
+      '*',
+      { 'cloudformation:RoleArn': adminArn },
+    ),
+    asDeployer(
+      'deploy:update-stack-set',
+      'updates the StackSet',
+      'allowed',
+      'cloudformation:UpdateStackSet',
+      stackSetArn,
+    ),
+    asDeployer(
+      'deploy:pass-role',
+      'passes the administration role to CloudFormation',
+      'allowed',
+      'iam:PassRole',
+      adminArn,
+      { 'iam:PassedToService': 'cloudformation.amazonaws.com' },
+    ),
+    asDeployer(
+      'escalate:create-stack-set-other-role',
+      'creates a StackSet run by another role',
+      'denied',
+      'cloudformation:CreateStackSet',
+      '*',
+      { 'cloudformation:RoleArn': `arn:${p}:iam::${admin}:role/admin` },
+      'PassRole elsewhere',
+    ),
+    asDeployer(
+      'escalate:pass-role-elsewhere',
+      'passes the administration role to Lambda',
+      'denied',
+      'iam:PassRole',
+      adminArn,
+      { 'iam:PassedToService': 'lambda.amazonaws.com' },
+      'PassRole elsewhere',
+    ),
+    asDeployer(
+      'escalate:other-stack-set',
+      'updates another StackSet',
+      'denied',
+      'cloudformation:UpdateStackSet',
+      `arn:${p}:cloudformation:${r}:${admin}:stackset/other:1a2b3c4d`,
+      {},
+      'PassRole elsewhere',
+    ),
+    cloudFormation(
+      'trust:cloudformation',
+      `CloudFormation assumes the administration role for ${name}`,
+      'allowed',
+      name,
+    ),
+    cloudFormation(
+      'trust:other-stack-set',
+      'CloudFormation assumes it for another StackSet',
+      'denied',
+      'other',
+    ),
+    assumeExecution(
+      'trust:administration-role',
+      'the administration role assumes the execution role',
+      'allowed',
+      `${name}-stackset-admin`,
+      adminRole.policies,
+    ),
+    assumeExecution(
+      'trust:other-role',
+      'another role of the administrator account (may assume any role)',
+      'denied',
+      'admin',
+      [anyRole],
+    ),
+    ...targetDeployerCases(
+      model,
+      execution,
+      targetAccount,
+      `arn:${p}:cloudformation:${r}:${targetAccount}:stack/StackSet-${name}-1a2b3c4d/abc`,
+    ),
   ];
 }
 
@@ -299,10 +530,9 @@ const EVERYTHING: NamedPolicy = {
   },
 };
 
-function homeDeployerCases(model: PolicyModel, role: ResolvedRole): DeployerCase[] {
+function homeDeployerCases(model: PolicyModel, role: ResolvedRole, stage: string): DeployerCase[] {
   const { partition: p, homeAccountId: a, region: r } = model;
   const me = deployerSession(role);
-  const stage = model.deployedFunctionName.replace(/^cross-account-lambda-/, '').split('-')[0];
   const execRole = model.executionRoleArn;
   const fn = functionArnOf(model);
   const bucket = `arn:${p}:s3:::cross-account-lambda-${stage}-serverlessdeploymentbucket-abc123def456`;
@@ -531,6 +761,7 @@ function targetDeployerCases(
   model: PolicyModel,
   role: ResolvedRole,
   account: string,
+  stackArn: string,
 ): DeployerCase[] {
   const p = model.partition;
   const r = model.targetRegion;
@@ -573,7 +804,7 @@ function targetDeployerCases(
       'deploys the target stack (cloudformation:CreateChangeSet)',
       'allowed',
       'cloudformation:CreateChangeSet',
-      `arn:${p}:cloudformation:${r}:${account}:stack/cross-account-demo-target/abc`,
+      stackArn,
     ),
     as(
       'deploy:create-role',
@@ -688,27 +919,44 @@ function targetDeployerCases(
 
 type SimulationResult = Exclude<RunSimulationResults, { resultType: 'error' }>;
 
-function decidedBy(result: SimulationResult, hasResourcePolicy: boolean): string {
+function decidedBy(
+  result: SimulationResult,
+  resourceLabel: string | undefined,
+  hasIdentityPolicies: boolean,
+): string {
   const analysis =
     result.resultType === 'single' ? result.result.analysis : result.results[0]?.analysis;
-  const named = (s: {
-    policyId?: string | undefined;
-    statement: { sid(): string | undefined; index(): number };
-  }) => `${s.policyId ?? 'policy'}/${s.statement.sid() ?? `#${s.statement.index()}`}`;
+  const named = (
+    s: {
+      policyId?: string | undefined;
+      statement: { sid(): string | undefined; index(): number };
+    },
+    fallback = 'policy',
+  ) =>
+    `${s.policyId && s.policyId !== 'ResourcePolicy' ? s.policyId : fallback}/${s.statement.sid() ?? `#${s.statement.index()}`}`;
   const identity = analysis?.identityAnalysis;
   const boundary = analysis?.permissionBoundaryAnalysis;
+  const resource = analysis?.resourceAnalysis;
   if (result.overallResult === 'Allowed') {
-    const grants = (identity?.allowStatements ?? []).map(named);
+    const grants = [
+      ...(identity?.allowStatements ?? []).map((a) => named(a)),
+      ...(resource?.allowStatements ?? []).map((a) => named(a, resourceLabel ?? 'resource policy')),
+    ];
     return grants.length ? grants.join(' + ') : 'allowed';
   }
   if (result.overallResult === 'ExplicitlyDenied') {
-    const deny = [identity, boundary].flatMap((a) => a?.denyStatements ?? [])[0];
+    const deny = [identity, boundary, resource].flatMap((a) => a?.denyStatements ?? [])[0];
     return `explicit deny${deny ? ` (${named(deny)})` : ''}`;
   }
   if (identity?.result === 'Allowed' && boundary && boundary.result !== 'Allowed') {
     return 'permissions boundary (no allow)';
   }
-  return hasResourcePolicy ? 'resource policy (no allow)' : "the role's policy (no allow)";
+  // The trust (or bucket policy) decided when the caller's own policies allowed, or it has none
+  // (a service principal).
+  if (resourceLabel && (identity?.result === 'Allowed' || !hasIdentityPolicies)) {
+    return `${resourceLabel} (no allow)`;
+  }
+  return "the role's policy (no allow)";
 }
 
 // The simulator's core evaluator, reached past its package entry point (see oidcSimulation):
@@ -794,7 +1042,13 @@ export async function runDeployerCheck(cases: DeployerCase[]): Promise<DeployerR
           throw new Error(JSON.stringify(result.errors));
         }
         allowed = result.overallResult === 'Allowed';
-        by = decidedBy(result, c.simulation.resourcePolicy !== undefined);
+        const resourceLabel =
+          c.simulation.resourcePolicy === undefined
+            ? undefined
+            : c.simulation.request.action === 'sts:AssumeRole'
+              ? 'trust policy'
+              : 'resource policy';
+        by = decidedBy(result, resourceLabel, c.simulation.identityPolicies.length > 0);
       }
     } catch (error) {
       if (error instanceof EvaluatorError) throw error;

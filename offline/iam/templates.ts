@@ -10,6 +10,11 @@ import type { NamedPolicy, PolicyDocument, PolicyStatement } from './policy';
 const PROJECT_ROOT = join(__dirname, '..', '..');
 export const TARGET_TEMPLATE_PATH = join(PROJECT_ROOT, 'resources', 'cross-account-role.yml');
 export const DEPLOYER_TEMPLATE_PATH = join(PROJECT_ROOT, 'resources', 'deployer-role.yml');
+export const STACKSET_ADMINISTRATION_TEMPLATE_PATH = join(
+  PROJECT_ROOT,
+  'resources',
+  'stackset-administration-role.yml',
+);
 export const STACKSET_EXECUTION_TEMPLATE_PATH = join(
   PROJECT_ROOT,
   'resources',

@@ -10,6 +10,8 @@ import {
   loadPolicyModel,
   type PolicyModel,
   runDeployerCheck,
+  STACKSET_ADMINISTRATION_TEMPLATE_PATH,
+  STACKSET_EXECUTION_TEMPLATE_PATH,
   TARGET_DEPLOYER_TEMPLATE_PATH,
 } from '../../offline/iam';
 import { homeTemplate, SYNTH_TIMEOUT_MS } from './support';
@@ -22,11 +24,17 @@ beforeAll(async () => {
 }, SYNTH_TIMEOUT_MS);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function check(templates: { home?: string; target?: string } = {}) {
+async function check(
+  templates: { home?: string; target?: string; administration?: string; execution?: string } = {},
+) {
   return runDeployerCheck(
     buildDeployerCases(model, {
       deployerTemplate: templates.home ?? DEPLOYER_TEMPLATE_PATH,
       targetDeployerTemplate: templates.target ?? TARGET_DEPLOYER_TEMPLATE_PATH,
+      stackSetTemplates: {
+        administration: templates.administration ?? STACKSET_ADMINISTRATION_TEMPLATE_PATH,
+        execution: templates.execution ?? STACKSET_EXECUTION_TEMPLATE_PATH,
+      },
       stage: 'local',
     }),
   );
@@ -65,9 +73,9 @@ describe('the shipped deploy roles', () => {
     'trust',
   ])('deny every "%s" case of both deployers', (attack) => {
     const cases = results.filter((r) => r.case.attack === attack);
-    expect(new Set(cases.map((r) => r.case.role))).toEqual(
-      new Set(['resources/deployer-role.yml', 'resources/target-deployer-role.yml']),
-    );
+    const roles = new Set(cases.map((r) => r.case.role));
+    expect(roles.has('resources/deployer-role.yml')).toBe(true);
+    expect(roles.has('resources/target-deployer-role.yml')).toBe(true);
     for (const r of cases) expect([r.case.title, r.allowed]).toEqual([r.case.title, false]);
   });
 
@@ -146,6 +154,20 @@ describe('a broken deploy role is caught by the case about its mistake', () => {
   ])('resources/deployer-role.yml with %s', async (_, edit, expected) => {
     const results = await check({ home: edited(DEPLOYER_TEMPLATE_PATH, edit) });
     expect(mismatches(results).sort()).toEqual([...expected].sort());
+  });
+
+  it('resources/stackset-administration-role.yml trusting CloudFormation for any StackSet', async () => {
+    const administration = edited(STACKSET_ADMINISTRATION_TEMPLATE_PATH, (t) =>
+      t.replace(/ {14}ArnLike:\n {16}aws:SourceArn: .*\n/, ''),
+    );
+    expect(mismatches(await check({ administration }))).toEqual(['trust:other-stack-set']);
+  });
+
+  it('resources/stackset-execution-role.yml trusting the whole administrator account', async () => {
+    const execution = edited(STACKSET_EXECUTION_TEMPLATE_PATH, (t) =>
+      t.replace(/ {12}Condition:\n {14}ArnEquals:\n {16}aws:PrincipalArn: .*\n/, ''),
+    );
+    expect(mismatches(await check({ execution }))).toEqual(['trust:other-role']);
   });
 
   it('resources/target-deployer-role.yml with the boundary deletable', async () => {

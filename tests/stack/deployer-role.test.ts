@@ -206,7 +206,7 @@ describe('target deployer role (resources/target-deployer-role.yml)', () => {
             'arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/cross-account-demo-target/*',
         },
       ],
-      ['ReadTheTargetRole', 'Allow', role],
+      ['ReadAndTagTheTargetRole', 'Allow', role],
       ['ChangeTheTargetRoleWithinItsBoundary', 'Allow', role],
       [
         'TheDemoBucket',
