@@ -10,11 +10,13 @@ import {
   buildDeployerCases,
   DEPLOYER_TEMPLATE_PATH,
   EvaluatorError,
+  findWildcards,
   formatReport,
   loadCheckModel,
   OFFLINE_HOME_ACCOUNT,
   readTemplate,
   reportJson,
+  rolePolicies,
   runCheck,
   runDeployerCheck,
   STACKSET_ADMINISTRATION_TEMPLATE_PATH,
@@ -189,15 +191,31 @@ async function main(): Promise<number> {
     ];
     const report = withDeployerActions(
       withDeployers(
-        withWildcards(
-          await runCheck(model),
-          auditWildcards(model, {
+        withWildcards(await runCheck(model), [
+          ...auditWildcards(model, {
             targetTemplate: options.targetTemplate,
             deployerTemplate: options.deployerTemplate,
             targetDeployerTemplate: options.targetDeployerTemplate,
             stage,
           }),
-        ),
+          // The StackSet's roles, as the README deploys them.
+          ...findWildcards([
+            rolePolicies(STACKSET_ADMINISTRATION_TEMPLATE_PATH, {
+              ...homeInputs,
+              parameters: {
+                Stage: stage,
+                GitHubOwner: 'owner',
+                GitHubRepo: 'repo',
+                GitHubEnvironment: stage,
+                OidcProviderArn: `arn:aws:iam::${model.homeAccountId}:oidc-provider/token.actions.githubusercontent.com`,
+              },
+            }),
+            rolePolicies(STACKSET_EXECUTION_TEMPLATE_PATH, {
+              ...targetInputs,
+              parameters: { Stage: stage, AdministratorAccountId: model.homeAccountId },
+            }),
+          ]),
+        ]),
         deployers,
       ),
       actions,
