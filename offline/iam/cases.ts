@@ -235,7 +235,7 @@ export function buildCases(model: PolicyModel): CheckCase[] {
       request: assume({ ...fn, sourceFunctionArn: undefined }),
     });
     add('other-function-same-role', {
-      title: `another function given the execution role (${otherFunction(fn)})`,
+      title: 'another function given the execution role (its own lambda:SourceFunctionArn)',
       expected: 'denied',
       concern: 'other-principal',
       request: assume({ ...fn, sourceFunctionArn: otherFunction(fn) }),
