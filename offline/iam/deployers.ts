@@ -1,9 +1,11 @@
 // The deploy roles, attacked: what the GitHub Actions roles of resources/deployer-role.yml (home)
-// and resources/target-deployer-role.yml (each target) may do, decided by the IAM simulator for
-// every case. A deployer must be able to deploy its stack, and must not be able to raise its own
-// rights or another's: no role without the administrator's boundary, no trust rewritten, no
-// boundary removed, no role passed elsewhere, no bucket opened. Its trust must admit the deploy
-// workflow on one branch and nothing else (a pull request, another branch, another workflow).
+// and resources/target-deployer-role.yml (each target), and the StackSet's roles of
+// resources/stackset-*.yml, may do, decided by the IAM simulator for every case. A deployer must
+// be able to deploy its stack, and must not be able to raise its own rights or another's: no role
+// without the administrator's boundary, no trust rewritten, no boundary removed, no role passed
+// elsewhere, no bucket opened. Its trust must admit the deploy workflow on one branch and nothing
+// else (a pull request, another branch, another workflow); the StackSet's administration role only
+// CloudFormation for this StackSet, its execution role only that administration role.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import {
