@@ -1,3 +1,6 @@
+// Refuses to run on any Node but Lambda's (serverless.yml provider.runtime): see the file.
+require('./scripts/lambdaNode').requireLambdaNode();
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',

@@ -304,11 +304,20 @@ function orgPathOf(organizationId, unit) {
   return ROOT_ID.test(unit) ? `${organizationId}/${unit}/*` : `${organizationId}/*/${unit}/*`;
 }
 
-/** The reader role, by exact ARN: assume it, naming the function as SourceIdentity, nothing else. */
+/**
+ * The reader role, by exact ARN: assume it, naming the function as SourceIdentity, nothing else;
+ * and only from the function's own code (see assumeRoleStatements).
+ */
 function readerStatements(readerRoleArn, sourceIdentity) {
   // Partition-aware like the target roles: the partition is CloudFormation's, not the function's.
   const reader = {
     'Fn::Sub': readerRoleArn.replace(/^arn:[^:]+:/, () => 'arn:${AWS::Partition}:'),
+  };
+  // The SourceIdentity is the function's name (load), so this is the function's own ARN.
+  const fromTheFunction = {
+    'lambda:SourceFunctionArn': {
+      'Fn::Sub': `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${sourceIdentity}`,
+    },
   };
   return [
     {
@@ -316,13 +325,17 @@ function readerStatements(readerRoleArn, sourceIdentity) {
       Effect: 'Allow',
       Action: 'sts:AssumeRole',
       Resource: [reader],
+      Condition: { ArnEquals: fromTheFunction },
     },
     {
       Sid: 'NameTheFunctionToTheOrganizationsReader',
       Effect: 'Allow',
       Action: 'sts:SetSourceIdentity',
       Resource: [reader],
-      Condition: { StringEquals: { 'sts:SourceIdentity': sourceIdentity } },
+      Condition: {
+        StringEquals: { 'sts:SourceIdentity': sourceIdentity },
+        ArnEquals: fromTheFunction,
+      },
     },
   ];
 }
@@ -346,16 +359,30 @@ function readOnly(service, stage, region) {
 
 /**
  * The execution role's statements on the target roles (`resources`, role ARNs); with `orgPaths`,
- * only in accounts under those paths of the organization.
+ * only in accounts under those paths of the organization. Every statement requires
+ * lambda:SourceFunctionArn to be this function: Lambda sets that key on every call the function's
+ * code makes with the role's credentials, and on no other, so the credentials taken elsewhere (or
+ * used by another function given the same role) assume nothing. The key is honoured in identity
+ * policies and SCPs only, which is why it is here and not in the target trust.
  */
 function assumeRoleStatements(resources, organizationId, sourceIdentity, orgPaths = []) {
+  // The SourceIdentity is the function's name (load), so this is the function's own ARN.
+  const fromTheFunction = {
+    ArnEquals: {
+      'lambda:SourceFunctionArn': {
+        'Fn::Sub': `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${sourceIdentity}`,
+      },
+    },
+  };
   const inOrganization = organizationId ? { 'aws:ResourceOrgID': organizationId } : {};
   const underUnits =
     orgPaths.length > 0 ? { 'ForAnyValue:StringLike': { 'aws:ResourceOrgPaths': orgPaths } } : {};
-  const scoped = (condition) =>
-    Object.keys(condition).length > 0
-      ? { Condition: { StringEquals: condition, ...underUnits } }
-      : {};
+  const scoped = (condition) => ({
+    Condition: {
+      ...(Object.keys(condition).length > 0 ? { StringEquals: condition, ...underUnits } : {}),
+      ...fromTheFunction,
+    },
+  });
   return [
     {
       Sid: 'AssumeTheTargetRoles',

@@ -2,11 +2,12 @@
 // the real `npm run check` and `npm start` on the module as it stands, with the target template
 // granting ec2:DescribeInstances on "*", in two target regions; its grant and near misses are
 // proven in tests/corpus/ec2.test.ts.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { STACKSET_EXECUTION_TEMPLATE_PATH, TARGET_DEPLOYER_TEMPLATE_PATH } from '../offline/iam';
 import { PROJECT_ROOT } from '../offline/projectCopy';
-import { targetTemplateText } from '../tests/corpus/harness';
+import { targetTemplateText, withBoundaryStatements } from '../tests/corpus/harness';
 import { runTool } from '../tests/support/runTool';
 
 const MODULE = 'examples/describeInstances.ts';
@@ -16,12 +17,27 @@ const STATEMENTS = `
                 Action: ec2:DescribeInstances
                 Resource: '*'`;
 
+// What npm run check prints for the deploy roles' boundary, added as an administrator would.
+const BOUNDARY = `          - Sid: BoundaryDescribeInstances
+            Effect: Allow
+            Action: ec2:DescribeInstances
+            Resource: '*'`;
+
 let template: string;
 let dir: string;
+const deployers: string[] = [];
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'xacct-ec2-example-'));
   template = join(dir, 'cross-account-role.yml');
   writeFileSync(template, targetTemplateText({}, STATEMENTS));
+  for (const [flag, shipped] of [
+    ['--target-deployer-template', TARGET_DEPLOYER_TEMPLATE_PATH],
+    ['--stackset-execution-template', STACKSET_EXECUTION_TEMPLATE_PATH],
+  ] as const) {
+    const path = join(dir, flag.slice(2));
+    writeFileSync(path, withBoundaryStatements(readFileSync(shipped, 'utf8'), [BOUNDARY]));
+    deployers.push(flag, path);
+  }
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -36,6 +52,7 @@ const tool = (script: 'check' | 'start') =>
       template,
       '--param',
       'targetRegions=us-east-1,eu-west-1',
+      ...(script === 'check' ? deployers : []),
     ],
     { cwd: PROJECT_ROOT, timeout: 150_000 },
   );

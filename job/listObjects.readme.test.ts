@@ -25,6 +25,8 @@ const NOT_RUN: Record<string, string> = {
     'installs node_modules: the suite itself runs after `npm ci`, and the copy shares its node_modules',
   'npm test': 'is the suite this test belongs to',
   'npm run format': 'rewrites files; `npm test` runs its read-only twin, `biome check`',
+  'gh api':
+    "changes the GitHub repository's OIDC subject template: needs GitHub and a repository admin's token",
   'npm run bench':
     'takes a minute and exits 1 while a target is missed; CI runs the suite, not the benchmark',
 };

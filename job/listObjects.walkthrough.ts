@@ -47,7 +47,7 @@ export const texts = blocks
 export const [oldLine, newLine] = blocks
   .filter((block) => block.lang === 'ts')
   .map((b) => b.body.trim());
-export const [parameterYaml, policiesYaml] = blocks
+export const [parameterYaml, policiesYaml, boundaryYaml] = blocks
   .filter((block) => block.lang === 'yaml')
   .map((block) => block.body);
 export const copyCommand = texts.find((text) => text.startsWith('cp '));
@@ -64,6 +64,20 @@ const PARAMETER_ANCHOR = '  MaxSessionDuration:\n';
 const POLICIES_START = '      Policies:\n';
 const POLICIES_END = '\n\n  DemoBucket:';
 
+/** The deploy roles' templates whose TargetRoleBoundary the README says to widen. */
+export const DEPLOYER_TEMPLATES = [
+  'resources/target-deployer-role.yml',
+  'resources/stackset-execution-role.yml',
+];
+const BOUNDARY_START =
+  /( {6}ManagedPolicyName: !Sub '\$\{TargetRoleName\}-boundary'\n[\s\S]*?\n {8}Statement:\n)/;
+
+/** `template` with `statement` first in TargetRoleBoundary's Statement, as the README says. */
+export function withBoundaryStatement(template: string, statement: string, what: string): string {
+  if (!BOUNDARY_START.test(template)) throw new Error(`${what}: no TargetRoleBoundary Statement`);
+  return template.replace(BOUNDARY_START, (head: string) => `${head}${statement.trimEnd()}\n`);
+}
+
 function replaceOnce(text: string, from: string, to: string, what: string): string {
   const count = text.split(from).length - 1;
   if (count !== 1)
@@ -77,7 +91,15 @@ function replaceOnce(text: string, from: string, to: string, what: string): stri
  * checkout's node_modules, where the client is installed already, and must not change it.
  */
 export async function applyWalkthrough(dir: string, { grant }: { grant: boolean }) {
-  if (!copyCommand || !oldLine || !newLine || !parameterYaml || !policiesYaml || !installCommand) {
+  if (
+    !copyCommand ||
+    !oldLine ||
+    !newLine ||
+    !parameterYaml ||
+    !policiesYaml ||
+    !boundaryYaml ||
+    !installCommand
+  ) {
     throw new Error('the "Make it yours" walkthrough lacks a step this test applies');
   }
   await run('bash', ['-c', copyCommand], { cwd: dir });
@@ -98,6 +120,10 @@ export async function applyWalkthrough(dir: string, { grant }: { grant: boolean 
   const policies = grant ? `${policiesYaml.trimEnd()}\n` : '';
   template = `${template.slice(0, start)}${policies}${template.slice(end + 1)}`;
   writeFileSync(templatePath, template);
+  for (const deployer of DEPLOYER_TEMPLATES) {
+    const path = join(dir, deployer);
+    writeFileSync(path, withBoundaryStatement(readFileSync(path, 'utf8'), boundaryYaml, deployer));
+  }
 
   const [, name, version] = /^npm install --save-exact (\S+)@(\S+)$/.exec(installCommand) ?? [];
   if (!name || !version) throw new Error(`cannot read ${installCommand}`);

@@ -1,19 +1,34 @@
 // What `npm run check` proves once the home stack is synthesised: the model of both stacks for
 // the job, every case decided, the job's permissions audited against the target role's grants
-// (deciding on the resources its fixture files name in full, as `npm start` does) and every
-// wildcard audited. scripts/check.ts runs it on the stack `sls package` wrote; tests run it on
-// a job of their own without a process per template.
+// (deciding on the resources its fixture files name in full, as `npm start` does), every wildcard
+// audited, and the deploy roles attacked and audited against the stacks they deploy.
+// scripts/check.ts runs it on the stack `sls package` wrote; tests run it on a job of their own
+// without a process per template.
 import {
+  auditBoundaries,
+  auditDeployerActions,
   auditWildcards,
+  buildDeployerCases,
   type CheckModelOptions,
   type CheckReport,
   DEPLOYER_TEMPLATE_PATH,
+  findWildcards,
   loadCheckModel,
+  readTemplate,
+  rolePolicies,
   runCheck,
+  runDeployerCheck,
+  STACKSET_ADMINISTRATION_TEMPLATE_PATH,
+  STACKSET_EXECUTION_TEMPLATE_PATH,
   TARGET_DEPLOYER_TEMPLATE_PATH,
   TARGET_TEMPLATE_PATH,
+  targetRoleBoundaries,
+  withBoundaries,
+  withDeployerActions,
+  withDeployers,
   withWildcards,
 } from './iam';
+import { asTemplate } from './iam/templates';
 import { PROJECT_ROOT } from './projectCopy';
 import { jobFixtureFiles, loadFixtureFiles } from './standin';
 
@@ -23,6 +38,8 @@ export interface CheckJobOptions extends CheckModelOptions {
   targetTemplate?: string;
   deployerTemplate?: string;
   targetDeployerTemplate?: string;
+  /** The StackSet's execution role (its boundary is the target role's, rolled out by StackSet). */
+  stackSetExecutionTemplate?: string;
   stage?: string;
 }
 
@@ -32,16 +49,87 @@ export async function checkJob(options: CheckJobOptions): Promise<CheckReport> {
     targetTemplate = TARGET_TEMPLATE_PATH,
     deployerTemplate = DEPLOYER_TEMPLATE_PATH,
     targetDeployerTemplate = TARGET_DEPLOYER_TEMPLATE_PATH,
+    stackSetExecutionTemplate = STACKSET_EXECUTION_TEMPLATE_PATH,
     stage = 'local',
     ...modelOptions
   } = options;
   const model = await loadCheckModel({ ...modelOptions, targetTemplate });
+  const stackSetTemplates = {
+    administration: STACKSET_ADMINISTRATION_TEMPLATE_PATH,
+    execution: stackSetExecutionTemplate,
+  };
   const fixtures = loadFixtureFiles(jobFixtureFiles(PROJECT_ROOT, [], fixtureFiles));
-  return withWildcards(
-    await runCheck(model, undefined, {
-      resources: fixtures.resources,
-      resourcesFile: fixtures.addTo,
+  const deployers = await runDeployerCheck(
+    buildDeployerCases(model, {
+      deployerTemplate,
+      targetDeployerTemplate,
+      stackSetTemplates,
+      stage,
     }),
-    auditWildcards(model, { targetTemplate, deployerTemplate, targetDeployerTemplate, stage }),
+  );
+  // Each deploy role against the stack it deploys, resolved for the home and first target account.
+  const homeInputs = {
+    partition: model.partition,
+    accountId: model.homeAccountId,
+    region: model.region,
+    parameters: { Stage: stage, GitHubOwner: 'owner', GitHubRepo: 'repo' },
+  };
+  const targetInputs = {
+    partition: model.partition,
+    accountId: model.configuredTargets[0] ?? model.homeAccountId,
+    region: model.targetRegion,
+    parameters: { GitHubOwner: 'owner', GitHubRepo: 'repo', TargetRoleName: model.targetRoleName },
+  };
+  const targetStack = readTemplate(targetTemplate);
+  const actions = [
+    auditDeployerActions(
+      deployerTemplate,
+      'DeployerRole',
+      asTemplate(options.template, 'synthesised home stack'),
+      homeInputs,
+    ),
+    auditDeployerActions(targetDeployerTemplate, 'TargetDeployerRole', targetStack, targetInputs),
+    auditDeployerActions(stackSetExecutionTemplate, 'StackSetExecutionRole', targetStack, {
+      ...targetInputs,
+      parameters: {
+        Stage: stage,
+        AdministratorAccountId: model.homeAccountId,
+        TargetRoleName: model.targetRoleName,
+      },
+    }),
+  ];
+  const checked = await runCheck(model, undefined, {
+    resources: fixtures.resources,
+    resourcesFile: fixtures.addTo,
+  });
+  const wildcards = [
+    ...auditWildcards(model, { targetTemplate, deployerTemplate, targetDeployerTemplate, stage }),
+    // The StackSet's roles, as the README deploys them.
+    ...findWildcards([
+      rolePolicies(STACKSET_ADMINISTRATION_TEMPLATE_PATH, {
+        ...homeInputs,
+        parameters: {
+          Stage: stage,
+          GitHubOwner: 'owner',
+          GitHubRepo: 'repo',
+          GitHubEnvironment: stage,
+          OidcProviderArn: `arn:aws:iam::${model.homeAccountId}:oidc-provider/token.actions.githubusercontent.com`,
+        },
+      }),
+      rolePolicies(stackSetExecutionTemplate, {
+        ...targetInputs,
+        parameters: { Stage: stage, AdministratorAccountId: model.homeAccountId },
+      }),
+    ]),
+  ];
+  // The job's permissions against the boundary the deploy roles put on the target role.
+  const gaps = await auditBoundaries(
+    model,
+    checked,
+    targetRoleBoundaries(model, { targetDeployerTemplate, stackSetTemplates, stage }),
+  );
+  return withBoundaries(
+    withDeployerActions(withDeployers(withWildcards(checked, wildcards), deployers), actions),
+    gaps,
   );
 }

@@ -11,6 +11,7 @@ import {
   formatReport,
   OFFLINE_HOME_ACCOUNT,
   reportJson,
+  STACKSET_EXECUTION_TEMPLATE_PATH,
   TARGET_DEPLOYER_TEMPLATE_PATH,
   TARGET_TEMPLATE_PATH,
 } from '../offline/iam';
@@ -47,6 +48,9 @@ Options (the first three as for sls):
   --deployer-template <path>          deployer role template to audit (default resources/deployer-role.yml)
   --target-deployer-template <path>   target deployer role template to audit
                                       (default resources/target-deployer-role.yml)
+  --stackset-execution-template <path>
+                                      StackSet execution role template to audit
+                                      (default resources/stackset-execution-role.yml)
   --json                              print the report as JSON
   -h, --help                          this help
 
@@ -55,6 +59,11 @@ role) must be justified: by its shape (only inside one named resource, e.g. a bu
 or by the template's Metadata.WildcardJustifications.<Sid>; others are listed by statement.
 A * or ? in the Principal or a Condition value of an Allow statement of the target trust policy
 always fails: the trust names exactly one principal.
+
+The deploy roles (--deployer-template, --target-deployer-template) are attacked too: each may
+deploy its stack, and every escalation (a role without the administrator's boundary, an inline
+*:* policy, a trust rewrite, the boundary removed, PassRole elsewhere, a public bucket) and every
+OIDC token but the deploy workflow's on the trusted branch must be denied.
 
 Exit status: 0 every case matches and no wildcard is unjustified, 1 some case does not match or
 some wildcard is unjustified (one line per cause says what to fix), 2 the stacks could not be
@@ -72,6 +81,7 @@ function parse(argv: string[]) {
       'target-template': { type: 'string', default: TARGET_TEMPLATE_PATH },
       'deployer-template': { type: 'string', default: DEPLOYER_TEMPLATE_PATH },
       'target-deployer-template': { type: 'string', default: TARGET_DEPLOYER_TEMPLATE_PATH },
+      'stackset-execution-template': { type: 'string', default: STACKSET_EXECUTION_TEMPLATE_PATH },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -95,6 +105,7 @@ function parse(argv: string[]) {
     targetTemplate: resolve(values['target-template']),
     deployerTemplate: resolve(values['deployer-template']),
     targetDeployerTemplate: resolve(values['target-deployer-template']),
+    stackSetExecutionTemplate: resolve(values['stackset-execution-template']),
   };
 }
 
@@ -128,6 +139,7 @@ async function main(): Promise<number> {
       targetTemplate: options.targetTemplate,
       deployerTemplate: options.deployerTemplate,
       targetDeployerTemplate: options.targetDeployerTemplate,
+      stackSetExecutionTemplate: options.stackSetExecutionTemplate,
       stage: options.stage ?? 'local',
       organizations: Object.fromEntries(options.outsideOrg.map((account) => [account, null])),
       // A --job module's own fixture files; else those of job/.

@@ -1,22 +1,30 @@
 // `npm run stackset`: prints the AWS CLI commands that roll resources/cross-account-role.yml out to
-// every account of an organizational unit as a service-managed StackSet, with the parameters that
-// match the home stack as `sls package` synthesises it for the same --stage / --param values.
+// the target accounts as a self-managed StackSet, with the parameters that match the home stack as
+// `sls package` synthesises it for the same --stage / --param values. Self-managed, not
+// service-managed: service-managed StackSets act through a service-linked role with administrator
+// rights in every member account; here CloudFormation acts through the roles of
+// resources/stackset-administration-role.yml and resources/stackset-execution-role.yml, which may
+// deploy this one stack and nothing else.
 import { parseArgs } from 'node:util';
 import { functionEnvironment, SynthesisError, synthesize } from '../offline/synth';
 import { exitCleanlyOnSignalsAndClosedPipes } from '../offline/tempDirs';
 import { paramsFrom } from './args';
 
-const HELP = `Usage: npm run stackset -- --ou <ou-id> [--ou <ou-id> ...] [options]
+const HELP = `Usage: npm run stackset -- --admin-account <id> --execution-role-id <AROA...> [options]
 
 Prints (does not run) the aws cloudformation create-stack-set / create-stack-instances commands
-that deploy the target role to every account in the organizational unit(s).
+that deploy the target role to every account of targetAccountIds as a self-managed StackSet.
 
-  --ou <id>             organizational unit (ou-xxxx-xxxxxxxx) or root (r-xxxx); repeatable
-  --home-account <id>   the account that runs the function (default: $HOME_ACCOUNT_ID, or a placeholder)
-  --stage, --region, --param name=value   as for sls (targetRoleName, externalId, organizationId...)
-  -h, --help            this help`;
+  --admin-account <id>       the StackSet administrator account, where
+                             resources/stackset-administration-role.yml is deployed
+  --execution-role-id <id>   the home stack output ExecutionRoleId (AROA...): every target trust
+                             is pinned to it (default: $EXECUTION_ROLE_ID)
+  --home-account <id>        the account that runs the function (default: $HOME_ACCOUNT_ID)
+  --stage, --region, --param name=value   as for sls (targetAccountIds, targetRoleName, externalId...)
+  -h, --help                 this help`;
 
-const OU = /^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$/;
+const ACCOUNT = /^\d{12}$/;
+const ROLE_ID = /^AROA[A-Z0-9]{16,}$/;
 
 function fail(message: string): never {
   console.error(`${message}\nRun npm run stackset -- --help for usage.`);
@@ -27,10 +35,9 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       ou: { type: 'string', multiple: true, default: [] },
-      'home-account': {
-        type: 'string',
-        default: process.env.HOME_ACCOUNT_ID ?? '<HOME_ACCOUNT_ID>',
-      },
+      'admin-account': { type: 'string', default: '' },
+      'execution-role-id': { type: 'string', default: process.env.EXECUTION_ROLE_ID ?? '' },
+      'home-account': { type: 'string', default: process.env.HOME_ACCOUNT_ID ?? '' },
       stage: { type: 'string', default: 'dev' },
       region: { type: 'string', default: 'us-east-1' },
       param: { type: 'string', multiple: true, default: [] },
@@ -38,12 +45,29 @@ async function main(): Promise<void> {
     },
   });
   if (values.help) return void console.log(HELP);
-  if (values.ou.length === 0) fail('Name at least one organizational unit with --ou.');
-  for (const ou of values.ou)
-    if (!OU.test(ou)) fail(`--ou "${ou}" is not an OU id (ou-…) or root id (r-…).`);
+  if (values.ou.length > 0) {
+    fail(
+      '--ou targets a service-managed StackSet, whose service-linked role has administrator rights in every member account; this StackSet is self-managed: name the accounts with --param targetAccountIds=<id>,<id>',
+    );
+  }
+  const admin = values['admin-account'];
+  if (!ACCOUNT.test(admin)) {
+    fail(
+      `--admin-account must be the 12-digit StackSet administrator account (where resources/stackset-administration-role.yml is deployed), got "${admin}".`,
+    );
+  }
   const home = values['home-account'];
-  if (!/^\d{12}$|^<HOME_ACCOUNT_ID>$/.test(home))
-    fail(`--home-account must be 12 digits, got "${home}".`);
+  if (!ACCOUNT.test(home)) {
+    fail(
+      `--home-account (or $HOME_ACCOUNT_ID) must be the 12-digit home account id, got "${home}".`,
+    );
+  }
+  const roleId = values['execution-role-id'];
+  if (!ROLE_ID.test(roleId)) {
+    fail(
+      `--execution-role-id (or $EXECUTION_ROLE_ID) must be the home stack output ExecutionRoleId (AROA...), got "${roleId}": every target trust is pinned to the execution role's unique id.`,
+    );
+  }
 
   let params: Record<string, string>;
   try {
@@ -51,8 +75,12 @@ async function main(): Promise<void> {
   } catch (error) {
     fail((error as Error).message);
   }
-  // Accounts come from the OU, not from this list; a placeholder keeps the home stack valid.
-  params.targetAccountIds ??= '000000000000';
+  const accounts = (params.targetAccountIds ?? '').split(',').map((id) => id.trim());
+  if (!accounts.every((id) => ACCOUNT.test(id))) {
+    fail(
+      `--param targetAccountIds must list the 12-digit target accounts (comma-separated), got "${params.targetAccountIds ?? ''}".`,
+    );
+  }
   const synth = await synthesize({ stage: values.stage, region: values.region, params }).catch(
     (error: unknown) => fail(error instanceof SynthesisError ? error.message : String(error)),
   );
@@ -64,8 +92,10 @@ async function main(): Promise<void> {
   const parameters = [
     ['TrustedAccountId', home],
     ['ExecutionRoleName', executionRoleName],
+    ['ExecutionRoleId', roleId],
     ['SourceIdentity', sourceIdentity],
     ['RoleName', env.TARGET_ROLE_NAME],
+    ['PermissionsBoundaryPolicyName', `${env.TARGET_ROLE_NAME}-boundary`],
     ['ExternalId', env.TARGET_EXTERNAL_ID],
     ['OrganizationId', env.TARGET_ORGANIZATION_ID],
   ]
@@ -74,26 +104,25 @@ async function main(): Promise<void> {
     .join(' \\\n    ');
   const name = `cross-account-target-${values.stage}`;
 
-  console.log(`# 1. Once, from the organization's management (or delegated administrator) account:
+  console.log(`# 1. Once, from the StackSet administrator account ${admin} (resources/stackset-administration-role.yml
+#    there, resources/stackset-execution-role.yml in every target account):
 aws cloudformation create-stack-set \\
   --stack-set-name ${name} \\
   --template-body file://resources/cross-account-role.yml \\
   --capabilities CAPABILITY_NAMED_IAM \\
-  --permission-model SERVICE_MANAGED \\
-  --auto-deployment Enabled=true,RetainStacksOnAccountRemoval=false \\
+  --permission-model SELF_MANAGED \\
+  --administration-role-arn arn:aws:iam::${admin}:role/${name}-stackset-admin \\
+  --execution-role-name ${name}-stackset-exec \\
   --parameters \\
     ${parameters}
 
-# 2. Deploy to every account in the OU(s); new accounts get it automatically (auto-deployment).
-#    One region only: IAM roles are global, and the demo bucket lives in the first targetRegions entry.
+# 2. Deploy to the target accounts. One region only: IAM roles are global, and the demo bucket
+#    lives in the first targetRegions entry.
 aws cloudformation create-stack-instances \\
   --stack-set-name ${name} \\
-  --deployment-targets OrganizationalUnitIds=${values.ou.join(',')} \\
+  --accounts ${accounts.join(' ')} \\
   --regions ${env.TARGET_REGIONS?.split(',')[0]} \\
-  --operation-preferences FailureTolerancePercentage=10,MaxConcurrentPercentage=25,RegionConcurrencyType=PARALLEL
-
-# 3. Point the function at the accounts (or use organization mode, --param organizationId=o-…):
-#    npx sls deploy --stage ${values.stage} --param "targetAccountIds=<id>,<id>,…"`);
+  --operation-preferences FailureTolerancePercentage=10,MaxConcurrentPercentage=25,RegionConcurrencyType=PARALLEL`);
 }
 
 exitCleanlyOnSignalsAndClosedPipes();

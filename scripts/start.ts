@@ -46,6 +46,7 @@ import {
   targetOverridesFrom,
   UsageError,
 } from './args';
+import { lambdaNodeProblem } from './lambdaNode';
 import {
   organizationLines,
   type SmallOrganization,
@@ -620,7 +621,11 @@ function interrupted(signal: AbortSignal): number {
   return signal.reason === 'SIGTERM' ? 143 : 130;
 }
 
-if (require.main === module) {
+if (require.main === module && lambdaNodeProblem()) {
+  // The run would prove the function on a Node that Lambda does not run.
+  process.stderr.write(`npm start: ${lambdaNodeProblem()}\n`);
+  process.exitCode = 2;
+} else if (require.main === module) {
   const controller = new AbortController();
   const onSignal = (name: NodeJS.Signals) => {
     // A second Ctrl-C means now: main's clean-up is already under way or stuck.

@@ -32,6 +32,8 @@ export type CaseRequest =
       resourcePolicy?: PolicyDocument;
       /** KMS: the aliases of the key, where the fixture files declare them. */
       resourceAliases?: readonly string[];
+      /** The resource as the job declares it, for a case about a declared permission. */
+      declared?: string;
     }
   /**
    * A declared permission no request can be decided on as written (an action AWS does not have,
@@ -97,6 +99,11 @@ export const ASSUME_ANY_ROLE: NamedPolicy = {
     ],
   },
 };
+
+/** A function next to this one (same account and region) that was given the same role. */
+function otherFunction(fn: Caller): string {
+  return `${fn.sourceFunctionArn ?? ''}-other`;
+}
 
 /** Account ids that are neither home nor configured, for "someone else" cases. */
 export function spareAccounts(model: Pick<PolicyModel, 'homeAccountId' | 'configuredTargets'>): {
@@ -255,6 +262,18 @@ export function buildCases(model: PolicyModel, options: BuildCasesOptions = {}):
         request: assume(fn, externalId === undefined ? {} : { externalId }),
       });
     }
+    add('credentials-outside-lambda', {
+      title: "the execution role's credentials used outside Lambda (no lambda:SourceFunctionArn)",
+      expected: 'denied',
+      concern: 'other-principal',
+      request: assume({ ...fn, sourceFunctionArn: undefined }),
+    });
+    add('other-function-same-role', {
+      title: 'another function given the execution role (its own lambda:SourceFunctionArn)',
+      expected: 'denied',
+      concern: 'other-principal',
+      request: assume({ ...fn, sourceFunctionArn: otherFunction(fn) }),
+    });
     add('home-other-role', {
       title: 'another role of the home account (may assume any role)',
       expected: 'denied',
@@ -281,14 +300,17 @@ export function buildCases(model: PolicyModel, options: BuildCasesOptions = {}):
       title: `a role of the same name in account ${outsider} assumes it`,
       expected: 'denied',
       concern: 'other-principal',
-      request: assume(
-        roleSession(
+      // A copy of the execution role's policies, run by the function they name: only the trust
+      // can refuse it.
+      request: assume({
+        ...roleSession(
           outsider,
           model.executionRoleName,
           model.deployedFunctionName,
           model.executionRolePolicies,
         ),
-      ),
+        sourceFunctionArn: fn.sourceFunctionArn,
+      }),
     });
     const pinned = isPinned(model, account);
     add('same-role-recreated', {
@@ -393,6 +415,23 @@ function readerCases(model: PolicyModel, reader: ReaderSetup): CheckCase[] {
       expected: 'denied',
       concern: 'source-identity',
       request: assume(functionSession(model), `${sourceIdentity}-x`),
+    },
+    {
+      id: 'reader-credentials-outside-lambda',
+      title: "the execution role's credentials used outside Lambda assume the reader",
+      expected: 'denied',
+      concern: 'other-principal',
+      request: assume({ ...functionSession(model), sourceFunctionArn: undefined }),
+    },
+    {
+      id: 'reader-other-function-same-role',
+      title: 'another function given the execution role assumes the reader',
+      expected: 'denied',
+      concern: 'other-principal',
+      request: assume({
+        ...functionSession(model),
+        sourceFunctionArn: otherFunction(functionSession(model)),
+      }),
     },
     {
       id: 'reader-home-iam-user',
@@ -512,6 +551,7 @@ function declaredCase(
           caller,
           action,
           resource: resolved.arn,
+          declared: resource,
           ...policyOf(known, resolved.arn),
         },
         ...(resolved.note ? { note: resolved.note } : {}),

@@ -53,8 +53,24 @@ export interface TemplateDocument {
 /** How CloudFormation names a resource for `Ref` and where `Fn::GetAtt ... Arn` comes from. */
 const RESOURCE_NAMES: Record<
   string,
-  { nameProperty: string; arn: (name: string, s: Stack) => string }
+  {
+    nameProperty: string;
+    arn: (name: string, s: Stack) => string;
+    /** `Ref` returns the ARN, not the name (managed policies, OIDC providers). */
+    refIsArn?: true;
+  }
 > = {
+  'AWS::IAM::ManagedPolicy': {
+    nameProperty: 'ManagedPolicyName',
+    arn: (name, s) => `arn:${s.partition}:iam::${s.accountId}:policy/${name}`,
+    refIsArn: true,
+  },
+  'AWS::IAM::OIDCProvider': {
+    nameProperty: 'Url',
+    arn: (url, s) =>
+      `arn:${s.partition}:iam::${s.accountId}:oidc-provider/${url.replace(/^https:\/\//, '')}`,
+    refIsArn: true,
+  },
   'AWS::IAM::Role': {
     nameProperty: 'RoleName',
     arn: (name, s) => `arn:${s.partition}:iam::${s.accountId}:role${s.rolePath}${name}`,
@@ -271,7 +287,14 @@ export class ResolvedTemplate {
       this.fail(path, `pseudo parameter ${name} is not modelled offline`);
     const parameter = this.parameters[name];
     if (parameter !== undefined) return parameter;
-    if (this.template.Resources[name]) return this.resourceName(name, path);
+    const resource = this.template.Resources[name];
+    if (resource) {
+      const physical = this.resourceName(name, path);
+      const naming = RESOURCE_NAMES[resource.Type];
+      if (!naming?.refIsArn) return physical;
+      const { partition, accountId, region } = this.inputs;
+      return naming.arn(physical, { partition, accountId, region, rolePath: '/' });
+    }
     return this.fail(path, `Ref ${name}: no parameter, pseudo parameter or resource of that name`);
   }
 

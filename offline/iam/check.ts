@@ -8,6 +8,8 @@ import {
   isPinned,
   spareAccounts,
 } from './cases';
+import { type ActionAudit, describeActionFinding } from './deployerActions';
+import type { DeployerResult } from './deployers';
 import { diagnose, SIDE_LABELS } from './diagnose';
 import { EvaluatorError } from './errors';
 import {
@@ -24,6 +26,7 @@ import {
   type PolicyModel,
   READER_TEMPLATE_PATH,
 } from './model';
+import type { NamedPolicy } from './policy';
 import { sarAction } from './sar';
 import { readTemplate, relativeToCwd, TARGET_TEMPLATE_PATH } from './templates';
 import {
@@ -159,6 +162,201 @@ export interface CheckReport {
   permissions: PermissionAudit;
   /** Whether the trust names the role by its unique id too (ExecutionRoleId); a warning, not a failure. */
   pinning: PinningAudit;
+  /** The deploy roles' cases (deploy, escalation, OIDC trust), when run (see withDeployers). */
+  deployers?: DeployerResult[];
+  /** The deploy roles' actions against their stacks' resource types (see withDeployerActions). */
+  deployerActions?: ActionAudit[];
+  /** Declared permissions a deploy role's boundary on the target role leaves out (see withBoundaries). */
+  boundaryGaps?: BoundaryGap[];
+}
+
+/** The report with the deploy roles' actions audited: any missing or unused action fails it. */
+export interface BoundaryGap {
+  /** The deployer template that creates the boundary. */
+  source: string;
+  boundary: string;
+  action: string;
+  /** The resources the job declares for it, in the first configured account. */
+  resources: string[];
+  /** The boundary statement that would allow them, as YAML at the boundary's Statement indentation. */
+  statement: string;
+}
+
+/**
+ * Each permission the job declares, as the check decided it for the first configured account,
+ * decided again with only a deploy role's boundary as the target role's policy: one the boundary
+ * does not allow would be denied once that deploy role deploys the target stack.
+ */
+export async function auditBoundaries(
+  model: PolicyModel,
+  report: CheckReport,
+  boundaries: ReadonlyArray<{ source: string; boundary: NamedPolicy }>,
+): Promise<BoundaryGap[]> {
+  const [account = ''] = model.configuredTargets;
+  const declared = report.results.flatMap(({ case: c }) =>
+    c.account === account &&
+    c.expected === 'allowed' &&
+    c.request.type === 'call' &&
+    c.request.declared !== undefined
+      ? [c.request]
+      : [],
+  );
+  const gaps: BoundaryGap[] = [];
+  for (const { source, boundary } of boundaries) {
+    const missing = new Map<string, Set<string>>();
+    for (const request of declared) {
+      const decision = await decideTargetCall(
+        model,
+        { ...request.caller, identityPolicies: [boundary] },
+        request.action,
+        request.resource,
+        {
+          ...(request.resourcePolicy ? { policy: request.resourcePolicy } : {}),
+          ...(request.resourceAliases ? { aliases: request.resourceAliases } : {}),
+        },
+      );
+      if (decision.allowed) continue;
+      const resources = missing.get(request.action) ?? new Set<string>();
+      resources.add(request.declared ?? request.resource);
+      missing.set(request.action, resources);
+    }
+    for (const [action, resources] of missing) {
+      const list = [...resources];
+      gaps.push({
+        source,
+        boundary: boundary.name,
+        action,
+        resources: list,
+        statement: boundaryStatement(model, account, action, list),
+      });
+    }
+  }
+  return gaps;
+}
+
+/**
+ * A boundary statement for `action` on `resources` (ARNs of `account` in the target region),
+ * written for any account and region the deployer template is deployed to.
+ */
+function boundaryStatement(
+  model: PolicyModel,
+  account: string,
+  action: string,
+  resources: readonly string[],
+): string {
+  const general = (arn: string) =>
+    arn === '*'
+      ? "'*'"
+      : `!Sub '${arn
+          .replace(/^arn:[^:]+:/, () => 'arn:${AWS::Partition}:')
+          .replaceAll(account, () => '${AWS::AccountId}')
+          .replaceAll(model.targetRegion, () => '${AWS::Region}')}'`;
+  const [only] = resources;
+  const resource =
+    resources.length === 1 && only !== undefined
+      ? ` ${general(only)}`
+      : `\n${resources.map((arn) => `              - ${general(arn)}`).join('\n')}`;
+  return [
+    `          - Sid: Boundary${action.split(':')[1] ?? 'Job'}`,
+    '            Effect: Allow',
+    `            Action: ${action}`,
+    `            Resource:${resource}`,
+  ].join('\n');
+}
+
+export function withBoundaries(report: CheckReport, gaps: BoundaryGap[]): CheckReport {
+  return { ...report, ok: report.ok && gaps.length === 0, boundaryGaps: gaps };
+}
+
+function boundaryLines(gaps: BoundaryGap[]): string[] {
+  if (gaps.length === 0) return [];
+  return [
+    '',
+    "Boundaries: the permissions boundary the deploy roles put on the target role leaves out what the job declares, so the role they deploy would be denied it. An administrator adds each statement below to the boundary's Statement and deploys that template again:",
+    ...gaps.flatMap((gap) => [
+      `  - BOUNDARY: ${gap.source} ${gap.boundary} does not allow ${gap.action} on ${gap.resources.join(', ')}; add:`,
+      gap.statement,
+    ]),
+  ];
+}
+
+export function withDeployerActions(report: CheckReport, actions: ActionAudit[]): CheckReport {
+  return {
+    ...report,
+    ok: report.ok && actions.every((a) => a.findings.length === 0),
+    deployerActions: actions,
+  };
+}
+
+function deployerActionLines(audits: ActionAudit[]): string[] {
+  const lines = [
+    '',
+    "Deploy roles' actions, from CloudFormation's resource provider schemas (handlers.*.permissions) of each stack's resource types:",
+  ];
+  for (const a of audits) {
+    lines.push(
+      `  ${a.source}: ${a.findings.length === 0 ? 'ok' : `${a.findings.length} problem(s)`}: ${a.granted} actions granted, ${a.refused} refused with a reason, for ${a.resourceTypes.join(', ')}`,
+    );
+    for (const f of a.findings) lines.push(`    - ${describeActionFinding(f)}`);
+  }
+  return lines;
+}
+
+/** The report with the deploy roles' cases added: any mismatch fails the check. */
+export function withDeployers(report: CheckReport, deployers: DeployerResult[]): CheckReport {
+  return { ...report, ok: report.ok && deployers.every((d) => d.ok), deployers };
+}
+
+function deployerLines(results: DeployerResult[]): string[] {
+  const rows = results.map((r, i) => ({
+    n: String(i + 1),
+    role: r.case.role,
+    title: r.case.attack ? `${r.case.title} [${r.case.attack}]` : r.case.title,
+    expected: r.case.expected,
+    got: r.allowed ? 'allowed' : 'denied',
+    by: r.decidedBy,
+    mark: r.ok ? 'ok' : 'MISMATCH',
+  }));
+  const header = {
+    n: '#',
+    role: 'deploy role',
+    title: 'case',
+    expected: 'expected',
+    got: 'got',
+    by: 'decided by',
+    mark: '',
+  };
+  const keys = Object.keys(header) as Array<keyof typeof header>;
+  const width = (k: keyof typeof header) =>
+    Math.max(...[header, ...rows].map((row) => row[k].length));
+  const line = (row: typeof header) =>
+    keys
+      .map((k) => pad(row[k], width(k)))
+      .join('  ')
+      .trimEnd();
+  const lines = ['', 'Deploy roles (GitHub Actions): deploy, escalation and OIDC trust cases', ''];
+  lines.push(
+    line(header),
+    keys
+      .map((k) => '-'.repeat(width(k)))
+      .join('  ')
+      .trimEnd(),
+  );
+  let previous = '';
+  for (const row of rows) {
+    lines.push(line({ ...row, role: row.role === previous ? '' : row.role }));
+    previous = row.role;
+  }
+  const bad = results.filter((r) => !r.ok);
+  lines.push(
+    '',
+    bad.length === 0
+      ? `All ${results.length} deploy-role cases match: each deployer can deploy its stack, no escalation case is allowed, and only the deploy workflow on the trusted branch (for the StackSet's roles: CloudFormation for this StackSet, then its administration role) may assume them.`
+      : `${bad.length} of ${results.length} deploy-role cases do not match: ${bad
+          .map((r) => `${r.case.role}: ${r.case.title} (expected ${r.case.expected})`)
+          .join('; ')}. Fix the role's policy in that template.`,
+  );
+  return lines;
 }
 
 export interface PinningAudit {
@@ -541,6 +739,9 @@ export function formatReport(report: CheckReport): string {
   }
   lines.push(...pinningLines(report));
   lines.push('', ...permissionLines(report.permissions, report.model.jobModule));
+  if (report.deployers) lines.push(...deployerLines(report.deployers));
+  if (report.deployerActions) lines.push(...deployerActionLines(report.deployerActions));
+  if (report.boundaryGaps) lines.push(...boundaryLines(report.boundaryGaps));
   if (report.wildcards) {
     const bad = unjustified(report.wildcards);
     const justified = report.wildcards.length - bad.length;
@@ -674,5 +875,22 @@ export function reportJson(report: CheckReport): unknown {
     permissions: report.permissions,
     pinning: report.pinning,
     ...(report.wildcards ? { wildcards: report.wildcards } : {}),
+    ...(report.deployerActions ? { deployerActions: report.deployerActions } : {}),
+    ...(report.boundaryGaps ? { boundaryGaps: report.boundaryGaps } : {}),
+    ...(report.deployers
+      ? {
+          deployers: report.deployers.map((d) => ({
+            id: d.case.id,
+            role: d.case.role,
+            title: d.case.title,
+            attack: d.case.attack ?? null,
+            expected: d.case.expected,
+            got: d.allowed ? 'allowed' : 'denied',
+            ok: d.ok,
+            decidedBy: d.decidedBy,
+            request: d.case.simulation.request,
+          })),
+        }
+      : {}),
   };
 }

@@ -49,6 +49,12 @@ export interface Caller {
    * Another id with the same roleArn is a role deleted and re-created under the same name.
    */
   uniqueId?: string;
+  /**
+   * The function whose code makes the request (lambda:SourceFunctionArn): Lambda sets it on every
+   * call made with the execution role's credentials inside that function. Absent: the same
+   * credentials used anywhere else.
+   */
+  sourceFunctionArn?: string;
 }
 
 const EMPTY_POLICY: PolicyDocument = { Version: '2012-10-17', Statement: [] };
@@ -62,7 +68,17 @@ export function functionSession(
   model: PolicyModel,
   sessionName = model.deployedFunctionName,
 ): Caller {
-  return roleSession(model.homeAccountId, model.executionRoleName, sessionName);
+  return {
+    ...roleSession(model.homeAccountId, model.executionRoleName, sessionName),
+    sourceFunctionArn: functionArnOf(model),
+  };
+}
+
+/** The deployed function's ARN, as Lambda puts it in lambda:SourceFunctionArn. */
+export function functionArnOf(
+  model: Pick<PolicyModel, 'partition' | 'region' | 'homeAccountId' | 'deployedFunctionName'>,
+): string {
+  return `arn:${model.partition}:lambda:${model.region}:${model.homeAccountId}:function:${model.deployedFunctionName}`;
 }
 
 /**
@@ -146,6 +162,7 @@ export function requestContext(
     'aws:ResourceAccount': resourceAccount,
   };
   if (user?.[1]) context['aws:username'] = user[1];
+  if (caller.sourceFunctionArn) context['lambda:SourceFunctionArn'] = caller.sourceFunctionArn;
   const principalOrg = organizationOfCaller(model, caller);
   if (principalOrg) context['aws:PrincipalOrgID'] = principalOrg;
   const resourceOrg = model.organizations[resourceAccount];
@@ -165,6 +182,16 @@ function identityPoliciesOf(model: PolicyModel, caller: Caller): NamedPolicy[] {
     ...(model.organizationsReader ? [model.organizationsReader] : []),
   ];
   return role.find((target) => target.roleArn === caller.roleArn)?.permissions ?? [];
+}
+
+/** The boundary that caps the caller: the execution role's, for the role itself. */
+function boundariesOf(
+  model: PolicyModel,
+  caller: Caller,
+): Simulation['permissionBoundaryPolicies'] {
+  if (caller.identityPolicies || caller.roleArn !== model.executionRoleArn) return undefined;
+  const boundary = model.executionRoleBoundary;
+  return boundary ? [{ name: boundary.name, policy: boundary.document }] : undefined;
 }
 
 type SimulationResult = Exclude<RunSimulationResults, { resultType: 'error' }>;
@@ -307,6 +334,10 @@ function toDecision(result: SimulationResult, request: string, sides: Sides): De
   };
 }
 
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
 function accountOfArn(arn: string): string | undefined {
   const account = arn.split(':')[4];
   return account && /^\d{12}$/.test(account) ? account : undefined;
@@ -363,6 +394,7 @@ export async function decideAssumeRole(
         serviceControlPolicies: [],
         resourceControlPolicies: [],
         resourcePolicy: target?.trustPolicy ?? EMPTY_POLICY,
+        ...optional('permissionBoundaryPolicies', boundariesOf(model, caller)),
       }),
       `${action} on ${roleArn} by ${caller.arn}`,
       sides,

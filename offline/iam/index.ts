@@ -14,8 +14,10 @@ export {
 } from './cases';
 export { ResolvedTemplate, type StackInputs, type TemplateDocument } from './cfn';
 export {
+  auditBoundaries,
   auditPinning,
   auditWildcards,
+  type BoundaryGap,
   type CaseResult,
   type CheckModelOptions,
   type CheckReport,
@@ -26,8 +28,28 @@ export {
   reportJson,
   runCheck,
   type WildcardAuditOptions,
+  withBoundaries,
+  withDeployerActions,
+  withDeployers,
   withWildcards,
 } from './check';
+export {
+  type ActionAudit,
+  type ActionFinding,
+  auditDeployerActions,
+  describeActionFinding,
+  handlerActions,
+  resourceTypesOf,
+} from './deployerActions';
+export {
+  buildDeployerCases,
+  type DeployerCase,
+  type DeployerCheckOptions,
+  type DeployerResult,
+  MODELLED_REPOSITORY,
+  runDeployerCheck,
+  targetRoleBoundaries,
+} from './deployers';
 export { accessProblems, assumeProblems, diagnose, SIDE_LABELS } from './diagnose';
 export { EvaluatorError } from './errors';
 export {
@@ -35,6 +57,7 @@ export {
   type Decision,
   decideAssumeRole,
   decideTargetCall,
+  functionArnOf,
   functionSession,
   iamUser,
   NO_PERMISSION_NEEDED,
@@ -66,8 +89,11 @@ export {
 } from './model';
 export type { NamedPolicy, PolicyDocument, PolicyStatement } from './policy';
 export {
+  asTemplate,
   DEPLOYER_TEMPLATE_PATH,
   readTemplate,
+  STACKSET_ADMINISTRATION_TEMPLATE_PATH,
+  STACKSET_EXECUTION_TEMPLATE_PATH,
   TARGET_DEPLOYER_TEMPLATE_PATH,
   TARGET_TEMPLATE_PATH,
 } from './templates';

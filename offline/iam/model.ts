@@ -63,6 +63,8 @@ export interface PolicyModel {
   executionRoleName: string;
   executionRoleArn: string;
   executionRolePolicies: NamedPolicy[];
+  /** The execution role's permissions boundary (the administrator's), when it has one. */
+  executionRoleBoundary?: NamedPolicy;
   /** What the function sends as SourceIdentity on AssumeRole: its deployed name (src/config.ts). */
   sourceIdentity: string;
   /** The function's environment, as the synthesised stack sets it. */
@@ -208,6 +210,7 @@ export async function loadPolicyModel(options: LoadPolicyModelOptions): Promise<
     executionRoleName: home.executionRoleName,
     executionRoleArn: home.executionRoleArn,
     executionRolePolicies: home.executionRolePolicies,
+    ...(home.executionRoleBoundary ? { executionRoleBoundary: home.executionRoleBoundary } : {}),
     sourceIdentity: home.deployedFunctionName,
     environment: env,
     configuredTargets,

@@ -10,6 +10,16 @@ import type { NamedPolicy, PolicyDocument, PolicyStatement } from './policy';
 const PROJECT_ROOT = join(__dirname, '..', '..');
 export const TARGET_TEMPLATE_PATH = join(PROJECT_ROOT, 'resources', 'cross-account-role.yml');
 export const DEPLOYER_TEMPLATE_PATH = join(PROJECT_ROOT, 'resources', 'deployer-role.yml');
+export const STACKSET_ADMINISTRATION_TEMPLATE_PATH = join(
+  PROJECT_ROOT,
+  'resources',
+  'stackset-administration-role.yml',
+);
+export const STACKSET_EXECUTION_TEMPLATE_PATH = join(
+  PROJECT_ROOT,
+  'resources',
+  'stackset-execution-role.yml',
+);
 export const TARGET_DEPLOYER_TEMPLATE_PATH = join(
   PROJECT_ROOT,
   'resources',
@@ -52,8 +62,15 @@ function policyDocument(value: unknown, where: string): PolicyDocument {
   return { ...(value as PolicyDocument), Statement: list as PolicyStatement[] };
 }
 
-/** A role's inline policies; a managed policy's content is not in the template, so it is refused. */
-function inlinePolicies(stack: ResolvedTemplate, roleId: string): NamedPolicy[] {
+/**
+ * A role's inline policies; a managed policy's content is not in the template, so it is refused,
+ * and so is a permissions boundary unless the caller reads it from its own template (`boundary`).
+ */
+function inlinePolicies(
+  stack: ResolvedTemplate,
+  roleId: string,
+  boundaryRead = false,
+): NamedPolicy[] {
   const managed = stack.property(roleId, 'ManagedPolicyArns');
   if (Array.isArray(managed) && managed.length > 0) {
     throw new EvaluatorError(
@@ -62,7 +79,7 @@ function inlinePolicies(stack: ResolvedTemplate, roleId: string): NamedPolicy[] 
     );
   }
   const boundary = stack.property(roleId, 'PermissionsBoundary');
-  if (boundary !== undefined) {
+  if (boundary !== undefined && !boundaryRead) {
     throw new EvaluatorError(
       `${stack.source}: role ${roleId} has permissions boundary ${String(boundary)}, a managed policy ` +
         'whose content is not in the template; the offline proof cannot evaluate it',
@@ -94,6 +111,8 @@ export interface HomeSide {
   executionRoleName: string;
   executionRoleArn: string;
   executionRolePolicies: NamedPolicy[];
+  /** The role's permissions boundary, read from the administrator's resources/deployer-role.yml. */
+  executionRoleBoundary?: NamedPolicy;
   /** The stack's ExecutionRoleName output, which the README passes to the target stack. */
   outputRoleName?: string;
   /** The stack's SourceIdentity output, which the README passes to the target stack. */
@@ -162,7 +181,8 @@ export function readHomeSide(
     environment,
     executionRoleName: stack.stringProperty(roleId, 'RoleName') ?? roleId,
     executionRoleArn: String(executionRoleArn),
-    executionRolePolicies: inlinePolicies(stack, roleId),
+    executionRolePolicies: inlinePolicies(stack, roleId, true),
+    ...boundaryOf(stack, roleId, inputs, environment),
     ...(typeof outputRoleName === 'string' ? { outputRoleName } : {}),
     ...(typeof outputSourceIdentity === 'string' ? { outputSourceIdentity } : {}),
   };
@@ -230,5 +250,62 @@ export function readTargetSide(
     ),
     permissions: inlinePolicies(stack, roleLogicalId),
     ...(bucketPolicies[0] ? { bucketPolicy: bucketPolicies[0] } : {}),
+  };
+}
+
+/**
+ * The execution role's permissions boundary: it must be the one resources/deployer-role.yml
+ * creates for this stage and region (the administrator's), whose content is read from that
+ * template, resolved with the role names the function uses. Any other boundary is refused: its
+ * content is not in any template here.
+ */
+function boundaryOf(
+  stack: ResolvedTemplate,
+  roleId: string,
+  inputs: StackInputs,
+  environment: Record<string, string>,
+): { executionRoleBoundary?: NamedPolicy } {
+  const arn = stack.property(roleId, 'PermissionsBoundary');
+  if (arn === undefined) return {};
+  const name =
+    /^arn:[^:]+:iam::\d{12}:policy\/cross-account-lambda-([a-z][a-z0-9]*)-(.+)-exec-boundary$/.exec(
+      String(arn),
+    );
+  const stage = name?.[2] === inputs.region ? name[1] : undefined;
+  const deployer = stage
+    ? new ResolvedTemplate(
+        relativeToCwd(DEPLOYER_TEMPLATE_PATH),
+        readTemplate(DEPLOYER_TEMPLATE_PATH),
+        {
+          ...inputs,
+          parameters: {
+            Stage: stage,
+            GitHubOwner: 'owner',
+            GitHubRepo: 'repo',
+            ...(environment.TARGET_ROLE_NAME
+              ? { TargetRoleName: environment.TARGET_ROLE_NAME }
+              : {}),
+            ...(environment.ORGANIZATION_READER_ROLE_NAME
+              ? { OrganizationsReaderRoleName: environment.ORGANIZATION_READER_ROLE_NAME }
+              : {}),
+          },
+        },
+      )
+    : undefined;
+  if (!deployer || deployer.resolve({ Ref: 'ExecutionRoleBoundary' }, 'Ref') !== arn) {
+    throw new EvaluatorError(
+      `${stack.source}: role ${roleId} has permissions boundary ${String(arn)}, which is not the ` +
+        `ExecutionRoleBoundary of ${relativeToCwd(DEPLOYER_TEMPLATE_PATH)} for this stage and region; ` +
+        'its content cannot be evaluated offline',
+    );
+  }
+  return {
+    executionRoleBoundary: {
+      name: 'ExecutionRoleBoundary',
+      document: policyDocument(
+        deployer.property('ExecutionRoleBoundary', 'PolicyDocument'),
+        `${deployer.source}: Resources.ExecutionRoleBoundary.Properties.PolicyDocument`,
+      ),
+    },
   };
 }

@@ -210,7 +210,22 @@ export function rolePolicies(path: string, inputs: StackInputs): PolicySource {
       },
     }));
   });
-  return { source: stack.source, policies, justifications: justificationsOf(template) };
+  // Managed policies the template creates (the administrator's permissions boundaries).
+  const managed = stack.existingResources('AWS::IAM::ManagedPolicy').map((id) => {
+    const document = stack.property(id, 'PolicyDocument') as { Statement?: unknown } | undefined;
+    return {
+      name: id,
+      document: {
+        ...document,
+        Statement: [document?.Statement ?? []].flat() as NamedPolicy['document']['Statement'],
+      } as NamedPolicy['document'],
+    };
+  });
+  return {
+    source: stack.source,
+    policies: [...policies, ...managed],
+    justifications: justificationsOf(template),
+  };
 }
 
 export function describeFinding(f: WildcardFinding): string {

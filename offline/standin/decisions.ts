@@ -70,5 +70,5 @@ export class Decisions {
 }
 
 function callerKey(caller: Caller): string {
-  return `${caller.arn}|${caller.roleArn}|${caller.accountId}|${caller.orgId ?? ''}`;
+  return `${caller.arn}|${caller.roleArn}|${caller.accountId}|${caller.orgId ?? ''}|${caller.sourceFunctionArn ?? ''}`;
 }

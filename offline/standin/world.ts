@@ -1,7 +1,7 @@
 // The accounts the stand-in plays: who the home key stands for, and which buckets exist where.
 import type { PolicyModel } from '../iam';
 // The same id the evaluator puts in aws:userid, so GetCallerIdentity's UserId matches it.
-import { uniqueIdOf } from '../iam';
+import { functionArnOf, uniqueIdOf } from '../iam';
 import { BucketStore, DEFAULT_OBJECTS } from './buckets';
 import { type Principal, sessionArn } from './credentialStore';
 import { StandInError } from './errors';
@@ -15,6 +15,8 @@ export function homePrincipal(model: PolicyModel, sessionName: string | undefine
       arn: sessionArn(model.homeAccountId, model.executionRoleName, name),
       accountId: model.homeAccountId,
       roleArn: model.executionRoleArn,
+      // Lambda stamps the function's own calls with it; the execution role's statements need it.
+      sourceFunctionArn: functionArnOf(model),
       // orgId left out: the evaluator takes the account's organization from the model.
     },
     roleName: model.executionRoleName,

@@ -5,9 +5,15 @@
 // handler against the stand-in with its fixtures, is answered, or denied as the service denies.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { checkJob } from '../../offline/checkJob';
-import { formatReport, loadPolicyModel, TARGET_TEMPLATE_PATH } from '../../offline/iam';
+import {
+  formatReport,
+  loadPolicyModel,
+  STACKSET_EXECUTION_TEMPLATE_PATH,
+  TARGET_DEPLOYER_TEMPLATE_PATH,
+  TARGET_TEMPLATE_PATH,
+} from '../../offline/iam';
 import { loadJobModule } from '../../offline/jobModule';
 import { PROJECT_ROOT } from '../../offline/projectCopy';
 import { jobFixtureFiles, loadFixtureFiles, startStandIn } from '../../offline/standin';
@@ -101,9 +107,45 @@ export function inOtherRegion(statements: string): string {
   return edited;
 }
 
+const BOUNDARY_ANCHOR = '          - Sid: BoundaryListTheBucket\n';
+
+/**
+ * A deployer template's text with `statements` (as npm run check prints them) added to the
+ * boundary it puts on the target role, each wildcard justified as the job's own declaration.
+ */
+export function withBoundaryStatements(text: string, statements: readonly string[]): string {
+  if (!text.includes(BOUNDARY_ANCHOR)) throw new Error('no BoundaryListTheBucket statement');
+  const wild = statements.flatMap((statement) => {
+    const sid = /Sid: (\w+)/.exec(statement)?.[1];
+    return sid && /Resource:[\s\S]*\*/.test(statement) && !/Resource: '\*'/.test(statement)
+      ? [`    ${sid}: the resources the job declares\n`]
+      : [];
+  });
+  const withStatements = text.replace(
+    BOUNDARY_ANCHOR,
+    () => `${statements.join('\n')}\n${BOUNDARY_ANCHOR}`,
+  );
+  if (wild.length === 0) return withStatements;
+  return withStatements.includes('\n  WildcardJustifications:\n')
+    ? withStatements.replace(
+        '\n  WildcardJustifications:\n',
+        () => `\n  WildcardJustifications:\n${wild.join('')}`,
+      )
+    : withStatements.replace(
+        '\nMetadata:\n',
+        () => `\nMetadata:\n  WildcardJustifications:\n${wild.join('')}`,
+      );
+}
+
 export interface CorpusRun {
-  /** `npm run check`'s verdict and report for the target template with these statements (none: no policy). */
-  check(statements: string | undefined): Promise<{ ok: boolean; text: string }>;
+  /**
+   * `npm run check`'s verdict and report for the target template with these statements (none: no
+   * policy), the deploy roles' boundaries widened as the check says (unless `shippedDeployers`).
+   */
+  check(
+    statements: string | undefined,
+    options?: { shippedDeployers?: boolean },
+  ): Promise<{ ok: boolean; text: string }>;
   /** The job run once by the real handler against the stand-in, the role granted `statements`. */
   start(statements: string | undefined): Promise<{
     response: CrossAccountResponse | undefined;
@@ -132,13 +174,33 @@ export async function corpusRun(spec: CorpusJob): Promise<CorpusRun> {
   };
   const fixtureFiles = jobModule.fixtures ? [jobModule.fixtures] : [];
   const common = { template, job: jobModule.job, jobModule: jobModule.path };
+  // The deploy roles' boundaries with what the check says they lack for this job, as an
+  // administrator adds it.
+  const first = await checkJob({
+    ...common,
+    targetTemplate: templateFile(spec.statements),
+    fixtureFiles,
+  });
+  const widened = (shipped: string) => {
+    const statements = (first.boundaryGaps ?? [])
+      .filter((gap) => basename(gap.source) === basename(shipped))
+      .map((gap) => gap.statement);
+    const path = join(dir, basename(shipped));
+    writeFileSync(path, withBoundaryStatements(readFileSync(shipped, 'utf8'), statements));
+    return path;
+  };
+  const deployers = {
+    targetDeployerTemplate: widened(TARGET_DEPLOYER_TEMPLATE_PATH),
+    stackSetExecutionTemplate: widened(STACKSET_EXECUTION_TEMPLATE_PATH),
+  };
   return {
     job: jobModule.job,
-    async check(statements) {
+    async check(statements, { shippedDeployers = false } = {}) {
       const report = await checkJob({
         ...common,
         targetTemplate: templateFile(statements),
         fixtureFiles,
+        ...(shippedDeployers ? {} : deployers),
       });
       return { ok: report.ok, text: formatReport(report) };
     },
@@ -192,6 +254,24 @@ export function describeCorpusJob(title: string, spec: CorpusJob): void {
         expect({ ok, text: ok ? '' : text }).toEqual({ ok: true, text: '' });
         for (const action of declared()) {
           expect(text).toContain(`declares ${action}`);
+        }
+      },
+      CORPUS_TIMEOUT_MS,
+    );
+
+    it(
+      "fails the check while the deploy roles' boundary leaves the job out, printing the statement to add",
+      async () => {
+        const { ok, text } = await current().check(spec.statements, { shippedDeployers: true });
+        expect(ok).toBe(false);
+        for (const action of declared()) {
+          for (const template of ['target-deployer-role.yml', 'stackset-execution-role.yml']) {
+            expect(text).toMatch(
+              new RegExp(
+                `BOUNDARY: resources/${template} TargetRoleBoundary does not allow ${action} on .*; add:\n {10}- Sid: Boundary\\w+\n {12}Effect: Allow\n {12}Action: ${action}\n`,
+              ),
+            );
+          }
         }
       },
       CORPUS_TIMEOUT_MS,

@@ -71,10 +71,9 @@ describe('deploy.yml', () => {
     }
   });
 
-  it('signs in with configure-aws-credentials at a pinned major version and stores no keys', () => {
+  it('signs in with configure-aws-credentials and stores no keys', () => {
     const uses = text.match(/uses: aws-actions\/configure-aws-credentials@\S+/g) ?? [];
     expect(uses.length).toBe(3);
-    for (const u of uses) expect(u).toMatch(/@(v\d+|[0-9a-f]{40})$/);
     expect(text).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY/);
   });
 
@@ -83,5 +82,60 @@ describe('deploy.yml', () => {
       ((job as { steps: Array<{ run?: string }> }).steps ?? []).flatMap((s) => s.run ?? []),
     );
     for (const run of runs) expect(run).not.toContain('${{');
+  });
+});
+
+// A tag can be moved to other code by whoever controls the action's repository; a commit SHA
+// cannot. The comment keeps the version readable (and is what Dependabot updates alongside).
+const PINNED = /^([\w.-]+\/[\w./-]+)@([0-9a-f]{40}) # (v\d+\.\d+\.\d+)$/;
+
+/** Every `uses:` of a workflow that is not pinned to a full commit SHA with its version tag. */
+function unpinnedActions(workflow: string): string[] {
+  const problems: string[] = [];
+  const pins = new Map<string, string>();
+  workflow.split('\n').forEach((line, index) => {
+    const match = /^\s*(?:-\s+)?uses:\s*(.*?)\s*$/.exec(line);
+    if (!match?.[1] || match[1].startsWith('./')) return;
+    const pinned = PINNED.exec(match[1]);
+    if (!pinned) {
+      problems.push(`line ${index + 1}: ${match[1]} (pin owner/repo@<40-hex commit> # vX.Y.Z)`);
+      return;
+    }
+    const [, action = '', sha = '', version = ''] = pinned;
+    const seen = pins.get(action);
+    if (seen && seen !== `${sha} ${version}`) {
+      problems.push(`line ${index + 1}: ${action} pinned twice (${seen}, ${sha} ${version})`);
+    }
+    pins.set(action, `${sha} ${version}`);
+  });
+  return problems;
+}
+
+describe('actions are pinned by full commit SHA', () => {
+  const files = readdirSync(DIR).filter((name) => /\.ya?ml$/.test(name));
+
+  it.each(files)('%s uses every action at a commit SHA with its version in a comment', (name) => {
+    expect(read(name)).toMatch(/uses:/);
+    expect(unpinnedActions(read(name))).toEqual([]);
+  });
+
+  it.each([
+    ['a tag', (s: string) => s.replace(/checkout@[0-9a-f]{40} # v[\d.]+/, 'checkout@v4')],
+    ['a short SHA', (s: string) => s.replace(/checkout@([0-9a-f]{7})[0-9a-f]{33}/, 'checkout@$1')],
+    ['no version comment', (s: string) => s.replace(/(checkout@[0-9a-f]{40}) # v[\d.]+/, '$1')],
+    ['a branch', (s: string) => s.replace(/setup-node@[0-9a-f]{40} # v[\d.]+/, 'setup-node@main')],
+  ])('reports a copy of deploy.yml with %s', (_, breakIt) => {
+    const broken = breakIt(read('deploy.yml'));
+    expect(broken).not.toBe(read('deploy.yml'));
+    expect(unpinnedActions(broken)).toHaveLength(1);
+  });
+
+  it('reports one action pinned at two commits', () => {
+    const text = read('deploy.yml');
+    const first = text.indexOf('actions/checkout@');
+    const broken = `${text.slice(0, first)}actions/checkout@${'0'.repeat(40)} # v7.0.0${text
+      .slice(first)
+      .replace(/^actions\/checkout@[0-9a-f]{40} # v[\d.]+/, '')}`;
+    expect(unpinnedActions(broken).join('\n')).toMatch(/actions\/checkout pinned twice/);
   });
 });

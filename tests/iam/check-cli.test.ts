@@ -73,6 +73,27 @@ describe('npm run check (scripts/check.ts)', () => {
         /function assumes cross-account-demo-target,.*allowed\s+allowed\s+trust policy\s+ok/,
       );
       expect(run.stdout).toMatch(/All \d+ cases match/);
+      // The function's credentials elsewhere, and the deploy roles' attacks, each named.
+      expect(run.stdout).toMatch(
+        /the execution role's credentials used outside Lambda \(no lambda:SourceFunctionArn\)\s+denied\s+denied\s+execution-role policy \(no allow\)\s+ok/,
+      );
+      for (const attack of [
+        'inline \\*:\\* policy',
+        'trust rewrite',
+        'role without boundary',
+        'boundary removed',
+        'PassRole elsewhere',
+        'public bucket',
+      ]) {
+        expect(run.stdout).toMatch(new RegExp(`\\[${attack}\\]\\s+denied\\s+denied\\s+.*ok`));
+      }
+      expect(run.stdout).toMatch(
+        /OIDC: a pull request running the deploy workflow \[trust\]\s+denied\s+denied/,
+      );
+      expect(run.stdout).toMatch(
+        /OIDC: the deploy workflow on another branch .*\s+denied\s+denied/,
+      );
+      expect(run.stdout).toMatch(/All \d+ deploy-role cases match/);
     },
     SYNTH_TIMEOUT_MS,
   );

@@ -46,6 +46,9 @@ function copy(): PolicyModel {
   return structuredClone(model);
 }
 
+// Only the function's own code may use the role's sts statements (lambda:SourceFunctionArn).
+const FUNCTION_ARN = `arn:aws:lambda:us-east-1:${HOME}:function:cross-account-lambda-local-crossAccount`;
+
 describe('loadPolicyModel reads the home side from the stack `sls package` synthesises', () => {
   it("takes the execution role the function's Role points at, with its deterministic name", () => {
     expect(model.executionRoleName).toBe(EXEC_ROLE);
@@ -62,6 +65,7 @@ describe('loadPolicyModel reads the home side from the stack `sls package` synth
         Effect: 'Allow',
         Action: ['sts:AssumeRole'],
         Resource: [TARGET_ROLE_ARN],
+        Condition: { ArnEquals: { 'lambda:SourceFunctionArn': FUNCTION_ARN } },
       },
       {
         Sid: 'NameTheFunctionAsSourceIdentity',
@@ -70,6 +74,7 @@ describe('loadPolicyModel reads the home side from the stack `sls package` synth
         Resource: [TARGET_ROLE_ARN],
         Condition: {
           StringEquals: { 'sts:SourceIdentity': 'cross-account-lambda-local-crossAccount' },
+          ArnEquals: { 'lambda:SourceFunctionArn': FUNCTION_ARN },
         },
       },
     ]);
@@ -181,6 +186,25 @@ describe('requestContext sets the context keys IAM derives from the principal', 
       /^AROA[0-9A-Z]{17}:cross-account-lambda-local-crossAccount$/,
     );
     expect(context['aws:username']).toBeUndefined();
+  });
+
+  it("sets lambda:SourceFunctionArn for the function's own calls only, as Lambda does", async () => {
+    expect(requestContext(model, functionSession(model), TARGET)['lambda:SourceFunctionArn']).toBe(
+      FUNCTION_ARN,
+    );
+    const elsewhere = { ...functionSession(model), sourceFunctionArn: undefined };
+    expect(requestContext(model, elsewhere, TARGET)['lambda:SourceFunctionArn']).toBeUndefined();
+    const allowed = await decideAssumeRole(model, functionSession(model), TARGET_ROLE_ARN, {
+      sourceIdentity: model.sourceIdentity,
+    });
+    const outside = await decideAssumeRole(model, elsewhere, TARGET_ROLE_ARN, {
+      sourceIdentity: model.sourceIdentity,
+    });
+    expect([allowed.allowed, outside.allowed, outside.decidedBy]).toEqual([
+      true,
+      false,
+      'execution-role',
+    ]);
   });
 
   it('gives a role re-created under the same name the same aws:PrincipalArn but a new aws:userid', () => {

@@ -19,7 +19,7 @@ const fenced = (lang: string) =>
     (m) => m[1] ?? '',
   );
 const [job = ''] = fenced('ts');
-const [parameter = '', policies = ''] = fenced('yaml');
+const [parameter = '', policies = '', boundary = ''] = fenced('yaml');
 const MODULE = 'examples/readSecret.ts';
 
 let dir: string;
@@ -48,7 +48,21 @@ function template(name: string, policy: string): string {
   return path;
 }
 
-function tool(script: 'check' | 'start', targetTemplate: string) {
+/** A deploy role's template with the README's statement first in TargetRoleBoundary's Statement. */
+function widened(shipped: string): string {
+  const head =
+    /( {6}ManagedPolicyName: !Sub '\$\{TargetRoleName\}-boundary'\n[\s\S]*?\n {8}Statement:\n)/;
+  const text = readFileSync(join(PROJECT_ROOT, shipped), 'utf8');
+  if (!head.test(text)) throw new Error(`${shipped}: no TargetRoleBoundary Statement`);
+  const path = join(dir, shipped.replace('resources/', 'widened-'));
+  writeFileSync(
+    path,
+    text.replace(head, (found: string) => `${found}${boundary.trimEnd()}\n`),
+  );
+  return path;
+}
+
+function tool(script: 'check' | 'start', targetTemplate: string, deployers = true) {
   const args = [
     '--job',
     MODULE,
@@ -56,6 +70,14 @@ function tool(script: 'check' | 'start', targetTemplate: string) {
     targetTemplate,
     '--param',
     'secretName=prod/db',
+    ...(script === 'check' && deployers
+      ? [
+          '--target-deployer-template',
+          widened('resources/target-deployer-role.yml'),
+          '--stackset-execution-template',
+          widened('resources/stackset-execution-role.yml'),
+        ]
+      : []),
   ];
   return runTool('node_modules/.bin/tsx', [`scripts/${script}.ts`, ...args], {
     cwd: PROJECT_ROOT,
@@ -80,6 +102,16 @@ test('npm run check passes with the grant the README shows', async () => {
     `Permissions: the job (${MODULE}) declares secretsmanager:GetSecretValue; the target stack grants nothing else.`,
   );
   expect(code).toBe(0);
+}, 180_000);
+
+test("npm run check fails while the deploy roles' boundary leaves the secret out, printing the README's statement", async () => {
+  const { code, output } = await tool('check', template('shipped-boundary', policies), false);
+  expect(code).toBe(1);
+  for (const deployer of ['target-deployer-role.yml', 'stackset-execution-role.yml']) {
+    expect(output).toContain(
+      `BOUNDARY: resources/${deployer} TargetRoleBoundary does not allow secretsmanager:GetSecretValue on arn:aws:secretsmanager:us-east-1:222222222222:secret:prod/db-??????; add:\n${boundary.trimEnd()}\n`,
+    );
+  }
 }, 180_000);
 
 test('npm run check fails on a grant without the suffix AWS appends to every secret ARN', async () => {

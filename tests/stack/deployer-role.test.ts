@@ -63,16 +63,23 @@ describe('deployer role template validity', () => {
 describe('trust', () => {
   const [statement, ...others] = role.AssumeRolePolicyDocument.Statement;
 
-  it('trusts only GitHub OIDC tokens for sts.amazonaws.com from one repository and branch', () => {
+  it('trusts only GitHub OIDC tokens for sts.amazonaws.com from the deploy workflow on one branch', () => {
     expect(others).toEqual([]);
     expect(statement.Action).toBe('sts:AssumeRoleWithWebIdentity');
     expect(statement.Principal.Federated['Fn::If'][0]).toBe('CreateOidcProvider');
     const equals = statement.Condition.StringEquals;
     expect(equals['token.actions.githubusercontent.com:aud']).toBe('sts.amazonaws.com');
+    // The customised subject (repo, context, job_workflow_ref) names the workflow and the branch.
+    const workflow =
+      'job_workflow_ref:${GitHubOwner}/${GitHubRepo}/.github/workflows/${GitHubWorkflow}@refs/heads/${GitHubBranch}';
     expect(equals['token.actions.githubusercontent.com:sub']['Fn::If']).toEqual([
       'TrustEnvironment',
-      { 'Fn::Sub': 'repo:${GitHubOwner}/${GitHubRepo}:environment:${GitHubEnvironment}' },
-      { 'Fn::Sub': 'repo:${GitHubOwner}/${GitHubRepo}:ref:refs/heads/${GitHubBranch}' },
+      {
+        'Fn::Sub': `repo:\${GitHubOwner}/\${GitHubRepo}:environment:\${GitHubEnvironment}:${workflow}`,
+      },
+      {
+        'Fn::Sub': `repo:\${GitHubOwner}/\${GitHubRepo}:ref:refs/heads/\${GitHubBranch}:${workflow}`,
+      },
     ]);
     expect(Object.keys(statement.Condition)).toEqual(['StringEquals']);
   });
@@ -117,15 +124,39 @@ describe('permissions', () => {
     ]);
   });
 
-  it('touches IAM only on the execution role', () => {
-    for (const s of statements.filter((s) =>
+  it('touches IAM only on the execution role, and changes it only while it carries the boundary', () => {
+    const iam = statements.filter((s) =>
       [s.Action].flat().some((a) => String(a).startsWith('iam:')),
-    )) {
+    );
+    for (const s of iam) {
       expect(s.Resource).toEqual({
         'Fn::Sub':
           'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cross-account-lambda-${Stage}-${AWS::Region}-exec',
       });
     }
+    const changing = iam.filter((s) =>
+      [s.Action].flat().some((a) => /^iam:(Create|Delete|Update|Put)/.test(String(a))),
+    );
+    expect(changing.map((s) => s.Sid)).toEqual(['ChangeTheExecutionRoleWithinItsBoundary']);
+    expect(changing[0]?.Condition).toEqual({
+      StringEquals: { 'iam:PermissionsBoundary': { Ref: 'ExecutionRoleBoundary' } },
+    });
+    const actions = iam.flatMap((s) => [s.Action].flat());
+    for (const never of [
+      'iam:UpdateAssumeRolePolicy',
+      'iam:PutRolePermissionsBoundary',
+      'iam:DeleteRolePermissionsBoundary',
+      'iam:AttachRolePolicy',
+    ]) {
+      expect(actions).not.toContain(never);
+    }
+  });
+
+  it('may not lift a bucket’s public access block nor use ACLs', () => {
+    const actions = statements.flatMap((s) => [s.Action].flat()).map(String);
+    expect(actions.filter((a) => /PublicAccessBlock|Acl|OwnershipControls/.test(a))).toEqual([
+      's3:GetBucketPublicAccessBlock',
+    ]);
   });
 
   it('uses no action wildcard', () => {
@@ -162,7 +193,10 @@ describe('target deployer role (resources/target-deployer-role.yml)', () => {
     expect(props.AssumeRolePolicyDocument).toEqual(role.AssumeRolePolicyDocument);
   });
 
-  it('may change only the target stack, the role it creates and the demo bucket', () => {
+  it('may change only the target stack, the role it creates (with its boundary) and the demo bucket', () => {
+    const role = {
+      'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${TargetRoleName}',
+    };
     expect(statements.map((s) => [s.Sid, s.Effect, s.Resource])).toEqual([
       [
         'TheTargetStack',
@@ -172,11 +206,8 @@ describe('target deployer role (resources/target-deployer-role.yml)', () => {
             'arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/cross-account-demo-target/*',
         },
       ],
-      [
-        'TheTargetRole',
-        'Allow',
-        { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${TargetRoleName}' },
-      ],
+      ['ReadAndTagTheTargetRole', 'Allow', role],
+      ['ChangeTheTargetRoleWithinItsBoundary', 'Allow', role],
       [
         'TheDemoBucket',
         'Allow',
@@ -186,9 +217,21 @@ describe('target deployer role (resources/target-deployer-role.yml)', () => {
         },
       ],
     ]);
-    expect(
-      statements.flatMap((s) => [s.Action].flat()).filter((a) => String(a).includes('*')),
-    ).toEqual([]);
-    expect(statements.flatMap((s) => [s.Action].flat())).not.toContain('iam:PassRole');
+    expect(statements[2]?.Condition).toEqual({
+      StringEquals: { 'iam:PermissionsBoundary': { Ref: 'TargetRoleBoundary' } },
+    });
+    const actions = statements.flatMap((s) => [s.Action].flat()).map(String);
+    expect(actions.filter((a) => a.includes('*'))).toEqual([]);
+    for (const never of [
+      'iam:PassRole',
+      'iam:UpdateAssumeRolePolicy',
+      'iam:DeleteRolePermissionsBoundary',
+      'iam:PutRolePermissionsBoundary',
+      's3:PutBucketPublicAccessBlock',
+      's3:PutBucketOwnershipControls',
+      's3:PutBucketAcl',
+    ]) {
+      expect(actions).not.toContain(never);
+    }
   });
 });

@@ -21,6 +21,13 @@ const REQUIRED: Record<string, Record<string, string>> = {
   },
   'deployer-role.yml': { GitHubOwner: 'octo-org', GitHubRepo: 'cross-account-lambda' },
   'target-deployer-role.yml': { GitHubOwner: 'octo-org', GitHubRepo: 'cross-account-lambda' },
+  'stackset-administration-role.yml': {
+    GitHubOwner: 'octo-org',
+    GitHubRepo: 'cross-account-lambda',
+    GitHubEnvironment: 'dev',
+    OidcProviderArn: 'arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com',
+  },
+  'stackset-execution-role.yml': { AdministratorAccountId: '111122223333' },
 };
 
 function problems(path: string, parameterOverrides: Record<string, string> = {}) {

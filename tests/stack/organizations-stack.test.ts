@@ -50,13 +50,21 @@ describe('home stack with targetOrganizationalUnits', () => {
       },
     };
     const source = 'cross-account-lambda-dev-crossAccount';
+    // Only the function's own code may use any of them.
+    const fromTheFunction = {
+      ArnEquals: {
+        'lambda:SourceFunctionArn': {
+          'Fn::Sub': `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${source}`,
+        },
+      },
+    };
     expect(statements(synth.template)).toEqual([
       {
         Sid: 'AssumeTheTargetRoles',
         Effect: 'Allow',
         Action: ['sts:AssumeRole'],
         Resource: [target],
-        Condition: underUnits,
+        Condition: { ...underUnits, ...fromTheFunction },
       },
       {
         Sid: 'NameTheFunctionAsSourceIdentity',
@@ -66,6 +74,7 @@ describe('home stack with targetOrganizationalUnits', () => {
         Condition: {
           ...underUnits,
           StringEquals: { ...underUnits.StringEquals, 'sts:SourceIdentity': source },
+          ...fromTheFunction,
         },
       },
       {
@@ -73,13 +82,14 @@ describe('home stack with targetOrganizationalUnits', () => {
         Effect: 'Allow',
         Action: ['sts:AssumeRole'],
         Resource: [reader],
+        Condition: fromTheFunction,
       },
       {
         Sid: 'NameTheFunctionToTheOrganizationsReader',
         Effect: 'Allow',
         Action: ['sts:SetSourceIdentity'],
         Resource: [reader],
-        Condition: { StringEquals: { 'sts:SourceIdentity': source } },
+        Condition: { StringEquals: { 'sts:SourceIdentity': source }, ...fromTheFunction },
       },
     ]);
   });
