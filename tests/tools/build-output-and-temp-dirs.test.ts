@@ -1,5 +1,6 @@
 // The offline tools are guests in the user's checkout: they never touch its build output, leave no
-// temporary folder behind however they end, and do not wait on runs in other checkouts.
+// temporary folder behind however they end, and do not wait on runs in other checkouts. They run
+// the core's own job (tests/support/core.ts), so the job the checkout selects does not matter.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { copyProject } from '../../offline/projectCopy';
 import { PROJECT_ROOT } from '../../offline/synth';
+import { coreArgs } from '../support/core';
 
 const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
 const TIMEOUT_MS = 120_000;
@@ -63,7 +65,7 @@ describe('the build output of the user', () => {
         mkdirSync(join(checkout, folder));
         writeFileSync(join(checkout, folder, 'mine.txt'), 'from my own sls package');
       }
-      const { code } = await exited(start('scripts/check.ts', [], checkout));
+      const { code } = await exited(start('scripts/check.ts', coreArgs(), checkout));
       expect(code).toBe(0);
       for (const folder of ['.serverless', '.esbuild']) {
         expect(readdirSync(join(checkout, folder))).toEqual(['mine.txt']);
@@ -80,7 +82,7 @@ describe('temporary folders', () => {
   it(
     'are all removed after a run that ends normally',
     async () => {
-      const { code } = await exited(start('scripts/check.ts', []));
+      const { code } = await exited(start('scripts/check.ts', coreArgs()));
       expect(code).toBe(0);
       expect(leftBehind()).toEqual([]);
     },
@@ -90,7 +92,7 @@ describe('temporary folders', () => {
   it(
     'are all removed when the reader of stdout goes away (npm run check | head)',
     async () => {
-      const child = start('scripts/check.ts', []);
+      const child = start('scripts/check.ts', coreArgs());
       child.stdout?.destroy();
       const { code } = await exited(child);
       expect(code).toBe(0);
@@ -105,7 +107,7 @@ describe('temporary folders', () => {
   ] as const)(
     'are all removed when %s arrives mid-synthesis, and the exit code is %d',
     async (signal, expectedCode) => {
-      const child = start('scripts/check.ts', []);
+      const child = start('scripts/check.ts', coreArgs());
       const done = exited(child);
       await whenTempDirAppears('xacct-synth-');
       child.kill(signal);
@@ -131,7 +133,9 @@ describe('runs at the same time', () => {
         }),
       );
       const runs = await Promise.all(
-        [a, b].map((checkout) => exited(start('scripts/check.ts', ['--json'], checkout ?? ''))),
+        [a, b].map((checkout) =>
+          exited(start('scripts/check.ts', ['--json', ...coreArgs()], checkout ?? '')),
+        ),
       );
       for (const run of runs) {
         expect(run.code).toBe(0);
