@@ -5,7 +5,7 @@
 // run with no credentials against endpoints that refuse connections and may fail only on the
 // credentials or the connection, never on configuration or variable resolution.
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { copyProject } from '../offline/projectCopy';
@@ -46,7 +46,7 @@ function plan(command: ReadmeCommand, hasAwsCli: boolean): Plan {
       : { kind: 'not run', reason: 'the AWS CLI is not installed on this machine' };
   }
   throw new Error(
-    `README line ${command.line}: no rule for running "${text}"; add one to job/listObjects.readme.test.ts`,
+    `${(command as { document?: string }).document ?? 'README.md'} line ${command.line}: no rule for running "${text}"; add one to job/listObjects.readme.test.ts`,
   );
 }
 
@@ -66,7 +66,22 @@ const hasAwsCli = (() => {
   }
 })();
 
-const commands = expand(readmeCommands(readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8')));
+// The README, then the docs with commands, in the order a reader meets them: the deploy section's
+// `export`s come first, and the docs' AWS commands use them.
+const DOCUMENTS = [
+  'README.md',
+  'docs/offline.md',
+  'docs/check.md',
+  'docs/security.md',
+  'docs/organizations.md',
+  'docs/delivery.md',
+];
+const commands = DOCUMENTS.flatMap((document) =>
+  expand(readmeCommands(readFileSync(join(PROJECT_ROOT, document), 'utf8'))).map((command) => ({
+    ...command,
+    document,
+  })),
+);
 const planned = commands.map((command) => ({ command, plan: plan(command, hasAwsCli) }));
 
 // What a failure for want of AWS access looks like, from the Serverless CLI and the AWS CLI.
@@ -115,6 +130,13 @@ function wrongFailure(code: number, output: string): string | undefined {
 }
 
 describe('the README', () => {
+  it('reads every document that has commands', () => {
+    const withCommands = readdirSync(join(PROJECT_ROOT, 'docs'))
+      .map((name) => `docs/${name}`)
+      .filter((document) => readFileSync(join(PROJECT_ROOT, document), 'utf8').includes('```bash'));
+    expect(DOCUMENTS).toEqual(expect.arrayContaining(withCommands));
+  });
+
   it('has commands, and a rule for each of them', () => {
     expect(planned.filter(({ plan }) => plan.kind === 'local').length).toBeGreaterThan(5);
     expect(planned.filter(({ plan }) => plan.kind === 'aws').length).toBeGreaterThan(3);
@@ -122,7 +144,9 @@ describe('the README', () => {
 
   it('lists the commands it cannot run, with the reason', () => {
     const notRun = planned.flatMap(({ command, plan }) =>
-      plan.kind === 'not run' ? [`line ${command.line}: ${command.text} (${plan.reason})`] : [],
+      plan.kind === 'not run'
+        ? [`${command.document}:${command.line}: ${command.text} (${plan.reason})`]
+        : [],
     );
     process.stdout.write(`README commands not run:\n  ${notRun.join('\n  ')}\n`);
     for (const line of notRun) expect(line).toMatch(/\(.+\)$/);
@@ -136,47 +160,49 @@ describe('the README', () => {
   }, 120_000);
 });
 
-describe.each(planned.map((entry) => [`line ${entry.command.line}: ${entry.command.text}`, entry]))(
-  'README %s',
-  (_, { command, plan }) => {
-    if (plan.kind === 'not run') {
-      it.skip(`is not run: ${plan.reason}`, () => undefined);
-      return;
-    }
-    if (plan.kind === 'env') {
-      it('sets the variables the commands after it use', () => {
-        for (const [, name, value] of command.text.matchAll(/(\w+)=(\S+)/g)) {
-          if (name && value) exported[name] = value;
+describe.each(
+  planned.map((entry) => [
+    `${entry.command.document}:${entry.command.line}: ${entry.command.text}`,
+    entry,
+  ]),
+)('%s', (_, { command, plan }) => {
+  if (plan.kind === 'not run') {
+    it.skip(`is not run: ${plan.reason}`, () => undefined);
+    return;
+  }
+  if (plan.kind === 'env') {
+    it('sets the variables the commands after it use', () => {
+      for (const [, name, value] of command.text.matchAll(/(\w+)=(\S+)/g)) {
+        if (name && value) exported[name] = value;
+      }
+      expect(Object.keys(exported).length).toBeGreaterThan(0);
+    });
+    return;
+  }
+  if (plan.kind === 'local') {
+    it(`runs offline and exits ${plan.expectedExit}${command.shownOutput ? ', printing what the README shows' : ''}`, async () => {
+      const { code, output, stdout } = await runInCopy(command.text);
+      if (code !== plan.expectedExit) {
+        throw new Error(`exit ${code}, expected ${plan.expectedExit}:\n${output.slice(-3000)}`);
+      }
+      if (/\s--json\b/.test(command.text)) {
+        expect(() => JSON.parse(stdout)).not.toThrow();
+      }
+      const actual = shape(output);
+      for (const shown of command.shownOutput ?? []) {
+        if (shown.trim() === '' || shown.trim() === '…') continue;
+        if (!actual.includes(shape(shown))) {
+          throw new Error(
+            `the README shows\n  ${shown.trim()}\nbut the command printed no such line:\n${output.slice(-3000)}`,
+          );
         }
-        expect(Object.keys(exported).length).toBeGreaterThan(0);
-      });
-      return;
-    }
-    if (plan.kind === 'local') {
-      it(`runs offline and exits ${plan.expectedExit}${command.shownOutput ? ', printing what the README shows' : ''}`, async () => {
-        const { code, output, stdout } = await runInCopy(command.text);
-        if (code !== plan.expectedExit) {
-          throw new Error(`exit ${code}, expected ${plan.expectedExit}:\n${output.slice(-3000)}`);
-        }
-        if (/\s--json\b/.test(command.text)) {
-          expect(() => JSON.parse(stdout)).not.toThrow();
-        }
-        const actual = shape(output);
-        for (const shown of command.shownOutput ?? []) {
-          if (shown.trim() === '' || shown.trim() === '…') continue;
-          if (!actual.includes(shape(shown))) {
-            throw new Error(
-              `the README shows\n  ${shown.trim()}\nbut the command printed no such line:\n${output.slice(-3000)}`,
-            );
-          }
-        }
-      }, 180_000);
-      return;
-    }
-    it('fails only for want of AWS credentials or a connection, never on configuration', async () => {
-      const { code, output } = await runInCopy(command.text);
-      const wrong = wrongFailure(code, output);
-      if (wrong) throw new Error(`${wrong}:\n${output.slice(-3000)}`);
-    }, 120_000);
-  },
-);
+      }
+    }, 180_000);
+    return;
+  }
+  it('fails only for want of AWS credentials or a connection, never on configuration', async () => {
+    const { code, output } = await runInCopy(command.text);
+    const wrong = wrongFailure(code, output);
+    if (wrong) throw new Error(`${wrong}:\n${output.slice(-3000)}`);
+  }, 120_000);
+});

@@ -15,11 +15,11 @@ interface Block {
   readonly body: string;
 }
 
-/** The fenced blocks of a part of the README, dedented to their fence. */
-function blocksOf(heading: string, next: string): Block[] {
-  const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+/** The fenced blocks of a part of a document (README.md, docs/...), dedented to their fence. */
+function blocksOf(document: string, heading: string, next: string): Block[] {
+  const readme = readFileSync(join(PROJECT_ROOT, document), 'utf8');
   const start = readme.indexOf(`\n${heading}\n`);
-  if (start < 0) throw new Error(`README.md has no "${heading}" section`);
+  if (start < 0) throw new Error(`${document} has no "${heading}" section`);
   const end = readme.indexOf(`\n${next}`, start + 1);
   const lines = readme.slice(start, end < 0 ? undefined : end).split('\n');
   const blocks: Block[] = [];
@@ -38,9 +38,15 @@ function blocksOf(heading: string, next: string): Block[] {
 }
 
 /** The README's minimal job: the first TypeScript block of "Make it yours". */
-export const minimalJob = blocksOf('## Make it yours', '### ').find((b) => b.lang === 'ts')?.body;
+export const minimalJob = blocksOf('README.md', '## Make it yours', '## ').find(
+  (b) => b.lang === 'ts',
+)?.body;
 
-const blocks = blocksOf("### Walkthrough: the DynamoDB example as the function's job", '## ');
+const blocks = blocksOf(
+  'docs/walkthrough.md',
+  "## Walkthrough: the DynamoDB example as the function's job",
+  '## ',
+);
 export const texts = blocks
   .filter((block) => block.lang === 'text')
   .map((block) => block.body.trim());

@@ -173,7 +173,7 @@ async function main(argv: string[]): Promise<number> {
     for (const section of sections) process.stdout.write(`${renderSection(section)}\n\n`);
 
     const markdown = readmeMarkdown(machine, built.variants, coldStarts.runs, sections);
-    process.stdout.write(`== Markdown for the README\n\n${markdown}\n`);
+    process.stdout.write(`== Markdown for docs/performance.md\n\n${markdown}\n`);
     if (options.out) {
       await writeFile(resolve(options.out), `${markdown}\n`);
       process.stderr.write(`wrote ${resolve(options.out)}\n`);

@@ -32,7 +32,7 @@ const streamed = new Set<number>();
 
 /**
  * Writes one record and its newline straight to the file descriptor: creating process.stdout on
- * first use is a measurable part of a cold start (README, "Performance"), and for the files and
+ * first use is a measurable part of a cold start (docs/performance.md), and for the files and
  * pipes Lambda and `sls invoke local` give a function, Node's stream writes synchronously
  * anyway. A descriptor that cannot take it (EAGAIN from a non-blocking pipe, EPIPE, anything
  * else) hands the unwritten rest of the line to the stream, and every later line too, so lines

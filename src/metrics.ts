@@ -2,7 +2,7 @@
 // on stdout, which CloudWatch Logs turns into metrics with no API call and no permission. Written
 // here rather than with Powertools for AWS Lambda's Metrics because the zipped bundle must stay
 // within 100 KiB and Powertools' Metrics (with its commons and the Lambda-context helpers) costs
-// several KiB of it (README, "Operate it" has the measurement); the format needs only these lines.
+// several KiB of it (docs/operate.md has the measurement); the format needs only these lines.
 import { type LogSink, processSink } from './logger';
 
 /** CloudWatch namespace of the function's own metrics (the alarm in serverless.yml reads it). */

@@ -19,7 +19,7 @@ export function assumeProblems(model: PolicyModel, account: string): string[] {
   const target = targetFor(model, account);
   if (!target) {
     return [
-      `account ${account} has no target stack: deploy ${TARGET_TEMPLATE} there (README, "Target account")`,
+      `account ${account} has no target stack: deploy ${TARGET_TEMPLATE} there (README, "Deploy to two accounts")`,
     ];
   }
   const p = target.parameters;
@@ -130,7 +130,7 @@ function policyProblem(model: PolicyModel, c: CheckCase, decision: Decision): st
       r.type === 'call' &&
       !r.resourcePolicy &&
       /no statement of the resource policy of/.test(decision.reason)
-        ? `. ${r.resource} is decided by its own policy too (a KMS key trusts IAM policies only where its key policy says so): name the resource with its policy under "resources" in a fixture file (README, "Offline: any service")`
+        ? `. ${r.resource} is decided by its own policy too (a KMS key trusts IAM policies only where its key policy says so): name the resource with its policy under "resources" in a fixture file (docs/offline.md, "Offline: any service")`
         : '';
     return `${note}${SIDE_LABELS[decision.decidedBy]} denies "${c.title}": ${decision.reason}${ownPolicy}`;
   }

@@ -100,7 +100,7 @@ export async function handleService(
     400,
     `The offline stand-in has no fixture for ${qualified} on ${resource} (account ${caller.accountId}). ` +
       `Add one to ${context.fixtures.addTo}: { "operation": "${qualified}", "resource": "${resource}", "output": { ... } } ` +
-      '(README, "Offline: any service"), or run npm start -- --upstream <emulator URL> to forward it.',
+      '(docs/offline.md, "Offline: any service"), or run npm start -- --upstream <emulator URL> to forward it.',
   );
 }
 

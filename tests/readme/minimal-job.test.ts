@@ -12,7 +12,7 @@ import { runTool } from '../support/runTool';
 const README = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
 const section = README.slice(
   README.indexOf('\n## Make it yours\n'),
-  README.indexOf('\n### Walkthrough'),
+  README.indexOf('\n## ', README.indexOf('\n## Make it yours\n') + 1),
 );
 const fenced = (lang: string) =>
   [...section.matchAll(new RegExp(`\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``, 'g'))].map(

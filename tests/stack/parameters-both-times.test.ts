@@ -112,9 +112,9 @@ test('generated parameters: the same verdict and the same message at deploy time
   expect(refused).toBeGreaterThan(100);
 }, 120_000);
 
-test('the README lists every core parameter with its default, as the table declares it', () => {
+test('docs/parameters.md lists every core parameter with its default, as the table declares it', () => {
   const readme = require('node:fs').readFileSync(
-    require('node:path').join(__dirname, '../../README.md'),
+    require('node:path').join(__dirname, '../../docs/parameters.md'),
     'utf8',
   ) as string;
   for (const row of Object.values(CORE_PARAMETERS)) {
