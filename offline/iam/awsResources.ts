@@ -83,6 +83,27 @@ function fullSecretArn(
 
 const GENERATED_SUFFIX = /-[A-Za-z0-9]{6}$/;
 
+// CloudFormation: a stack's ARN is arn:...:stack/<name>/<unique id>, the id generated when the
+// stack is created ("StackId: Unique identifier of the stack", API Reference, Stack), while calls
+// name the stack by name; a grant on stack/<name> without /* matches no stack.
+const GENERATED_ID = '\u0000generated-id\u0000';
+
+/** A UUID standing for the one CloudFormation gives a stack; stable per stack. */
+function generatedStackId(arnWithoutId: string): string {
+  const hex = createHash('sha256').update(arnWithoutId).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** The ARN of the stack a name points to: the one the offline world knows, else a generated id. */
+function withStackId(arn: string, known: readonly KnownResource[]): string {
+  const prefix = arn.slice(0, arn.indexOf(GENERATED_ID));
+  const found = known.find(
+    (resource) =>
+      resource.arn.startsWith(prefix) && !resource.arn.slice(prefix.length).includes('/'),
+  );
+  return found?.arn ?? `${prefix}${generatedStackId(prefix)}`;
+}
+
 // KMS: "Aliases ... In a policy, you cannot use an alias to control access to the KMS key it
 // refers to": a cryptographic call that names a key by alias is authorized on the key's ARN
 // (Developer Guide, "Using aliases to control access"). Which key that is, only the account knows.
@@ -178,6 +199,10 @@ function variableFrom(
       ? undefined
       : { value: name.replace(/^\//, '') };
   }
+  if (service === 'cloudformation' && variable === 'Id') {
+    const name = text(parameters, 'StackName');
+    return name === undefined || name.startsWith('arn:') ? undefined : { value: GENERATED_ID };
+  }
   const value = text(parameters, variable);
   return value === undefined || value.startsWith('arn:') ? undefined : { value };
 }
@@ -246,6 +271,9 @@ export function requestResource(
     // The most specific format that fills (a table's index over the table, when IndexName is set).
     .sort((a, b) => arnVariables(b.type.arn).length - arnVariables(a.type.arn).length);
   const [best] = candidates;
+  if (best?.arn.includes(GENERATED_ID)) {
+    return canonicalArn(action, withStackId(best.arn, known), known, where, 'name');
+  }
   if (best) return canonicalArn(action, best.arn, known, where, 'name');
   throw new ResourceNameError(
     `cannot tell which resource ${action.action} acts on from this request: the Service Authorization Reference gives ${action.resourceTypes
