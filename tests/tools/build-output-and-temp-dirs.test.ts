@@ -80,6 +80,28 @@ describe('the build output of the user', () => {
 
 describe('temporary folders', () => {
   it(
+    "are not left by sls package itself (serverless-esbuild's zip copy is removed)",
+    async () => {
+      const checkout = join(scratch, 'checkout');
+      mkdirSync(checkout);
+      await copyProject(checkout);
+      const sls = spawn(
+        join(PROJECT_ROOT, 'node_modules', '.bin', 'sls'),
+        ['package', '--stage', 'local'],
+        {
+          cwd: checkout,
+          env: { ...process.env, TMPDIR: toolTmp() },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      const { code } = await exited(sls);
+      expect(code).toBe(0);
+      expect(leftBehind()).toEqual([]);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
     'are all removed after a run that ends normally',
     async () => {
       const { code } = await exited(start('scripts/check.ts', coreArgs()));
