@@ -15,7 +15,7 @@ export interface OperationRule {
   readonly operation: string;
   /** The IAM action, when it is not `<service>:<Operation>` (e.g. `lambda:InvokeFunction`). */
   readonly action?: string;
-  /** The resource ARN, with `{partition}`, `{region}`, `{accountId}` and `{<Parameter>}`. */
+  /** The resource ARN, with `${AWS::Partition}`, `${AWS::Region}`, `${AWS::AccountId}` and `${<Parameter>}` (as a job writes its permissions; `{partition}` and the like also do). */
   readonly resource?: string;
   /** REST services: the route, e.g. POST `/2015-03-31/functions/{FunctionName}/invocations`. */
   readonly http?: {

@@ -211,7 +211,7 @@ export type { ResourceScope };
 
 /**
  * The resource ARN the action is decided on. The job's declaration (a template such as
- * `arn:{partition}:lambda:{region}:{accountId}:function:{FunctionName}`) wins; otherwise the
+ * `arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${FunctionName}`) wins; otherwise the
  * action's resource types in the Service Authorization Reference, filled from the request as AWS
  * names the resource (awsResources); `*` for an action that acts on none.
  */
@@ -247,13 +247,21 @@ export function resourceOf(
   }
 }
 
-/** `{partition}`, `{region}`, `{accountId}` and any string parameter of the call, e.g. `{TableName}`. */
+/**
+ * The placeholders a job's permissions use, `${AWS::Partition}`, `${AWS::Region}`,
+ * `${AWS::AccountId}` and `${Name}` (any string parameter of the call, e.g. `${FunctionName}`),
+ * and the older `{partition}`, `{region}`, `{accountId}` and `{Name}`.
+ */
 function fillTemplate(template: string, call: ServiceCall, scope: ResourceScope): string {
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+  return template.replace(/\$\{([\w:]+)\}|\{(\w+)\}/g, (whole, sub?: string, old?: string) => {
+    const name = sub ?? old ?? '';
     const fixed: Record<string, string> = {
       partition: scope.partition,
       region: scope.region,
       accountId: scope.accountId,
+      'AWS::Partition': scope.partition,
+      'AWS::Region': scope.region,
+      'AWS::AccountId': scope.accountId,
     };
     const value = fixed[name] ?? call.parameters[name];
     if (typeof value === 'string') return value;

@@ -222,6 +222,23 @@ describe('reading a call to a service the stand-in does not emulate', () => {
     expect(resourceOf(call, SCOPE).arn).toBe(
       'arn:aws:lambda:eu-west-1:222222222222:function:report-v2',
     );
+    // Written as a job writes its permissions, the template fills the same.
+    const written = parseFixtureDocument(
+      {
+        operations: [
+          {
+            operation: 'lambda:Invoke',
+            action: 'lambda:InvokeFunction',
+            resource:
+              'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${FunctionName}',
+          },
+        ],
+      },
+      'f.json',
+    ).operations;
+    expect(resourceOf(identifyCall(invoke, 'lambda', written), SCOPE).arn).toBe(
+      'arn:aws:lambda:eu-west-1:222222222222:function:report-v2',
+    );
     // Without a declaration, the route comes from the HTTP binding in the SDK client's schemas.
     expect(identifyCall(invoke, 'lambda', [])).toMatchObject({
       protocol: 'rest-json',
