@@ -358,3 +358,18 @@ export function declaredResource(
     return { kind: 'unresolved', declared, why: error.message };
   }
 }
+
+/**
+ * Why a resource written by name has none of the action's ARN formats, where a service rule above
+ * says: a KMS alias (decided on its key), a stack without the id CloudFormation gives it. Empty
+ * when no rule applies.
+ */
+export function namingHint(action: string, resource: string): string {
+  if (action.startsWith('kms:') && /:alias\//.test(resource)) {
+    return "; KMS decides a call that names an alias on the key the alias points to, so declare and grant the key's ARN";
+  }
+  if (action.startsWith('cloudformation:') && /:stack\/[^/]+$/.test(resource)) {
+    return `; CloudFormation names a stack's ARN with the unique id it generates after the name, so declare and grant ${resource}/*`;
+  }
+  return '';
+}

@@ -2,7 +2,7 @@
 // exactly what the job declares (Job.permissions), and everything around it is denied. Cases are data (who asks for
 // what, and what must happen), so the report and --json can show them and tests can pick them.
 
-import { declaredResource, type KnownResource } from './awsResources';
+import { declaredResource, type KnownResource, namingHint } from './awsResources';
 import {
   type Caller,
   functionSession,
@@ -529,11 +529,7 @@ function declaredCase(
         `the job declares ${action} on ${resource}, but ${sar.action} acts on no resource type (Service Authorization Reference): AWS matches it only on "*", never on a narrower resource; declare { action: '${action}', resource: '*' } in ${JOB_PERMISSIONS} and grant it on Resource "*" in ${GRANTS}`,
       );
     case 'no-resource-type': {
-      // KMS decides a call naming an alias on the key it points to (awsResources.keyOfAlias).
-      const alias =
-        sar.action.startsWith('kms:') && /:alias\//.test(resource)
-          ? `; KMS decides a call that names an alias on the key the alias points to, so declare and grant the key's ARN`
-          : '';
+      const alias = namingHint(sar.action, resource);
       return unanswerable(
         `the job declares ${action} on ${resource}, which has none of the ARN formats AWS gives for ${sar.action} (${resolved.formats.join(', ')}): no request is decided on it; name the resource in one of those formats in ${JOB_PERMISSIONS} and ${GRANTS}${alias}`,
       );

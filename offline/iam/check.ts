@@ -1,6 +1,6 @@
 // `npm run check` without the command line: build the model the way the check does, run the
 // cases, and report. Pure enough for tests to call without spawning anything.
-import { declaredResource, type KnownResource } from './awsResources';
+import { declaredResource, type KnownResource, namingHint } from './awsResources';
 import {
   type BuildCasesOptions,
   buildCases,
@@ -411,7 +411,7 @@ export function neverMatches(
   if (resource === '*' || /[*?]/.test(resource)) return undefined;
   const resolved = declaredResource(sar, resource, known, 'the fixture files', scope);
   if (resolved.kind === 'no-resource-type') {
-    return `${resource} has none of the ARN formats AWS gives for ${sar.action} (${resolved.formats.join(', ')})`;
+    return `${resource} has none of the ARN formats AWS gives for ${sar.action} (${resolved.formats.join(', ')})${namingHint(sar.action, resource)}`;
   }
   if (resolved.kind === 'sample' && resolved.arn !== resource && resolved.note) {
     return resolved.note;
