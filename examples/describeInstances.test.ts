@@ -72,5 +72,5 @@ test('npm start lists both pages of instances in each region, answered in EC2 qu
   expect(output.match(/"id": "i-0000000000000000c"/g)).toHaveLength(2);
   expect(output).toContain('"region": "eu-west-1"');
   expect(output).toContain('fixtures examples/describeInstances.fixtures.json');
-  expect(output).toMatch(/\(DescribeInstances 4\)/);
+  expect(output).toMatch(/EC2 4 calls \(DescribeInstances 4\)/);
 }, 180_000);

@@ -30,6 +30,7 @@ import {
   type Upstream,
   upstreamAt,
 } from '../offline/standin';
+import { sdkService } from '../offline/standin/sdkServices';
 import {
   PROJECT_ROOT,
   synthesize as realSynthesize,
@@ -600,7 +601,8 @@ function summary(stats: StandInStats, invocation: InvokeLocalResult): string {
       .filter(([key]) => key.startsWith(`${name}:`))
       .map(([key, count]) => `${key.slice(name.length + 1)} ${count}`);
     const total = stats.calls.byService[name] ?? 0;
-    return `${SERVICE_LABELS[name] ?? name} ${total} call${total === 1 ? '' : 's'}${actions.length ? ` (${actions.join(', ')})` : ''}`;
+    const label = SERVICE_LABELS[name] ?? sdkService(name)?.serviceId ?? name;
+    return `${label} ${total} call${total === 1 ? '' : 's'}${actions.length ? ` (${actions.join(', ')})` : ''}`;
   };
   const others = Object.keys(stats.calls.byService).filter(
     (name) => name !== 'sts' && name !== 's3',

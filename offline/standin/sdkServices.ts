@@ -49,6 +49,8 @@ interface ShapeSerializer {
 
 export interface SdkService {
   readonly signingName: string;
+  /** How the SDK names the service (`EC2`, `Secrets Manager`, `CloudFormation`). */
+  readonly serviceId: string;
   /** The client package, e.g. `@aws-sdk/client-ec2`. */
   readonly packageName: string;
   readonly protocol: WireProtocol;
@@ -116,7 +118,11 @@ export function sdkService(signingName: string): SdkService | undefined {
       __Client: abstract new (...args: never[]) => unknown;
     };
     const Client = Object.values(module).find(
-      (value): value is new (config: object) => { config: { protocol: ProtocolInstance } } =>
+      (
+        value,
+      ): value is new (
+        config: object,
+      ) => { config: { protocol: ProtocolInstance; serviceId?: string } } =>
         typeof value === 'function' && value.prototype instanceof module.__Client,
     );
     const operations = new Map<string, SdkOperation>();
@@ -131,11 +137,13 @@ export function sdkService(signingName: string): SdkService | undefined {
     }
     if (Client) {
       // The client is only read for its protocol object; nothing is sent.
-      const instance = new Client({ region: 'us-east-1' }).config.protocol;
+      const { config } = new Client({ region: 'us-east-1' });
+      const instance = config.protocol;
       const protocol = PROTOCOLS[instance.getShapeId()];
       if (protocol) {
         service = {
           signingName,
+          serviceId: config.serviceId ?? signingName,
           packageName,
           protocol,
           operations,
