@@ -224,29 +224,7 @@ function stackSetCases(
   );
   const adminArn = `arn:${p}:iam::${admin}:role/${name}-stackset-admin`;
   const stackSetArn = `arn:${p}:cloudformation:${r}:${admin}:stackset/${name}:1a2b3c4d`;
-  const asDeployer = (
-    id: string,
-    title: string,
-    expected: 'allowed' | 'denied',
-    action: string,
-    resource: string,
-    context: Record<string, string> = {},
-    attack?: string,
-  ): DeployerCase => ({
-    id: `${deployer.source}/${id}`,
-    role: deployer.source,
-    title,
-    expected,
-    ...(attack ? { attack } : {}),
-    simulation: call(
-      model,
-      deployerSession(deployer),
-      deployer.policies,
-      action,
-      resource,
-      context,
-    ),
-  });
+  const asDeployer = casesOf(model, deployer, deployerSession(deployer));
   // CloudFormation assuming the administration role for a StackSet (aws:SourceArn names it).
   const cloudFormation = (
     id: string,
@@ -523,6 +501,26 @@ function call(
   };
 }
 
+/** A case of `role`'s own session (`me`) calling `action` on `resource`. */
+function casesOf(model: PolicyModel, role: ResolvedRole, me: Caller) {
+  return (
+    id: string,
+    title: string,
+    expected: 'allowed' | 'denied',
+    action: string,
+    resource: string,
+    context: Record<string, string> = {},
+    attack?: string,
+  ): DeployerCase => ({
+    id: `${role.source}/${id}`,
+    role: role.source,
+    title,
+    expected,
+    ...(attack ? { attack } : {}),
+    simulation: call(model, me, role.policies, action, resource, context),
+  });
+}
+
 const ADMIN_POLICY = 'arn:aws:iam::aws:policy/AdministratorAccess';
 const EVERYTHING: NamedPolicy = {
   name: 'written-by-the-deployer',
@@ -539,22 +537,7 @@ function homeDeployerCases(model: PolicyModel, role: ResolvedRole, stage: string
   const fn = functionArnOf(model);
   const bucket = `arn:${p}:s3:::cross-account-lambda-${stage}-serverlessdeploymentbucket-abc123def456`;
   const withBoundary = { 'iam:PermissionsBoundary': role.boundaryArn };
-  const as = (
-    id: string,
-    title: string,
-    expected: 'allowed' | 'denied',
-    action: string,
-    resource: string,
-    context: Record<string, string> = {},
-    attack?: string,
-  ): DeployerCase => ({
-    id: `${role.source}/${id}`,
-    role: role.source,
-    title,
-    expected,
-    ...(attack ? { attack } : {}),
-    simulation: call(model, me, role.policies, action, resource, context),
-  });
+  const as = casesOf(model, role, me);
   // The execution role after a deploy wrote an inline *:* policy into it: the boundary still caps it.
   const fnSession = functionSession(model);
   const asExecutionRole = (
@@ -771,22 +754,7 @@ function targetDeployerCases(
   const targetRoleArn = `arn:${p}:iam::${account}:role/${model.targetRoleName}`;
   const bucket = `arn:${p}:s3:::cross-account-demo-${account}-${r}`;
   const withBoundary = { 'iam:PermissionsBoundary': role.boundaryArn };
-  const as = (
-    id: string,
-    title: string,
-    expected: 'allowed' | 'denied',
-    action: string,
-    resource: string,
-    context: Record<string, string> = {},
-    attack?: string,
-  ): DeployerCase => ({
-    id: `${role.source}/${id}`,
-    role: role.source,
-    title,
-    expected,
-    ...(attack ? { attack } : {}),
-    simulation: call(model, me, role.policies, action, resource, context),
-  });
+  const as = casesOf(model, role, me);
   const asTargetRole: Caller = {
     arn: `arn:aws:sts::${account}:assumed-role/${model.targetRoleName}/session`,
     accountId: account,
