@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { STACKSET_EXECUTION_TEMPLATE_PATH, TARGET_DEPLOYER_TEMPLATE_PATH } from '../offline/iam';
 import { PROJECT_ROOT } from '../offline/projectCopy';
-import { targetTemplateText, withBoundaryStatements } from '../tests/corpus/harness';
+import { targetTemplateText } from '../tests/corpus/harness';
 import { runTool } from '../tests/support/runTool';
+import { withBoundaryStatements } from '../tests/support/targetBoundary';
 
 const MODULE = 'examples/describeInstances.ts';
 const STATEMENTS = `

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { copyProject, PROJECT_ROOT } from '../offline/projectCopy';
+import { DEPLOYER_TEMPLATES, withBoundaryStatements } from '../tests/support/targetBoundary';
 
 export const run = promisify(execFile);
 
@@ -70,20 +71,6 @@ const PARAMETER_ANCHOR = '  MaxSessionDuration:\n';
 const POLICIES_START = '      Policies:\n';
 const POLICIES_END = '\n\n  DemoBucket:';
 
-/** The deploy roles' templates whose TargetRoleBoundary the README says to widen. */
-export const DEPLOYER_TEMPLATES = [
-  'resources/target-deployer-role.yml',
-  'resources/stackset-execution-role.yml',
-];
-const BOUNDARY_START =
-  /( {6}ManagedPolicyName: !Sub '\$\{TargetRoleName\}-boundary'\n[\s\S]*?\n {8}Statement:\n)/;
-
-/** `template` with `statement` first in TargetRoleBoundary's Statement, as the README says. */
-export function withBoundaryStatement(template: string, statement: string, what: string): string {
-  if (!BOUNDARY_START.test(template)) throw new Error(`${what}: no TargetRoleBoundary Statement`);
-  return template.replace(BOUNDARY_START, (head: string) => `${head}${statement.trimEnd()}\n`);
-}
-
 function replaceOnce(text: string, from: string, to: string, what: string): string {
   const count = text.split(from).length - 1;
   if (count !== 1)
@@ -128,7 +115,10 @@ export async function applyWalkthrough(dir: string, { grant }: { grant: boolean 
   writeFileSync(templatePath, template);
   for (const deployer of DEPLOYER_TEMPLATES) {
     const path = join(dir, deployer);
-    writeFileSync(path, withBoundaryStatement(readFileSync(path, 'utf8'), boundaryYaml, deployer));
+    writeFileSync(
+      path,
+      withBoundaryStatements(readFileSync(path, 'utf8'), [boundaryYaml], deployer),
+    );
   }
 
   const [, name, version] = /^npm install --save-exact (\S+)@(\S+)$/.exec(installCommand) ?? [];

@@ -4,6 +4,7 @@ import { declaredResource, type KnownResource, namingHint } from './awsResources
 import {
   type BuildCasesOptions,
   buildCases,
+  type CaseRequest,
   type CheckCase,
   isPinned,
   spareAccounts,
@@ -210,10 +211,7 @@ export async function auditBoundaries(
         { ...request.caller, identityPolicies: [boundary] },
         request.action,
         request.resource,
-        {
-          ...(request.resourcePolicy ? { policy: request.resourcePolicy } : {}),
-          ...(request.resourceAliases ? { aliases: request.resourceAliases } : {}),
-        },
+        knownOf(request),
       );
       if (decision.allowed) continue;
       const resources = missing.get(request.action) ?? new Set<string>();
@@ -537,6 +535,14 @@ export function withWildcards(report: CheckReport, wildcards: WildcardFinding[])
   return { ...report, ok: report.ok && unjustified(wildcards).length === 0, wildcards };
 }
 
+/** What the fixture files say of a call's resource: its own policy, a key's aliases. */
+function knownOf(request: Extract<CaseRequest, { type: 'call' }>) {
+  return {
+    ...(request.resourcePolicy ? { policy: request.resourcePolicy } : {}),
+    ...(request.resourceAliases ? { aliases: request.resourceAliases } : {}),
+  };
+}
+
 export async function decide(model: PolicyModel, c: CheckCase): Promise<Decision> {
   const r = c.request;
   switch (r.type) {
@@ -546,10 +552,7 @@ export async function decide(model: PolicyModel, c: CheckCase): Promise<Decision
         ...(r.sourceIdentity === undefined ? {} : { sourceIdentity: r.sourceIdentity }),
       });
     case 'call':
-      return decideTargetCall(model, r.caller, r.action, r.resource, {
-        ...(r.resourcePolicy ? { policy: r.resourcePolicy } : {}),
-        ...(r.resourceAliases ? { aliases: r.resourceAliases } : {}),
-      });
+      return decideTargetCall(model, r.caller, r.action, r.resource, knownOf(r));
     default:
       return {
         allowed: false,

@@ -163,13 +163,7 @@ export function buildDeployerCases(
     },
   );
   const [targetAccount = ''] = model.configuredTargets;
-  const targetRole = resolveDeployer(
-    options.targetDeployerTemplate,
-    'TargetDeployerRole',
-    'TargetRoleBoundary',
-    { partition, accountId: targetAccount, region: model.targetRegion },
-    { GitHubEnvironment: environment, TargetRoleName: model.targetRoleName },
-  );
+  const targetRole = targetDeployer(model, options);
   const targetStack = `arn:${partition}:cloudformation:${model.targetRegion}:${targetAccount}:stack/cross-account-demo-target/abc`;
   return [
     ...trustCases(homeRole, environment),
@@ -215,13 +209,7 @@ function stackSetCases(
     { partition: p, accountId: admin, region: r },
     { Stage: options.stage, GitHubEnvironment: environmentOf(options.stage) },
   );
-  const execution = resolveDeployer(
-    templates.execution,
-    'StackSetExecutionRole',
-    'TargetRoleBoundary',
-    { partition: p, accountId: targetAccount, region: r },
-    { Stage: options.stage, AdministratorAccountId: admin, TargetRoleName: model.targetRoleName },
-  );
+  const execution = stackSetExecutionRole(model, templates.execution, options.stage);
   const adminArn = `arn:${p}:iam::${admin}:role/${name}-stackset-admin`;
   const stackSetArn = `arn:${p}:cloudformation:${r}:${admin}:stackset/${name}:1a2b3c4d`;
   const asDeployer = casesOf(model, deployer, deployerSession(deployer));
@@ -1045,40 +1033,44 @@ export function targetRoleBoundaries(
   model: PolicyModel,
   options: Pick<DeployerCheckOptions, 'targetDeployerTemplate' | 'stackSetTemplates' | 'stage'>,
 ): Array<{ source: string; boundary: NamedPolicy }> {
-  const [targetAccount = ''] = model.configuredTargets;
-  const inputs = {
-    partition: model.partition,
-    accountId: targetAccount,
-    region: model.targetRegion,
-  };
   const roles = [
-    resolveDeployer(
-      options.targetDeployerTemplate,
-      'TargetDeployerRole',
-      'TargetRoleBoundary',
-      inputs,
-      {
-        GitHubEnvironment: environmentOf(options.stage),
-        TargetRoleName: model.targetRoleName,
-      },
-    ),
+    targetDeployer(model, options),
     ...(options.stackSetTemplates
-      ? [
-          resolveDeployer(
-            options.stackSetTemplates.execution,
-            'StackSetExecutionRole',
-            'TargetRoleBoundary',
-            inputs,
-            {
-              Stage: options.stage,
-              AdministratorAccountId: STACKSET_ADMIN_ACCOUNT,
-              TargetRoleName: model.targetRoleName,
-            },
-          ),
-        ]
+      ? [stackSetExecutionRole(model, options.stackSetTemplates.execution, options.stage)]
       : []),
   ];
   return roles.flatMap((role) =>
     role.boundary ? [{ source: role.source, boundary: role.boundary }] : [],
+  );
+}
+
+/** The target deployer role in the first configured account, as its README command deploys it. */
+function targetDeployer(
+  model: PolicyModel,
+  options: Pick<DeployerCheckOptions, 'targetDeployerTemplate' | 'stage'>,
+): ResolvedRole {
+  const [targetAccount = ''] = model.configuredTargets;
+  return resolveDeployer(
+    options.targetDeployerTemplate,
+    'TargetDeployerRole',
+    'TargetRoleBoundary',
+    { partition: model.partition, accountId: targetAccount, region: model.targetRegion },
+    { GitHubEnvironment: environmentOf(options.stage), TargetRoleName: model.targetRoleName },
+  );
+}
+
+/** The StackSet's execution role in the first configured account, trusting the modelled administrator. */
+function stackSetExecutionRole(model: PolicyModel, template: string, stage: string): ResolvedRole {
+  const [targetAccount = ''] = model.configuredTargets;
+  return resolveDeployer(
+    template,
+    'StackSetExecutionRole',
+    'TargetRoleBoundary',
+    { partition: model.partition, accountId: targetAccount, region: model.targetRegion },
+    {
+      Stage: stage,
+      AdministratorAccountId: STACKSET_ADMIN_ACCOUNT,
+      TargetRoleName: model.targetRoleName,
+    },
   );
 }

@@ -23,6 +23,7 @@ import type { AnyJob } from '../../src/job';
 import { lambdaContext, offlineFunctionEnv } from '../reliability/support';
 import { captureOutput } from '../support/captureOutput';
 import { withoutUnusedParameters, withPolicies } from '../support/coreTarget';
+import { withBoundaryStatements } from '../support/targetBoundary';
 
 export interface NearMiss {
   /** What the grant gets wrong, as a test title: 'a grant without the suffix'. */
@@ -105,36 +106,6 @@ export function inOtherRegion(statements: string): string {
   const edited = statements.replaceAll('${AWS::Region}', 'us-west-2');
   if (edited === statements) throw new Error('the statements name no ${AWS::Region}');
   return edited;
-}
-
-const BOUNDARY_ANCHOR = '          - Sid: BoundaryListTheBucket\n';
-
-/**
- * A deployer template's text with `statements` (as npm run check prints them) added to the
- * boundary it puts on the target role, each wildcard justified as the job's own declaration.
- */
-export function withBoundaryStatements(text: string, statements: readonly string[]): string {
-  if (!text.includes(BOUNDARY_ANCHOR)) throw new Error('no BoundaryListTheBucket statement');
-  const wild = statements.flatMap((statement) => {
-    const sid = /Sid: (\w+)/.exec(statement)?.[1];
-    return sid && /Resource:[\s\S]*\*/.test(statement) && !/Resource: '\*'/.test(statement)
-      ? [`    ${sid}: the resources the job declares\n`]
-      : [];
-  });
-  const withStatements = text.replace(
-    BOUNDARY_ANCHOR,
-    () => `${statements.join('\n')}\n${BOUNDARY_ANCHOR}`,
-  );
-  if (wild.length === 0) return withStatements;
-  return withStatements.includes('\n  WildcardJustifications:\n')
-    ? withStatements.replace(
-        '\n  WildcardJustifications:\n',
-        () => `\n  WildcardJustifications:\n${wild.join('')}`,
-      )
-    : withStatements.replace(
-        '\nMetadata:\n',
-        () => `\nMetadata:\n  WildcardJustifications:\n${wild.join('')}`,
-      );
 }
 
 export interface CorpusRun {

@@ -8,6 +8,7 @@ import { TARGET_TEMPLATE_PATH } from '../../offline/iam';
 import { PROJECT_ROOT } from '../../offline/projectCopy';
 import { withoutUnusedParameters, withPolicies } from '../support/coreTarget';
 import { runTool } from '../support/runTool';
+import { withBoundaryStatements } from '../support/targetBoundary';
 
 const README = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
 const section = README.slice(
@@ -50,15 +51,9 @@ function template(name: string, policy: string): string {
 
 /** A deploy role's template with the README's statement first in TargetRoleBoundary's Statement. */
 function widened(shipped: string): string {
-  const head =
-    /( {6}ManagedPolicyName: !Sub '\$\{TargetRoleName\}-boundary'\n[\s\S]*?\n {8}Statement:\n)/;
-  const text = readFileSync(join(PROJECT_ROOT, shipped), 'utf8');
-  if (!head.test(text)) throw new Error(`${shipped}: no TargetRoleBoundary Statement`);
   const path = join(dir, shipped.replace('resources/', 'widened-'));
-  writeFileSync(
-    path,
-    text.replace(head, (found: string) => `${found}${boundary.trimEnd()}\n`),
-  );
+  const text = readFileSync(join(PROJECT_ROOT, shipped), 'utf8');
+  writeFileSync(path, withBoundaryStatements(text, [boundary], shipped));
   return path;
 }
 
