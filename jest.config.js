@@ -1,5 +1,5 @@
 // Refuses to run on any Node but Lambda's (serverless.yml provider.runtime): see the file.
-require('./scripts/lambdaNode').requireLambdaNode();
+require('@cross-account-lambda/offline/lambdaNode').requireLambdaNode();
 
 /** @type {import('jest').Config} */
 module.exports = {

@@ -5,8 +5,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { STACKSET_EXECUTION_TEMPLATE_PATH, TARGET_DEPLOYER_TEMPLATE_PATH } from '../offline/iam';
-import { PROJECT_ROOT } from '../offline/projectCopy';
+import {
+  STACKSET_EXECUTION_TEMPLATE_PATH,
+  TARGET_DEPLOYER_TEMPLATE_PATH,
+} from '@cross-account-lambda/offline/iam';
+import { PROJECT_ROOT } from '@cross-account-lambda/offline/projectCopy';
 import { targetTemplateText } from '../tests/corpus/harness';
 import { runTool } from '../tests/support/runTool';
 import { withBoundaryStatements } from '../tests/support/targetBoundary';
@@ -46,7 +49,7 @@ const tool = (script: 'check' | 'start') =>
   runTool(
     'node_modules/.bin/tsx',
     [
-      `scripts/${script}.ts`,
+      `node_modules/@cross-account-lambda/offline/${script}.ts`,
       '--job',
       MODULE,
       '--target-template',

@@ -1,7 +1,6 @@
 // List the EC2 instances of each target account, in every target region, page by page.
 import { EC2Client, paginateDescribeInstances } from '@aws-sdk/client-ec2';
-import { defineJob } from '../src/job';
-import { matching, optional } from '../src/schemas';
+import { defineJob, matching, optional } from '@cross-account-lambda/core';
 
 const STATES = /^(pending|running|shutting-down|terminated|stopping|stopped)$/;
 

@@ -3,8 +3,12 @@
 // explains DynamoDB's failures.
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import {
+  type CrossAccountResponse,
+  createHandler,
+  loadAllConfig,
+} from '@cross-account-lambda/core';
 import { mockClient } from 'aws-sdk-client-mock';
-import { type CrossAccountResponse, createHandler, loadAllConfig } from '../src/crossAccount';
 import {
   assumedCredentials,
   captureOutput,

@@ -1,10 +1,16 @@
 // Example job: Query one DynamoDB table in each target account, by partition key (AWS JSON
 // protocol, where the shipped S3 job is REST-XML). README, "Make it yours", switches to it.
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import {
+  defineJob,
+  integer,
+  isWellFormedText,
+  matching,
+  optional,
+  quote,
+  text,
+} from '@cross-account-lambda/core';
 import * as v from 'valibot';
-import { defineJob } from '../src/job';
-import { quote } from '../src/redact';
-import { integer, isWellFormedText, matching, optional, text } from '../src/schemas';
 
 export const queryTable = defineJob({
   params: {

@@ -1,7 +1,7 @@
 // Read one secret in each target account: its version, never its value (README, "Make it yours").
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { defineJob } from '@cross-account-lambda/core';
 import * as v from 'valibot';
-import { defineJob } from '../src/job';
 
 export const readSecret = defineJob({
   params: {

@@ -8,8 +8,8 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { copyProject } from '../offline/projectCopy';
-import { PROJECT_ROOT } from '../offline/synth';
+import { copyProject } from '@cross-account-lambda/offline/projectCopy';
+import { PROJECT_ROOT } from '@cross-account-lambda/offline/synth';
 import { type ReadmeCommand, readmeCommands, shape } from '../tests/readme/commands';
 import { noAwsAccessEnv } from '../tests/support/noAwsAccess';
 

@@ -6,11 +6,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { ConfigError } from '@cross-account-lambda/core';
+import { createHandler, loadAllConfig } from '@cross-account-lambda/core';
+import { PROJECT_ROOT } from '@cross-account-lambda/offline/projectCopy';
 import { mockClient } from 'aws-sdk-client-mock';
 import { yamlParse } from 'yaml-cfn';
-import { PROJECT_ROOT } from '../offline/projectCopy';
-import { createHandler, loadAllConfig } from '../src/crossAccount';
-import type { ConfigError } from '../src/errors';
 import { deployTime } from '../tests/support/deployTime';
 import {
   assumedCredentials,

@@ -1,8 +1,15 @@
 // The shipped job: list one S3 bucket in each target account and region (README, "Make it yours").
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { ConfigError, defineJob, type JobTarget } from '../src/job';
-import { quote } from '../src/redact';
-import { integer, matching, optional, text } from '../src/schemas';
+import {
+  ConfigError,
+  defineJob,
+  integer,
+  type JobTarget,
+  matching,
+  optional,
+  quote,
+  text,
+} from '@cross-account-lambda/core';
 
 /** The demo bucket resources/cross-account-role.yml creates when its BucketName is empty. */
 export const DEMO_BUCKET = 'cross-account-demo-{accountId}-{region}';

@@ -17,7 +17,7 @@ async function npmStart(args: string[]): Promise<{ code: number; out: string; er
   try {
     const { stdout, stderr } = await execRun(
       'node_modules/.bin/tsx',
-      ['scripts/start.ts', ...args],
+      ['node_modules/@cross-account-lambda/offline/start.ts', ...args],
       {
         cwd: dir,
         timeout: START_TIMEOUT_MS,

@@ -5,7 +5,7 @@
 // and the whole `npm test` must pass there, with no test gone but the replaced job's own.
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { PROJECT_ROOT } from '../offline/projectCopy';
+import { PROJECT_ROOT } from '@cross-account-lambda/offline/projectCopy';
 import { runTool } from '../tests/support/runTool';
 import {
   applyWalkthrough,
@@ -32,10 +32,14 @@ async function check(dir: string): Promise<{ code: number; output: string }> {
     .replace(/^npm run check( --)?/, '')
     .trim()
     .split(/\s+/);
-  return runTool('node_modules/.bin/tsx', ['scripts/check.ts', ...args], {
-    cwd: dir,
-    timeout: 120_000,
-  });
+  return runTool(
+    'node_modules/.bin/tsx',
+    ['node_modules/@cross-account-lambda/offline/check.ts', ...args],
+    {
+      cwd: dir,
+      timeout: 120_000,
+    },
+  );
 }
 
 describe('README, "Make it yours": the DynamoDB example as the function\'s job', () => {

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { copyProject, PROJECT_ROOT } from '../offline/projectCopy';
+import { copyProject, PROJECT_ROOT } from '@cross-account-lambda/offline/projectCopy';
 import { DEPLOYER_TEMPLATES, withBoundaryStatements } from '../tests/support/targetBoundary';
 
 export const run = promisify(execFile);

@@ -6,20 +6,24 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { checkJob } from '../../offline/checkJob';
+import type { CrossAccountResponse } from '@cross-account-lambda/core/src/crossAccount';
+import type { AnyJob } from '@cross-account-lambda/core/src/job';
+import { checkJob } from '@cross-account-lambda/offline/checkJob';
 import {
   formatReport,
   loadPolicyModel,
   STACKSET_EXECUTION_TEMPLATE_PATH,
   TARGET_DEPLOYER_TEMPLATE_PATH,
   TARGET_TEMPLATE_PATH,
-} from '../../offline/iam';
-import { loadJobModule } from '../../offline/jobModule';
-import { PROJECT_ROOT } from '../../offline/projectCopy';
-import { jobFixtureFiles, loadFixtureFiles, startStandIn } from '../../offline/standin';
-import { type CfnTemplate, synthesize } from '../../offline/synth';
-import type { CrossAccountResponse } from '../../src/crossAccount';
-import type { AnyJob } from '../../src/job';
+} from '@cross-account-lambda/offline/iam';
+import { loadJobModule } from '@cross-account-lambda/offline/jobModule';
+import { PROJECT_ROOT } from '@cross-account-lambda/offline/projectCopy';
+import {
+  jobFixtureFiles,
+  loadFixtureFiles,
+  startStandIn,
+} from '@cross-account-lambda/offline/standin';
+import { type CfnTemplate, synthesize } from '@cross-account-lambda/offline/synth';
 import { lambdaContext, offlineFunctionEnv } from '../reliability/support';
 import { captureOutput } from '../support/captureOutput';
 import { withoutUnusedParameters, withPolicies } from '../support/coreTarget';
@@ -184,7 +188,8 @@ export async function corpusRun(spec: CorpusJob): Promise<CorpusRun> {
       try {
         // A new container: the core keeps its STS client (and the stand-in's address) per module.
         jest.resetModules();
-        const core = require('../../src/crossAccount') as typeof import('../../src/crossAccount');
+        const core =
+          require('@cross-account-lambda/core/src/crossAccount') as typeof import('@cross-account-lambda/core/src/crossAccount');
         const { handler } = core.createHandler(jobModule.job, process.env);
         const run = await captureOutput(() => handler(spec.event ?? {}, lambdaContext('req-1')));
         return {

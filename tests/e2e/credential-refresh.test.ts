@@ -2,8 +2,13 @@
 // request with expired ones. This needs one process living across invocations, which `sls invoke
 // local` (a new process each time) cannot give, so the real handler module runs here, in-process,
 // with the environment the synthesised stack gives it, against the stand-in.
+
+import {
+  HOME_CREDENTIALS,
+  type StandIn,
+  startStandIn,
+} from '@cross-account-lambda/offline/standin';
 import type { Context } from 'aws-lambda';
-import { HOME_CREDENTIALS, type StandIn, startStandIn } from '../../offline/standin';
 import { loadCoreModel, synthesizeCore } from '../support/core';
 
 // Issued credentials claim 304 s. The SDK refreshes once fewer than 300 s are left (after 3-4 s);

@@ -1,9 +1,10 @@
 // The organization `npm start` models in Organizations mode, for any units a stage configures:
 // the ACTIVE accounts under them, a SUSPENDED one among them, and one ACTIVE account they do not
 // hold; a tree the stand-in accepts, placed where IAM's aws:ResourceOrgPaths will look.
-import { organizationPaths } from '../../offline/standin';
-import { checkOrganization } from '../../offline/standin/organizations';
-import { smallOrganization } from '../../scripts/modelledOrganization';
+
+import { smallOrganization } from '@cross-account-lambda/offline/modelledOrganization';
+import { organizationPaths } from '@cross-account-lambda/offline/standin';
+import { checkOrganization } from '@cross-account-lambda/offline/standin/organizations';
 
 const setting = {
   organizationId: 'o-a1b2c3d4e5',

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../../offline/synth';
+import { PROJECT_ROOT } from '@cross-account-lambda/offline/synth';
 import { coreArgs } from '../support/core';
 import {
   CREDENTIAL_PATTERNS,

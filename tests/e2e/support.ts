@@ -1,9 +1,9 @@
 // Shared helpers for the end-to-end tests of `npm start`: a memoised synthesis (each distinct
 // `sls package` costs seconds), captured output, and the JSON result read back from it.
 import { readdirSync, readFileSync } from 'node:fs';
-import type { StandInStats } from '../../offline/standin';
-import { type SlsOptions, type Synthesis, synthesize } from '../../offline/synth';
-import { main } from '../../scripts/start';
+import type { StandInStats } from '@cross-account-lambda/offline/standin';
+import { main } from '@cross-account-lambda/offline/start';
+import { type SlsOptions, type Synthesis, synthesize } from '@cross-account-lambda/offline/synth';
 import { coreArgs } from '../support/core';
 import { recordOutput } from '../support/runRecord';
 

@@ -2,6 +2,7 @@
 // is declared and granted on "*", a narrower grant is one AWS never matches; a secret named
 // without Secrets Manager's suffix fails as it would in AWS; nothing makes the check give up.
 
+import type { AnyJob, Permission } from '@cross-account-lambda/core/src/job';
 import {
   auditWildcards,
   type CheckReport,
@@ -9,15 +10,14 @@ import {
   loadCheckModel,
   runCheck,
   withWildcards,
-} from '../../offline/iam';
+} from '@cross-account-lambda/offline/iam';
 import {
   declaredResource,
   generatedSecretSuffix,
   type KnownResource,
   requestResource,
-} from '../../offline/iam/awsResources';
-import { sarAction } from '../../offline/iam/sar';
-import type { AnyJob, Permission } from '../../src/job';
+} from '@cross-account-lambda/offline/iam/awsResources';
+import { sarAction } from '@cross-account-lambda/offline/iam/sar';
 import { coreJob } from '../support/core';
 import {
   editedTargetTemplate,

@@ -5,7 +5,7 @@ import {
   ResolvedTemplate,
   readTemplate,
   type TemplateDocument,
-} from '../../offline/iam';
+} from '@cross-account-lambda/offline/iam';
 import { coreTargetTemplate } from '../support/coreTarget';
 
 const STACK = { partition: 'aws', accountId: '222222222222', region: 'eu-west-1' };

@@ -1,7 +1,7 @@
 // `npm run check` as a person runs it: exit status, output, and errors without stack traces.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../../offline/synth';
+import { PROJECT_ROOT } from '@cross-account-lambda/offline/synth';
 import { coreArgs } from '../support/core';
 import { loosenedTargetTemplate, removeEditedTemplates, SYNTH_TIMEOUT_MS } from './support';
 
@@ -17,7 +17,7 @@ function check(...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       TSX,
-      ['scripts/check.ts', ...coreArgs(), ...args],
+      ['node_modules/@cross-account-lambda/offline/check.ts', ...coreArgs(), ...args],
       { cwd: PROJECT_ROOT, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         resolve({

@@ -15,8 +15,8 @@ import {
   TARGET_DEPLOYER_TEMPLATE_PATH,
   TARGET_TEMPLATE_PATH,
   type TemplateDocument,
-} from '../../offline/iam';
-import handlerData from '../../offline/iam/data/cfn-handler-permissions.json';
+} from '@cross-account-lambda/offline/iam';
+import handlerData from '@cross-account-lambda/offline/iam/data/cfn-handler-permissions.json';
 import { homeTemplate, SYNTH_TIMEOUT_MS } from './support';
 
 const HOME_INPUTS = {

@@ -13,7 +13,7 @@ import {
   STACKSET_ADMINISTRATION_TEMPLATE_PATH,
   STACKSET_EXECUTION_TEMPLATE_PATH,
   TARGET_DEPLOYER_TEMPLATE_PATH,
-} from '../../offline/iam';
+} from '@cross-account-lambda/offline/iam';
 import { homeTemplate, SYNTH_TIMEOUT_MS } from './support';
 
 let model: PolicyModel;

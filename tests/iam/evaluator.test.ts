@@ -15,7 +15,7 @@ import {
   runCheck,
   targetFor,
   uniqueIdOf,
-} from '../../offline/iam';
+} from '@cross-account-lambda/offline/iam';
 import { loadCoreCheckModel, loadCoreModel } from '../support/core';
 import {
   editedTargetTemplate,

@@ -1,5 +1,5 @@
 // How the offline proof reads a job's declarations against the target stack's grants.
-import { runCheck } from '../../offline/iam';
+import { runCheck } from '@cross-account-lambda/offline/iam';
 import {
   coversRequest,
   grantsOf,
@@ -7,7 +7,7 @@ import {
   jobPermissions,
   sampleResource,
   siblingResource,
-} from '../../offline/iam/jobPermissions';
+} from '@cross-account-lambda/offline/iam/jobPermissions';
 import { coreJob, loadCoreCheckModel } from '../support/core';
 import { editedTargetTemplate, homeTemplate, removeEditedTemplates } from './support';
 

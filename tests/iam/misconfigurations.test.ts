@@ -9,7 +9,7 @@ import {
   runCheck,
   spareAccounts,
   uniqueIdOf,
-} from '../../offline/iam';
+} from '@cross-account-lambda/offline/iam';
 import { coreJob, loadCoreCheckModel } from '../support/core';
 import {
   editedTargetTemplate,

@@ -16,7 +16,7 @@ import {
   roleSession,
   runCheck,
   uniqueIdOf,
-} from '../../offline/iam';
+} from '@cross-account-lambda/offline/iam';
 import { loadCoreCheckModel, loadCoreModel, synthesizeCore } from '../support/core';
 
 const ORG = 'o-a1b2c3d4e5';

@@ -9,8 +9,8 @@ import {
   findTrustWildcards,
   findWildcards,
   unjustified,
-} from '../../offline/iam';
-import { PROJECT_ROOT } from '../../offline/synth';
+} from '@cross-account-lambda/offline/iam';
+import { PROJECT_ROOT } from '@cross-account-lambda/offline/synth';
 import { coreArgs } from '../support/core';
 import { coreTargetTemplate } from '../support/coreTarget';
 import { SYNTH_TIMEOUT_MS } from './support';
@@ -23,7 +23,7 @@ function check(
   return new Promise((resolve) => {
     execFile(
       TSX,
-      ['scripts/check.ts', ...coreArgs(), ...args],
+      ['node_modules/@cross-account-lambda/offline/check.ts', ...coreArgs(), ...args],
       { cwd: PROJECT_ROOT, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) =>
         resolve({

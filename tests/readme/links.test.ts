@@ -2,7 +2,7 @@
 // file of the project and, with a #fragment, on a heading of that file (GitHub's anchors).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { PROJECT_ROOT } from '../../offline/projectCopy';
+import { PROJECT_ROOT } from '@cross-account-lambda/offline/projectCopy';
 
 const DOCUMENTS = [
   'README.md',

@@ -4,8 +4,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TARGET_TEMPLATE_PATH } from '../../offline/iam';
-import { PROJECT_ROOT } from '../../offline/projectCopy';
+import { TARGET_TEMPLATE_PATH } from '@cross-account-lambda/offline/iam';
+import { PROJECT_ROOT } from '@cross-account-lambda/offline/projectCopy';
 import { withoutUnusedParameters, withPolicies } from '../support/coreTarget';
 import { runTool } from '../support/runTool';
 import { withBoundaryStatements } from '../support/targetBoundary';
@@ -74,10 +74,14 @@ function tool(script: 'check' | 'start', targetTemplate: string, deployers = tru
         ]
       : []),
   ];
-  return runTool('node_modules/.bin/tsx', [`scripts/${script}.ts`, ...args], {
-    cwd: PROJECT_ROOT,
-    timeout: 150_000,
-  });
+  return runTool(
+    'node_modules/.bin/tsx',
+    [`node_modules/@cross-account-lambda/offline/${script}.ts`, ...args],
+    {
+      cwd: PROJECT_ROOT,
+      timeout: 150_000,
+    },
+  );
 }
 
 test('the README shows examples/readSecret.ts as it is, in at most 30 lines', () => {

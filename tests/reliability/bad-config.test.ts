@@ -1,7 +1,7 @@
 // Every environment variable the core reads, malformed in turn (the shipped job's own are in
 // job/listObjects.test.ts): the handler module fails to load (a cold start) with a ConfigError naming the variable, saying what was wrong and how to fix
 // it where the user sets it (the --param of serverless.yml, or the variable itself).
-import type { ConfigError } from '../../src/errors';
+import type { ConfigError } from '@cross-account-lambda/core/src/errors';
 import { recordFigure } from '../support/runRecord';
 import { validEnv } from '../unit/fixtures';
 

@@ -2,9 +2,10 @@
 // handler (one warm container, against the stand-in, so valid events make real signed calls).
 // Every event gets a valid result or an EventValidationError naming a field the event really has;
 // never a TypeError or any other unhandled exception; and nothing generated reaches the logs raw.
+
+import type { EventValidationError } from '@cross-account-lambda/core/src/errors';
+import { quote } from '@cross-account-lambda/core/src/redact';
 import fc from 'fast-check';
-import type { EventValidationError } from '../../src/errors';
-import { quote } from '../../src/redact';
 import { captureOutput, logRecords } from '../support/captureOutput';
 import { recordFigure } from '../support/runRecord';
 import { lambdaContext, type OfflineAws, SYNTH_TIMEOUT_MS, startOfflineAws } from './support';

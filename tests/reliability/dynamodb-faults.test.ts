@@ -2,12 +2,15 @@
 // queryTable.ts), run by the real core in-process against the stand-in, its Query answered from
 // the job's fixtures. The fault switches act on DynamoDB exactly as on STS and S3.
 import { join } from 'node:path';
+import {
+  type CrossAccountResponse,
+  createHandler,
+} from '@cross-account-lambda/core/src/crossAccount';
+import type { PolicyModel } from '@cross-account-lambda/offline/iam';
+import { type StandIn, startStandIn } from '@cross-account-lambda/offline/standin';
+import { loadFixtureFiles } from '@cross-account-lambda/offline/standin/fixtures';
+import { PROJECT_ROOT } from '@cross-account-lambda/offline/synth';
 import { queryTable } from '../../examples/queryTable';
-import type { PolicyModel } from '../../offline/iam';
-import { type StandIn, startStandIn } from '../../offline/standin';
-import { loadFixtureFiles } from '../../offline/standin/fixtures';
-import { PROJECT_ROOT } from '../../offline/synth';
-import { type CrossAccountResponse, createHandler } from '../../src/crossAccount';
 import { synthesizedTemplate, tableModelOf } from '../standin/support';
 import { captureOutput, logRecords } from '../support/captureOutput';
 import {
@@ -119,7 +122,8 @@ describe('a call no fixture answers', () => {
     try {
       // A new container: the core's credential cache belongs to the module, as in Lambda.
       jest.resetModules();
-      const fresh = require('../../src/crossAccount') as typeof import('../../src/crossAccount');
+      const fresh =
+        require('@cross-account-lambda/core/src/crossAccount') as typeof import('@cross-account-lambda/core/src/crossAccount');
       const job =
         require('../../examples/queryTable') as typeof import('../../examples/queryTable');
       const { handler } = fresh.createHandler(job.queryTable, process.env);

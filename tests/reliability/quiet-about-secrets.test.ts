@@ -4,8 +4,8 @@
 // redaction never had anything to catch: the code never hands a credential to a log line or a
 // message in the first place, so the absence of secrets does not depend on a regular expression.
 import { inspect } from 'node:util';
-import type { CredentialRecord } from '../../offline/standin/credentialStore';
-import { CredentialStore } from '../../offline/standin/credentialStore';
+import type { CredentialRecord } from '@cross-account-lambda/offline/standin/credentialStore';
+import { CredentialStore } from '@cross-account-lambda/offline/standin/credentialStore';
 import { captureOutput } from '../support/captureOutput';
 import { recordSecret } from '../support/runRecord';
 import {

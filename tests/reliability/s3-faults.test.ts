@@ -2,7 +2,11 @@
 // strategy (bounded, logged), a hung listing is cut off before Lambda would kill the function, a
 // session S3 calls expired is assumed again exactly once, and clock skew beyond S3's 15 minutes
 // is corrected from the server's answer.
-import { MAX_ATTEMPTS, REQUEST_TIMEOUT_MS, SAFETY_MARGIN_MS } from '../../src/clientSettings';
+import {
+  MAX_ATTEMPTS,
+  REQUEST_TIMEOUT_MS,
+  SAFETY_MARGIN_MS,
+} from '@cross-account-lambda/core/src/clientSettings';
 import {
   budgetIn,
   FEWER_THAN_ATTEMPTS,

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLogger } from '../../src/logger';
+import { createLogger } from '@cross-account-lambda/core/src/logger';
 import {
   findSecrets,
   fragmentHashes,

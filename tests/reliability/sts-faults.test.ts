@@ -1,7 +1,11 @@
 // STS misbehaving under the real handler: the SDK's configured retry strategy absorbs transient
 // faults (bounded, logged), a hung endpoint is cut off before Lambda would kill the function, a
 // revoked session is assumed again exactly once, and clock skew is corrected or explained.
-import { MAX_ATTEMPTS, REQUEST_TIMEOUT_MS, SAFETY_MARGIN_MS } from '../../src/clientSettings';
+import {
+  MAX_ATTEMPTS,
+  REQUEST_TIMEOUT_MS,
+  SAFETY_MARGIN_MS,
+} from '@cross-account-lambda/core/src/clientSettings';
 import {
   budgetIn,
   FEWER_THAN_ATTEMPTS,

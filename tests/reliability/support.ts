@@ -1,17 +1,18 @@
 // The function as it runs offline: the core's handler (running its own job, tests/support/
 // coreJob.ts), loaded in-process with the environment the synthesised stage-local stack gives it, signing with the home credentials and
 // talking to the offline stand-in through AWS_ENDPOINT_URL (and _STS / _S3).
-import type { Context } from 'aws-lambda';
-import { loadPolicyModel, type PolicyModel } from '../../offline/iam';
+
+import { MAX_ATTEMPTS } from '@cross-account-lambda/core/src/clientSettings';
+import type { CrossAccountResponse } from '@cross-account-lambda/core/src/crossAccount';
+import { loadPolicyModel, type PolicyModel } from '@cross-account-lambda/offline/iam';
 import {
   HOME_CREDENTIALS,
   type StandIn,
   type StandInOptions,
   startStandIn,
-} from '../../offline/standin';
-import { synthesize } from '../../offline/synth';
-import { MAX_ATTEMPTS } from '../../src/clientSettings';
-import type { CrossAccountResponse } from '../../src/crossAccount';
+} from '@cross-account-lambda/offline/standin';
+import { synthesize } from '@cross-account-lambda/offline/synth';
+import type { Context } from 'aws-lambda';
 import { captureOutput, logRecords } from '../support/captureOutput';
 import { CORE_JOB, coreJob } from '../support/coreJob';
 import { coreTargetTemplate } from '../support/coreTarget';

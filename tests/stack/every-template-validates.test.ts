@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CelEngine, TemplateFile } from '@aws/cloudformation-validate';
-import { PROJECT_ROOT } from '../../offline/synth';
+import { PROJECT_ROOT } from '@cross-account-lambda/offline/synth';
 import { synthesizeCore } from '../support/core';
 
 const engine = new CelEngine();

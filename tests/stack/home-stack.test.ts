@@ -1,7 +1,11 @@
 // The home stack as the real `sls package` synthesises it: what `sls deploy` would submit.
 import { stat } from 'node:fs/promises';
-import { type CfnTemplate, readArtefact, type Synthesis } from '../../offline/synth';
-import { METRIC_NAMESPACE } from '../../src/metrics';
+import { METRIC_NAMESPACE } from '@cross-account-lambda/core/src/metrics';
+import {
+  type CfnTemplate,
+  readArtefact,
+  type Synthesis,
+} from '@cross-account-lambda/offline/synth';
 import { synthesizeCore } from '../support/core';
 
 const FUNCTION = 'CrossAccountLambdaFunction';

@@ -8,8 +8,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { copyProject } from '../../offline/projectCopy';
-import { SLS_BIN } from '../../offline/synth';
+import { copyProject } from '@cross-account-lambda/offline/projectCopy';
+import { SLS_BIN } from '@cross-account-lambda/offline/synth';
 import { noAwsAccessEnv } from '../support/noAwsAccess';
 
 const run = promisify(execFile);

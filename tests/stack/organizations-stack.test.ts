@@ -5,7 +5,7 @@ import {
   functionEnvironment,
   readArtefact,
   type Synthesis,
-} from '../../offline/synth';
+} from '@cross-account-lambda/offline/synth';
 import { synthesizeCore } from '../support/core';
 
 const ROLE = 'CrossAccountIamRoleLambdaExecution';

@@ -2,11 +2,12 @@
 // deploy time by config/params.js and at cold start by the function from the same row. Generated
 // values, valid and not, go through both; each gets the same verdict, and a refusal the same
 // message, the parameter named as each time names it (`Parameter "x"` / `VARIABLE`).
+
+import { CORE_PARAMETERS } from '@cross-account-lambda/core/src/config';
+import { loadAllConfig } from '@cross-account-lambda/core/src/crossAccount';
+import type { ConfigError } from '@cross-account-lambda/core/src/errors';
 import fc from 'fast-check';
 import { job } from '../../job';
-import { CORE_PARAMETERS } from '../../src/config';
-import { loadAllConfig } from '../../src/crossAccount';
-import type { ConfigError } from '../../src/errors';
 import { deployTime } from '../support/deployTime';
 
 const NAMES = Object.keys(CORE_PARAMETERS) as (keyof typeof CORE_PARAMETERS)[];

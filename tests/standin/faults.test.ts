@@ -2,14 +2,14 @@
 // to the unmodified SDK as AWS's own answer (or lack of one) and in the stand-in's counters.
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import type { PolicyModel } from '../../offline/iam';
+import type { PolicyModel } from '@cross-account-lambda/offline/iam';
 import {
   CONTROL_TOKEN_HEADER,
   HOME_CREDENTIALS,
   type StandIn,
   type StandInOptions,
   startStandIn,
-} from '../../offline/standin';
+} from '@cross-account-lambda/offline/standin';
 import {
   DEMO_BUCKET,
   failureOf,

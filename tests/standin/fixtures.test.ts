@@ -3,19 +3,19 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StandInError } from '../../offline/standin';
+import { StandInError } from '@cross-account-lambda/offline/standin';
 import {
   findFixture,
   loadFixtureFiles,
   parseFixtureDocument,
-} from '../../offline/standin/fixtures';
-import type { ReceivedRequest } from '../../offline/standin/request';
+} from '@cross-account-lambda/offline/standin/fixtures';
+import type { ReceivedRequest } from '@cross-account-lambda/offline/standin/request';
 import {
   iamActionOf,
   identifyCall,
   matchPath,
   resourceOf,
-} from '../../offline/standin/serviceCall';
+} from '@cross-account-lambda/offline/standin/serviceCall';
 
 const SCOPE = { partition: 'aws', region: 'eu-west-1', accountId: '222222222222' };
 

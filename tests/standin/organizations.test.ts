@@ -8,7 +8,7 @@ import {
   paginateListAccountsForParent,
   paginateListOrganizationalUnitsForParent,
 } from '@aws-sdk/client-organizations';
-import type { PolicyModel } from '../../offline/iam';
+import type { PolicyModel } from '@cross-account-lambda/offline/iam';
 import {
   HOME_CREDENTIALS,
   type ModelledOrganization,
@@ -16,7 +16,7 @@ import {
   type StandIn,
   StandInError,
   startStandIn,
-} from '../../offline/standin';
+} from '@cross-account-lambda/offline/standin';
 import { loadCoreModel, synthesizeCore } from '../support/core';
 import { assumedCredentials, failureOf, pointSdkAt, SYNTH_TIMEOUT_MS } from './support';
 

@@ -6,15 +6,15 @@ import {
   type AssumeRoleCommandOutput,
   GetCallerIdentityCommand,
 } from '@aws-sdk/client-sts';
-import type { Pluggable } from '@smithy/types';
-import type { PolicyModel } from '../../offline/iam';
+import type { PolicyModel } from '@cross-account-lambda/offline/iam';
 import {
   HOME_CREDENTIALS,
   type StandIn,
   type StandInOptions,
   startStandIn,
-} from '../../offline/standin';
-import type { CfnTemplate } from '../../offline/synth';
+} from '@cross-account-lambda/offline/standin';
+import type { CfnTemplate } from '@cross-account-lambda/offline/synth';
+import type { Pluggable } from '@smithy/types';
 import { coreJob } from '../support/core';
 import {
   DEMO_BUCKET,

@@ -4,7 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetObjectTaggingCommand, S3Client } from '@aws-sdk/client-s3';
-import { sdkService, serializeOutput } from '../../offline/standin/sdkServices';
+import { sdkService, serializeOutput } from '@cross-account-lambda/offline/standin/sdkServices';
 
 let server: Server;
 let answer: { status: number; headers: Record<string, string>; body: string | Uint8Array };

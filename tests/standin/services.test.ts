@@ -10,20 +10,20 @@ import {
   GetItemCommand,
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
-import { SignatureV4 } from '@smithy/signature-v4';
-import type { PolicyModel } from '../../offline/iam';
+import type { PolicyModel } from '@cross-account-lambda/offline/iam';
 import {
   HOME_CREDENTIALS,
   type StandIn,
   type StandInOptions,
   startStandIn,
-} from '../../offline/standin';
-import { loadFixtureFiles } from '../../offline/standin/fixtures';
-import { upstreamAt } from '../../offline/standin/forward';
-import { NodeSha256 } from '../../offline/standin/hashing';
-import { readRequest } from '../../offline/standin/request';
-import { parseAuthorization, signatureMatches } from '../../offline/standin/sigv4';
-import { type CfnTemplate, PROJECT_ROOT } from '../../offline/synth';
+} from '@cross-account-lambda/offline/standin';
+import { loadFixtureFiles } from '@cross-account-lambda/offline/standin/fixtures';
+import { upstreamAt } from '@cross-account-lambda/offline/standin/forward';
+import { NodeSha256 } from '@cross-account-lambda/offline/standin/hashing';
+import { readRequest } from '@cross-account-lambda/offline/standin/request';
+import { parseAuthorization, signatureMatches } from '@cross-account-lambda/offline/standin/sigv4';
+import { type CfnTemplate, PROJECT_ROOT } from '@cross-account-lambda/offline/synth';
+import { SignatureV4 } from '@smithy/signature-v4';
 import {
   assumedCredentials,
   failureOf,

@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
+import type { AnyJob } from '@cross-account-lambda/core/src/job';
+import type { LoadPolicyModelOptions, PolicyModel } from '@cross-account-lambda/offline/iam';
+import type { StandIn } from '@cross-account-lambda/offline/standin';
+import type { CfnTemplate } from '@cross-account-lambda/offline/synth';
 import { queryTable } from '../../examples/queryTable';
-import type { LoadPolicyModelOptions, PolicyModel } from '../../offline/iam';
-import type { StandIn } from '../../offline/standin';
-import type { CfnTemplate } from '../../offline/synth';
-import type { AnyJob } from '../../src/job';
 import { coreJob, loadCoreModel, synthesizeCore } from '../support/core';
 import { coreTargetTemplateText } from '../support/coreTarget';
 

@@ -12,7 +12,8 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { loadPolicyModel, type PolicyModel } from '../../offline/iam';
+import type { AnyJob } from '@cross-account-lambda/core/src/job';
+import { loadPolicyModel, type PolicyModel } from '@cross-account-lambda/offline/iam';
 import {
   type FixtureSet,
   HOME_CREDENTIALS,
@@ -20,9 +21,8 @@ import {
   type StandIn,
   StandInError,
   startStandIn,
-} from '../../offline/standin';
-import type { CfnTemplate } from '../../offline/synth';
-import type { AnyJob } from '../../src/job';
+} from '@cross-account-lambda/offline/standin';
+import type { CfnTemplate } from '@cross-account-lambda/offline/synth';
 import { coreJob } from '../support/core';
 import {
   assumedCredentials,

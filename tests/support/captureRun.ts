@@ -8,8 +8,8 @@ import { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { basename } from 'node:path';
 import { format } from 'node:util';
-import { CredentialStore } from '../../offline/standin/credentialStore';
-import { HOME_SECRET_ACCESS_KEY } from '../../offline/standin/homeCredentials';
+import { CredentialStore } from '@cross-account-lambda/offline/standin/credentialStore';
+import { HOME_SECRET_ACCESS_KEY } from '@cross-account-lambda/offline/standin/homeCredentials';
 import { descriptorWrite } from './captureOutput';
 import {
   markFileFinished,

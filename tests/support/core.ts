@@ -6,8 +6,8 @@ import {
   type LoadPolicyModelOptions,
   loadCheckModel,
   loadPolicyModel,
-} from '../../offline/iam';
-import { type SlsOptions, synthesize } from '../../offline/synth';
+} from '@cross-account-lambda/offline/iam';
+import { type SlsOptions, synthesize } from '@cross-account-lambda/offline/synth';
 import { CORE_JOB, coreJob } from './coreJob';
 import { coreTargetTemplate } from './coreTarget';
 

@@ -3,8 +3,8 @@
 // (coreTargetTemplate), so switching the function to another job leaves them green. It lists the
 // demo bucket that resources/cross-account-role.yml creates, a service the stand-in emulates.
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { defineJob } from '../../src/job';
-import { integer, optional, text } from '../../src/schemas';
+import { defineJob } from '@cross-account-lambda/core/src/job';
+import { integer, optional, text } from '@cross-account-lambda/core/src/schemas';
 
 /** As --job and SlsOptions.job take it. */
 export const CORE_JOB = { path: 'tests/support/coreJob.ts', exportName: 'coreJob' };

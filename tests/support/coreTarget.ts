@@ -4,7 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TARGET_TEMPLATE_PATH } from '../../offline/iam';
+import { TARGET_TEMPLATE_PATH } from '@cross-account-lambda/offline/iam';
 
 // Where the role's Policies begin and where the next resource starts, as the shipped template
 // and the README's walkthrough lay them out.

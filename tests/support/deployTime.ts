@@ -1,7 +1,7 @@
-// config/params.js run in-process, as `sls` runs it while variables resolve: the parameters
+// The plugin's params.js run in-process, as `sls` runs it while variables resolve: the parameters
 // given with --param, the stage's block of serverless.yml, the command on the command line.
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../../offline/projectCopy';
+import { PROJECT_ROOT } from '@cross-account-lambda/offline/projectCopy';
 
 type Load = (context: {
   options: { param?: string[] };
@@ -9,14 +9,18 @@ type Load = (context: {
   resolveConfigurationProperty: (path: string[]) => Promise<unknown>;
 }) => Promise<{ environment: Record<string, string> }>;
 
-// sls loads the job and src/ through tsx; here jest already compiles TypeScript, so tsx hands its
-// requires to jest's (two TypeScript loaders in one process do not mix).
+// sls loads the job and the core through tsx; here jest already compiles TypeScript, so tsx hands
+// its requires to jest's (two TypeScript loaders in one process do not mix).
 jest.mock('tsx/cjs/api', () => ({
   require: (id: string, from: string) =>
-    jest.requireActual(require('node:path').resolve(require('node:path').dirname(from), id)),
+    jest.requireActual(
+      id.startsWith('.') ? require('node:path').resolve(require('node:path').dirname(from), id) : id,
+    ),
 }));
 
-const load = require(join(PROJECT_ROOT, 'config/params.js')) as Load;
+const load = require(
+  join(PROJECT_ROOT, 'node_modules/@cross-account-lambda/serverless-plugin/params.js'),
+) as Load;
 
 /** What `sls <command> --stage <stage> --param …` resolves, or the error it stops with. */
 export async function deployTime(

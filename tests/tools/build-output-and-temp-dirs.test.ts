@@ -6,8 +6,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { copyProject } from '../../offline/projectCopy';
-import { PROJECT_ROOT } from '../../offline/synth';
+import { copyProject } from '@cross-account-lambda/offline/projectCopy';
+import { PROJECT_ROOT } from '@cross-account-lambda/offline/synth';
 import { coreArgs } from '../support/core';
 
 const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
@@ -65,7 +65,9 @@ describe('the build output of the user', () => {
         mkdirSync(join(checkout, folder));
         writeFileSync(join(checkout, folder, 'mine.txt'), 'from my own sls package');
       }
-      const { code } = await exited(start('scripts/check.ts', coreArgs(), checkout));
+      const { code } = await exited(
+        start('node_modules/@cross-account-lambda/offline/check.ts', coreArgs(), checkout),
+      );
       expect(code).toBe(0);
       for (const folder of ['.serverless', '.esbuild']) {
         expect(readdirSync(join(checkout, folder))).toEqual(['mine.txt']);
@@ -104,7 +106,9 @@ describe('temporary folders', () => {
   it(
     'are all removed after a run that ends normally',
     async () => {
-      const { code } = await exited(start('scripts/check.ts', coreArgs()));
+      const { code } = await exited(
+        start('node_modules/@cross-account-lambda/offline/check.ts', coreArgs()),
+      );
       expect(code).toBe(0);
       expect(leftBehind()).toEqual([]);
     },
@@ -114,7 +118,7 @@ describe('temporary folders', () => {
   it(
     'are all removed when the reader of stdout goes away (npm run check | head)',
     async () => {
-      const child = start('scripts/check.ts', coreArgs());
+      const child = start('node_modules/@cross-account-lambda/offline/check.ts', coreArgs());
       child.stdout?.destroy();
       const { code } = await exited(child);
       expect(code).toBe(0);
@@ -129,7 +133,7 @@ describe('temporary folders', () => {
   ] as const)(
     'are all removed when %s arrives mid-synthesis, and the exit code is %d',
     async (signal, expectedCode) => {
-      const child = start('scripts/check.ts', coreArgs());
+      const child = start('node_modules/@cross-account-lambda/offline/check.ts', coreArgs());
       const done = exited(child);
       await whenTempDirAppears('xacct-synth-');
       child.kill(signal);
@@ -156,7 +160,13 @@ describe('runs at the same time', () => {
       );
       const runs = await Promise.all(
         [a, b].map((checkout) =>
-          exited(start('scripts/check.ts', ['--json', ...coreArgs()], checkout ?? '')),
+          exited(
+            start(
+              'node_modules/@cross-account-lambda/offline/check.ts',
+              ['--json', ...coreArgs()],
+              checkout ?? '',
+            ),
+          ),
         ),
       );
       for (const run of runs) {

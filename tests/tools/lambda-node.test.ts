@@ -2,7 +2,11 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lambdaNodeMajor, lambdaNodeProblem, lockedNodePackage } from '../../scripts/lambdaNode';
+import {
+  lambdaNodeMajor,
+  lambdaNodeProblem,
+  lockedNodePackage,
+} from '@cross-account-lambda/offline/lambdaNode';
 
 const ROOT = join(__dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
@@ -70,7 +74,7 @@ describe('Lambda’s Node', () => {
     expect(jestConfig.stderr).toContain(`This is Node ${version.stdout}`);
     const start = machine([
       join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
-      'scripts/start.ts',
+      'node_modules/@cross-account-lambda/offline/start.ts',
     ]);
     expect(start.status).toBe(2);
     expect(start.stderr).toMatch(

@@ -1,5 +1,5 @@
 // npm start's notes on a run: a call that bypassed the stand-in says which client and what to do.
-import { bypassNote } from '../../scripts/start';
+import { bypassNote } from '@cross-account-lambda/offline/start';
 
 describe('a call that went to an AWS host instead of the stand-in', () => {
   it("names the SQS client's queue-URL endpoint and the option that keeps the regional one", () => {

@@ -1,9 +1,10 @@
 // The function's configuration: the core's (src/config.ts) and a job's, read together at cold
 // start as the handler reads them; the job here names a bucket per target, as a listing job does.
+
+import { loadAllConfig } from '@cross-account-lambda/core/src/crossAccount';
+import { ConfigError } from '@cross-account-lambda/core/src/errors';
+import { defineJob } from '@cross-account-lambda/core/src/job';
 import * as v from 'valibot';
-import { loadAllConfig } from '../../src/crossAccount';
-import { ConfigError } from '../../src/errors';
-import { defineJob } from '../../src/job';
 import { TARGET_A, TARGET_B, validEnv } from './fixtures';
 
 const job = defineJob({

@@ -1,9 +1,13 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { MAX_ATTEMPTS } from '@cross-account-lambda/core/src/clientSettings';
+import {
+  createTargetSessions,
+  roleSessionName,
+  type SessionOptions,
+} from '@cross-account-lambda/core/src/credentials';
+import { createLogger } from '@cross-account-lambda/core/src/logger';
 import { mockClient } from 'aws-sdk-client-mock';
-import { MAX_ATTEMPTS } from '../../src/clientSettings';
-import { createTargetSessions, roleSessionName, type SessionOptions } from '../../src/credentials';
-import { createLogger } from '../../src/logger';
 import { roleArn, SECRETS, TARGET_A, TARGET_B } from './fixtures';
 
 // The home STS client that calls AssumeRole (src/credentials.ts), in the function's region.

@@ -1,5 +1,5 @@
-import { startDeadline, withinDeadline } from '../../src/deadline';
-import { DeadlineExceededError } from '../../src/errors';
+import { startDeadline, withinDeadline } from '@cross-account-lambda/core/src/deadline';
+import { DeadlineExceededError } from '@cross-account-lambda/core/src/errors';
 
 describe('startDeadline', () => {
   it('leaves the safety margin of what Lambda says remains', () => {

@@ -1,14 +1,14 @@
 import { inspect } from 'node:util';
 import { S3ServiceException } from '@aws-sdk/client-s3';
 import { STSServiceException } from '@aws-sdk/client-sts';
-import { loadAllConfig } from '../../src/crossAccount';
+import { loadAllConfig } from '@cross-account-lambda/core/src/crossAccount';
 import {
   AwsCallFailure,
   type CoreStep,
   type FailureContext,
   isExpiredSession,
   toTargetError,
-} from '../../src/diagnose';
+} from '@cross-account-lambda/core/src/diagnose';
 import {
   AccountMismatchError,
   AllTargetsFailedError,
@@ -27,7 +27,7 @@ import {
   TargetTimeoutError,
   ThrottledError,
   UnexpectedAwsError,
-} from '../../src/errors';
+} from '@cross-account-lambda/core/src/errors';
 import { coreJob as job } from '../support/coreJob';
 import { CALLER_ARN, EXEC_ROLE, HOME, roleArn, SECRETS, TARGET_A, validEnv } from './fixtures';
 

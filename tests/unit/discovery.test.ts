@@ -4,12 +4,15 @@ import {
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { SAFETY_MARGIN_MS } from '@cross-account-lambda/core/src/clientSettings';
+import { loadConfig } from '@cross-account-lambda/core/src/config';
+import { createTargetSessions } from '@cross-account-lambda/core/src/credentials';
+import {
+  type AccountDiscovery,
+  createAccountDiscovery,
+} from '@cross-account-lambda/core/src/discovery';
+import { createLogger } from '@cross-account-lambda/core/src/logger';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
-import { SAFETY_MARGIN_MS } from '../../src/clientSettings';
-import { loadConfig } from '../../src/config';
-import { createTargetSessions } from '../../src/credentials';
-import { type AccountDiscovery, createAccountDiscovery } from '../../src/discovery';
-import { createLogger } from '../../src/logger';
 import {
   assumedCredentials,
   captureOutput,

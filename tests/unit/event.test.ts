@@ -1,7 +1,7 @@
-import { EventValidationError } from '../../src/errors';
-import { parseEvent as parseEnvelope } from '../../src/event';
-import { readFields } from '../../src/parameters';
-import { integer, optional, text } from '../../src/schemas';
+import { EventValidationError } from '@cross-account-lambda/core/src/errors';
+import { parseEvent as parseEnvelope } from '@cross-account-lambda/core/src/event';
+import { readFields } from '@cross-account-lambda/core/src/parameters';
+import { integer, optional, text } from '@cross-account-lambda/core/src/schemas';
 
 const DEFAULT_MAX_KEYS = 50;
 const JOB_FIELDS = {

@@ -1,4 +1,4 @@
-import { fanOut } from '../../src/fanout';
+import { fanOut } from '@cross-account-lambda/core/src/fanout';
 
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,9 +1,10 @@
 // Shared test fixtures: environments, a Lambda context and a cold-start loader for the handler
 // with mocked SDK clients. Tests that need the SDK's real wire path use the offline stand-in
 // (tests/reliability/support.ts), the project's one AWS look-alike.
+
+import type { Env } from '@cross-account-lambda/core/src/config';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { Env } from '../../src/config';
 import { recordSecret } from '../support/runRecord';
 
 export { captureOutput, logRecords } from '../support/captureOutput';

@@ -1,9 +1,14 @@
 // The job contract: what a job must write (permissions and run), what the core fills in, and how a
 // permission's placeholders are filled, once for the step and for npm run check alike.
+
+import { ConfigError, defineJob, resolvePermission } from '@cross-account-lambda/core/src/job';
+import {
+  parameterTable,
+  readFields,
+  readParameters,
+} from '@cross-account-lambda/core/src/parameters';
+import { integer, optional } from '@cross-account-lambda/core/src/schemas';
 import * as v from 'valibot';
-import { ConfigError, defineJob, resolvePermission } from '../../src/job';
-import { parameterTable, readFields, readParameters } from '../../src/parameters';
-import { integer, optional } from '../../src/schemas';
 
 const target = {
   account: '222222222222',

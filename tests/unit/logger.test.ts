@@ -1,5 +1,5 @@
-import { createLogger, type LogLevel } from '../../src/logger';
-import { rememberSecret } from '../../src/redact';
+import { createLogger, type LogLevel } from '@cross-account-lambda/core/src/logger';
+import { rememberSecret } from '@cross-account-lambda/core/src/redact';
 import { interceptDescriptorWrites } from '../support/captureOutput';
 import { SECRETS } from './fixtures';
 
@@ -15,10 +15,10 @@ function recordingLogger(level?: LogLevel) {
 }
 
 /** src/logger with none of its module state (which descriptors fell back to their stream). */
-function freshLogger(): typeof import('../../src/logger') {
-  let loaded: typeof import('../../src/logger') | undefined;
+function freshLogger(): typeof import('@cross-account-lambda/core/src/logger') {
+  let loaded: typeof import('@cross-account-lambda/core/src/logger') | undefined;
   jest.isolateModules(() => {
-    loaded = require('../../src/logger');
+    loaded = require('@cross-account-lambda/core/src/logger');
   });
   if (!loaded) throw new Error('src/logger did not load');
   return loaded;

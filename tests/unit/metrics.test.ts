@@ -1,7 +1,7 @@
 // Per-target outcome metrics: the EMF lines CloudWatch turns into TargetSucceeded, TargetFailed
 // and TargetDuration, checked against the format's rules (every dimension and metric named in
 // _aws has a top-level value), and as the handler writes them.
-import { createMetrics, METRIC_NAMESPACE } from '../../src/metrics';
+import { createMetrics, METRIC_NAMESPACE } from '@cross-account-lambda/core/src/metrics';
 import {
   captureOutput,
   coldStart,

@@ -3,10 +3,16 @@
 // they are credentials. Secrets are built at run time, so this file holds none a scanner would flag.
 import { randomBytes } from 'node:crypto';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { createTargetSessions } from '@cross-account-lambda/core/src/credentials';
+import { createLogger } from '@cross-account-lambda/core/src/logger';
+import {
+  heldSecrets,
+  quote,
+  redactText,
+  redactValue,
+  rememberSecret,
+} from '@cross-account-lambda/core/src/redact';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createTargetSessions } from '../../src/credentials';
-import { createLogger } from '../../src/logger';
-import { heldSecrets, quote, redactText, redactValue, rememberSecret } from '../../src/redact';
 import { roleArn, TARGET_A } from './fixtures';
 
 const REDACTED = '[REDACTED]';
@@ -97,7 +103,8 @@ describe("the environment's own credentials are held from load", () => {
     process.env.AWS_SESSION_TOKEN = token;
     try {
       jest.isolateModules(() => {
-        const fresh = require('../../src/redact') as typeof import('../../src/redact');
+        const fresh =
+          require('@cross-account-lambda/core/src/redact') as typeof import('@cross-account-lambda/core/src/redact');
         expect(fresh.redactText(`${secret}|${token}`)).toBe(`${REDACTED}|${REDACTED}`);
       });
     } finally {

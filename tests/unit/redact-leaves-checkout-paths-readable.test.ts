@@ -4,7 +4,7 @@
 // and 18), as a plain path and as the stack-frame lines errors carry into logs.
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { redactText, redactValue } from '../../src/redact';
+import { redactText, redactValue } from '@cross-account-lambda/core/src/redact';
 
 const PROJECT_ROOT = resolve(__dirname, '..', '..');
 const trackedFiles = execFileSync('git', ['ls-files', '-z'], {
@@ -48,7 +48,7 @@ function linesUnder(root: string): string[] {
 describe('redaction leaves every checkout path readable', () => {
   test(`the tracked files (${trackedFiles.length}) are found`, () => {
     expect(trackedFiles).toContain('handlers/crossAccount.ts');
-    expect(trackedFiles).toContain('src/redact.ts');
+    expect(trackedFiles).toContain('packages/core/src/redact.ts');
   });
 
   test.each(Object.keys(ROOT_STYLES))(

@@ -1,8 +1,8 @@
 // Redaction is exact: the identifiers a log line carries to make it useful (request ids, ARNs,
 // digests, ETags, ids of roles and keys, base64 that is not a credential) come out as they went in.
 import { createHash } from 'node:crypto';
-import { createLogger } from '../../src/logger';
-import { quote, redactText } from '../../src/redact';
+import { createLogger } from '@cross-account-lambda/core/src/logger';
+import { quote, redactText } from '@cross-account-lambda/core/src/redact';
 
 const sha1 = createHash('sha1').update('some object').digest('hex');
 const sha256 = createHash('sha256').update('some object').digest('hex');

@@ -1,10 +1,10 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { TargetSession } from '../../src/credentials';
-import { loadAllConfig } from '../../src/crossAccount';
-import { startDeadline } from '../../src/deadline';
-import type { TargetError } from '../../src/errors';
-import { createLogger } from '../../src/logger';
-import { runTarget } from '../../src/runTarget';
+import type { TargetSession } from '@cross-account-lambda/core/src/credentials';
+import { loadAllConfig } from '@cross-account-lambda/core/src/crossAccount';
+import { startDeadline } from '@cross-account-lambda/core/src/deadline';
+import type { TargetError } from '@cross-account-lambda/core/src/errors';
+import { createLogger } from '@cross-account-lambda/core/src/logger';
+import { runTarget } from '@cross-account-lambda/core/src/runTarget';
 import { coreJob as job } from '../support/coreJob';
 import { bucketOf, roleArn, TARGET_A, validEnv } from './fixtures';
 

@@ -2,8 +2,8 @@
 // JSON 1.1): the key's id differs per account, the alias is the same. Returns the key, never the
 // plaintext.
 import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
-import { defineJob } from '../../../src/job';
-import { matching } from '../../../src/schemas';
+import { defineJob } from '@cross-account-lambda/core/src/job';
+import { matching } from '@cross-account-lambda/core/src/schemas';
 
 export const decryptWithAlias = defineJob({
   params: {

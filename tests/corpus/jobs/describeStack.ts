@@ -1,7 +1,7 @@
 // Report one CloudFormation stack's status and outputs in each target account.
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { defineJob } from '../../../src/job';
-import { matching } from '../../../src/schemas';
+import { defineJob } from '@cross-account-lambda/core/src/job';
+import { matching } from '@cross-account-lambda/core/src/schemas';
 
 export const describeStack = defineJob({
   params: {

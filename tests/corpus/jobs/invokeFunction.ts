@@ -1,8 +1,8 @@
 // Invoke a function of each target account with the event's payload and return what it answered
 // (Lambda, REST-JSON).
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { defineJob } from '../../../src/job';
-import { matching, optional, text } from '../../../src/schemas';
+import { defineJob } from '@cross-account-lambda/core/src/job';
+import { matching, optional, text } from '@cross-account-lambda/core/src/schemas';
 
 export const invokeFunction = defineJob({
   params: {

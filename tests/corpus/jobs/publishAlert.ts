@@ -1,7 +1,7 @@
 // Publish the event's message to a topic of each target account (SNS, the query protocol).
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { defineJob } from '../../../src/job';
-import { matching, optional, text } from '../../../src/schemas';
+import { defineJob } from '@cross-account-lambda/core/src/job';
+import { matching, optional, text } from '@cross-account-lambda/core/src/schemas';
 
 export const publishAlert = defineJob({
   params: {

@@ -1,8 +1,8 @@
 // Read the names and versions of the parameters under a path in each target account, page by
 // page (Systems Manager, JSON 1.1); values stay in the account.
 import { paginateGetParametersByPath, SSMClient } from '@aws-sdk/client-ssm';
-import { defineJob } from '../../../src/job';
-import { matching } from '../../../src/schemas';
+import { defineJob } from '@cross-account-lambda/core/src/job';
+import { matching } from '@cross-account-lambda/core/src/schemas';
 
 export const readParameters = defineJob({
   params: {

@@ -1,8 +1,8 @@
 // Read one report under the reports/ prefix of each target account's demo bucket (S3,
 // REST-XML): its size and the first line.
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { defineJob } from '../../../src/job';
-import { matching } from '../../../src/schemas';
+import { defineJob } from '@cross-account-lambda/core/src/job';
+import { matching } from '@cross-account-lambda/core/src/schemas';
 
 export const readReport = defineJob({
   event: { report: matching(/^[\w.-]{1,200}$/, 'be a file name under reports/, e.g. 2026-01.csv') },

@@ -1,8 +1,8 @@
 // Send the event's message to a queue of each target account, naming the queue by its URL as
 // SQS's API does (the JSON protocol).
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { defineJob } from '../../../src/job';
-import { matching, text } from '../../../src/schemas';
+import { defineJob } from '@cross-account-lambda/core/src/job';
+import { matching, text } from '@cross-account-lambda/core/src/schemas';
 
 export const sendMessage = defineJob({
   params: {

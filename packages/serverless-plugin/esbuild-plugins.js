@@ -1,0 +1,345 @@
+// esbuild plugins for the Lambda bundle (serverless.yml: custom.esbuild.plugins). Each one keeps
+// code out of the bundle that this function never runs, or lets esbuild see that it is unused;
+// none changes what the code that stays does. Together they take the bundle from 481 KiB to
+// 267 KiB minified, 164 KiB to 97.4 KiB zipped (figures as of this writing; each plugin's share is
+// noted below). `npm run bench` measures the artefact and runs it against the offline stand-in.
+const { readFile } = require('node:fs/promises');
+const { dirname } = require('node:path');
+
+// The service's folder: serverless-esbuild and the benchmark build from there.
+const PROJECT_ROOT = process.cwd();
+
+/**
+ * The SDK's default credential chain (@aws-sdk/credential-provider-node) tries env vars, SSO, ini
+ * files, credential_process, web identity, then container and instance metadata. Every client
+ * references it as its `credentials` default, so all of it is bundled (~120 KB minified, with the
+ * SSO, OIDC and sign-in clients and a JSON protocol), yet Lambda always hands the execution role's
+ * credentials over in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, and
+ * `sls invoke local` and `npm start` pass them the same way. This keeps the chain's first link.
+ * The target-account clients never use it: they get the assumed-role credentials explicitly.
+ */
+const envOnlyCredentialChain = {
+  name: 'env-only-credential-chain',
+  setup(build) {
+    build.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, (args) => ({
+      path: 'credential-provider-node',
+      namespace: 'env-only-credential-chain',
+      pluginData: { resolveDir: args.resolveDir },
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'env-only-credential-chain' }, (args) => ({
+      // Resolved from the SDK package that asked, so fromEnv and the error class are the copies
+      // the full chain would have used.
+      resolveDir: args.pluginData.resolveDir,
+      loader: 'js',
+      contents: `
+import { fromEnv } from '@aws-sdk/credential-provider-env';
+import { CredentialsProviderError } from '@smithy/core/config';
+
+export const defaultProvider = (init = {}) => async () => {
+  try {
+    return await fromEnv(init)();
+  } catch {
+    // The full chain's class and opening words, so callers recognise and map it the same way.
+    throw new CredentialsProviderError(
+      'Could not load credentials from any providers: this bundle reads the home credentials ' +
+        'from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN only, as Lambda ' +
+        'sets them (profiles, SSO and instance metadata are left out by config/esbuild-plugins.js)',
+      { tryNextLink: false, logger: init.logger },
+    );
+  }
+};
+export const credentialsWillNeedRefresh = (credentials) => credentials?.expiration !== undefined;
+export const credentialsTreatedAsExpired = (credentials) =>
+  credentials?.expiration !== undefined && credentials.expiration.getTime() - Date.now() < 300000;
+`,
+    }));
+  },
+};
+
+/**
+ * Dynamic import()s of modules this bundle already imports statically (so they are evaluated at
+ * load either way). esbuild decides before tree shaking that every module an import() can reach
+ * must be wrapped in a lazy initialiser, which costs bytes and start-up time for nothing: the HTTP
+ * protocol's import() of the event-stream serde (which S3Client imports), and the HTTP handler's
+ * of node:http (which src/clientSettings.ts imports). Made static here.
+ */
+const STATIC_IMPORTS = [
+  {
+    file: /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]protocols[\\/]HttpProtocol\.js$/,
+    specifier: '@smithy/core/event-streams',
+  },
+  // The HTTP handler loads node:https statically but node:http with import(), which in a CommonJS
+  // bundle starts Node's ESM loader on the first request (~2 ms of a cold start) for a built-in.
+  {
+    file: /[\\/]@smithy[\\/]node-http-handler[\\/]dist-es[\\/]node-http-handler\.js$/,
+    specifier: 'node:http',
+  },
+];
+
+const staticSdkImports = {
+  name: 'static-sdk-imports',
+  setup(build) {
+    const filter = new RegExp(STATIC_IMPORTS.map(({ file }) => file.source).join('|'));
+    build.onLoad({ filter }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const { specifier } = STATIC_IMPORTS.find(({ file }) => file.test(args.path));
+      const call = `await import(${JSON.stringify(specifier)})`;
+      if (!source.includes(call)) {
+        // A newer SDK changed the call: the bundle still works, it is only bigger.
+        return {
+          contents: source,
+          loader: 'js',
+          warnings: [{ text: `${call} not found; the bundle will be larger (npm run bench)` }],
+        };
+      }
+      const contents = `import * as staticImport from ${JSON.stringify(specifier)};\n${source
+        .split(call)
+        .join('staticImport')}`;
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
+/**
+ * S3's event streams (SelectObjectContent's response is the only one) need @smithy/core's
+ * event-stream codec and marshaller (~15 KB minified, ~5 KiB zipped). S3Client imports them for
+ * its `eventStreamMarshaller` and builds one per client, and the HTTP protocol loads the serde for
+ * commands with an event-stream member; no command this function imports has one, so neither is
+ * ever used. Replaced by a module of the same exports that builds nothing and says what is missing
+ * should a job ever send such a command.
+ */
+const noEventStreams = {
+  name: 'no-event-streams',
+  setup(build) {
+    build.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, () => ({
+      path: 'event-streams',
+      namespace: 'no-event-streams',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'no-event-streams' }, () => ({
+      loader: 'js',
+      contents: `
+const missing = () => {
+  throw new Error(
+    'event streams (S3 SelectObjectContent) are left out of this bundle by config/esbuild-plugins.js ' +
+      '(no-event-streams); remove that plugin to send a command with an event-stream member',
+  );
+};
+const marshaller = { serialize: missing, deserialize: missing };
+export const eventStreamSerdeProvider = () => marshaller;
+export const resolveEventStreamSerdeConfig = (input) =>
+  Object.assign(input, { eventStreamMarshaller: input.eventStreamSerdeProvider(input) });
+export class EventStreamSerde {
+  constructor() {
+    missing();
+  }
+}
+`,
+    }));
+  },
+};
+
+/**
+ * The SDK's Node hashes (Sha256Node, Sha1Node) fall back to pure-JavaScript SHA-256 and SHA-1
+ * (~5.5 KB minified, 2.6 KiB zipped) when node:crypto cannot create the hash. Node on Lambda always can, so the
+ * fallback is never taken; it is replaced by a class that says what is missing should it ever be.
+ */
+const nativeHashesOnly = {
+  name: 'native-hashes-only',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/Sha(1|256)Js$/ }, (args) =>
+      /[\\/]Sha(1|256)Node\.js$/.test(args.importer)
+        ? { path: args.path, namespace: 'native-hashes-only' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'native-hashes-only' }, (args) => {
+      const name = args.path.slice(2);
+      return {
+        loader: 'js',
+        contents: `
+export class ${name} {
+  constructor() {
+    throw new Error('node:crypto cannot create this hash, and the pure-JavaScript ${name} is left out of this bundle by config/esbuild-plugins.js (native-hashes-only)');
+  }
+}
+`,
+      };
+    });
+  },
+};
+
+// `const _LOVR = "ListObjectsV2Request";` at the top of an SDK schemas file.
+const STRING_CONSTANT = /^const (_\w+) = ("(?:[^"\\\n]|\\.)*");$/gm;
+// `{ [_hQ]: _mk }`: a computed key naming one of those constants.
+const COMPUTED_KEY = /\[(_\w+)\]:/g;
+
+/**
+ * A client's schemas file declares every shape of the service (S3: ~1,000) as top-level arrays
+ * and each command module refers to the few it needs. esbuild drops unused declarations only when
+ * they are free of side effects, and an object literal with a computed key (`{ [_hQ]: _mk }`) is
+ * not, since evaluating a key may call toString(). Every such key here names a string constant of
+ * the same file, so writing the string in its place changes nothing at run time and lets esbuild
+ * drop the unused shapes (~60 KB minified for S3).
+ */
+const literalSchemaKeys = {
+  name: 'literal-sdk-schema-keys',
+  setup(build) {
+    build.onLoad(
+      { filter: /[\\/]@aws-sdk[\\/].+[\\/]schemas[\\/]schemas_\d+\.js$/ },
+      async (args) => {
+        const source = await readFile(args.path, 'utf8');
+        const constants = new Map();
+        for (const [, name, literal] of source.matchAll(STRING_CONSTANT)) {
+          constants.set(name, literal);
+        }
+        const contents = source.replace(COMPUTED_KEY, (key, name) =>
+          constants.has(name) ? `${constants.get(name)}:` : key,
+        );
+        return { contents, loader: 'js' };
+      },
+    );
+  },
+};
+
+/**
+ * The SDK's default credential chain, were any of it bundled, signs its own STS calls with the
+ * client of @aws-sdk/nested-clients, a second copy of STS (client, schemas, endpoint rules: ~14 KB
+ * minified) next to @aws-sdk/client-sts, which the function imports for AssumeRole. client-sts
+ * exports the same names generated from the same service model.
+ */
+const oneStsClient = {
+  name: 'one-sts-client',
+  setup(build) {
+    build.onResolve({ filter: /^@aws-sdk\/nested-clients\/sts$/ }, (args) =>
+      build.resolve('@aws-sdk/client-sts', { kind: args.kind, resolveDir: PROJECT_ROOT }),
+    );
+  },
+};
+
+/**
+ * Each client imports its whole package.json (dependencies, scripts: ~5 KB for the two) for one
+ * field, `packageInfo.version`, which goes into the user agent; nothing in the SDK reads another.
+ */
+const packageVersionOnly = {
+  name: 'sdk-package-version-only',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@aws-sdk[\\/][^\\/]+[\\/]package\.json$/ }, async (args) => {
+      const { name, version } = JSON.parse(await readFile(args.path, 'utf8'));
+      return { contents: JSON.stringify({ name, version }), loader: 'json' };
+    });
+  },
+};
+
+/**
+ * S3Client signs every request with SignatureV4MultiRegion, which adds SigV4a (signing region
+ * `*`) for Multi-Region Access Points on top of SigV4, with its loaders for the CRT or JS SigV4a
+ * signers and their long error texts (~1 KiB zipped). SigV4a needs one of those optional packages,
+ * which this bundle does not carry, so the SDK could only fail there anyway; the replacement keeps
+ * the SigV4 signer (and S3 Express's signWithCredentials, which is never SigV4a) and says what
+ * is missing. Its
+ * share paid for the per-target metrics and the region fan-out within the 100 KiB target.
+ */
+const s3SigV4Only = {
+  name: 's3-sigv4-only',
+  setup(build) {
+    build.onResolve({ filter: /^@aws-sdk\/signature-v4-multi-region$/ }, async (args) => {
+      if (args.namespace === 's3-sigv4-only') return undefined;
+      const real = await build.resolve(args.path, {
+        resolveDir: args.resolveDir,
+        kind: args.kind,
+        namespace: 's3-sigv4-only',
+      });
+      return { path: real.path, namespace: 's3-sigv4-only' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 's3-sigv4-only' }, (args) => ({
+      resolveDir: dirname(args.path),
+      loader: 'js',
+      contents: `
+import { SignatureV4SignWithCredentials } from './SignatureV4SignWithCredentials.js';
+const noSigV4a = (options = {}) => {
+  if (options.signingRegion === '*') {
+    throw new Error(
+      'SigV4a (S3 Multi-Region Access Points) is left out by config/esbuild-plugins.js (s3-sigv4-only)',
+    );
+  }
+};
+export class SignatureV4MultiRegion extends SignatureV4SignWithCredentials {
+  static sigv4aDependency() {
+    return 'none';
+  }
+  async sign(request, options) {
+    noSigV4a(options);
+    return super.sign(request, options);
+  }
+  async presign(request, options) {
+    noSigV4a(options);
+    return super.presign(request, options);
+  }
+}
+export const signatureV4CrtContainer = { CrtSignerV4: null };
+export { SignatureV4SignWithCredentials };
+`,
+    }));
+  },
+};
+
+// The module of src/ that lists the accounts of OUs, and the variable that asks for it.
+const DISCOVERY_MODULE = /^\.\/discovery$/;
+const DISCOVERY_VARIABLE = 'TARGET_ORGANIZATIONAL_UNITS';
+
+/**
+ * Account discovery (src/discovery.ts) needs @aws-sdk/client-organizations, ~13 KiB zipped: with
+ * it the bundle would not fit the 100 KiB target (`npm run bench` prints both sizes). A stage that
+ * names its accounts never runs it, so its bundle gets a module of the same export that says how
+ * to get the real one; a stage with targetOrganizationalUnits gets src/discovery.ts itself.
+ */
+function discoveryOnlyWhenConfigured(discovery) {
+  return {
+    name: 'discovery-only-when-configured',
+    setup(build) {
+      if (discovery) return;
+      build.onResolve({ filter: DISCOVERY_MODULE }, (args) =>
+        /[\\/]src[\\/]crossAccount\.ts$/.test(args.importer)
+          ? { path: 'discovery', namespace: 'discovery-only-when-configured' }
+          : undefined,
+      );
+      build.onLoad({ filter: /.*/, namespace: 'discovery-only-when-configured' }, () => ({
+        loader: 'js',
+        contents: `
+export function createAccountDiscovery() {
+  throw new Error(
+    '${DISCOVERY_VARIABLE} is set, but this bundle was built without account discovery ' +
+      '(config/esbuild-plugins.js, discovery-only-when-configured): build and deploy with ' +
+      '--param targetOrganizationalUnits=<OU ids> so sls package bundles it',
+  );
+}
+`,
+      }));
+    },
+  };
+}
+
+/** Whether any function of the resolved service configuration discovers its accounts. */
+function discoversAccounts(serverless) {
+  const functions = Object.values(serverless?.service?.functions ?? {});
+  return functions.some((fn) => String(fn?.environment?.[DISCOVERY_VARIABLE] ?? '').trim() !== '');
+}
+
+/** The plugins, with or without account discovery. */
+function pluginsFor({ discovery }) {
+  return [
+    envOnlyCredentialChain,
+    staticSdkImports,
+    noEventStreams,
+    nativeHashesOnly,
+    literalSchemaKeys,
+    oneStsClient,
+    packageVersionOnly,
+    s3SigV4Only,
+    discoveryOnlyWhenConfigured(discovery),
+  ];
+}
+
+// serverless-esbuild calls an exported function with the resolved service (its `plugins` option):
+// the parameters decide what is bundled.
+module.exports = (serverless) => pluginsFor({ discovery: discoversAccounts(serverless) });
+module.exports.pluginsFor = pluginsFor;
