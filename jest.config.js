@@ -1,15 +1,13 @@
-// Refuses to run on any Node but Lambda's (serverless.yml provider.runtime): see the file.
+// The service's own tests: the job's, beside it, and the service's in tests/. Lambda's Node only
+// (serverless.yml provider.runtime), from the lock file: see @cross-account-lambda/offline.
 require('@cross-account-lambda/offline/lambdaNode').requireLambdaNode();
 
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  // The project's tests, and each job's own beside it (they go away with the job).
-  roots: ['<rootDir>/tests', '<rootDir>/job', '<rootDir>/examples'],
+  roots: ['<rootDir>/job', '<rootDir>/tests'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
-  testTimeout: 30000,
-  // Every line the suite prints is captured, scanned for credentials by the reporter (the run
-  // fails on a find) and counted into the reliability figures printed at the end.
-  setupFilesAfterEnv: ['<rootDir>/tests/support/captureRun.ts'],
-  reporters: ['default', '<rootDir>/tests/support/reliabilityReporter.js'],
+  // The kit's packages are TypeScript sources, installed (or linked) under node_modules.
+  transformIgnorePatterns: ['/node_modules/(?!@cross-account-lambda/)'],
+  testTimeout: 60000,
 };

@@ -10,9 +10,9 @@ import {
   TARGET_DEPLOYER_TEMPLATE_PATH,
 } from '@cross-account-lambda/offline/iam';
 import { PROJECT_ROOT } from '@cross-account-lambda/offline/projectCopy';
-import { targetTemplateText } from '../tests/corpus/harness';
-import { runTool } from '../tests/support/runTool';
-import { withBoundaryStatements } from '../tests/support/targetBoundary';
+import { targetTemplateText } from '@cross-account-lambda/offline/tests/corpus/harness';
+import { runTool } from '@cross-account-lambda/template-tests/support/runTool';
+import { withBoundaryStatements } from '@cross-account-lambda/template-tests/support/targetBoundary';
 
 const MODULE = 'examples/describeInstances.ts';
 const STATEMENTS = `

@@ -8,7 +8,6 @@ import {
   createHandler,
   loadAllConfig,
 } from '@cross-account-lambda/core';
-import { mockClient } from 'aws-sdk-client-mock';
 import {
   assumedCredentials,
   captureOutput,
@@ -19,7 +18,8 @@ import {
   TARGET_A,
   TARGET_B,
   validEnv,
-} from '../tests/unit/fixtures';
+} from '@cross-account-lambda/offline/testing/fixtures';
+import { mockClient } from 'aws-sdk-client-mock';
 import { queryTable } from './queryTable';
 
 const sts = mockClient(STSClient);

@@ -9,9 +9,6 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { ConfigError } from '@cross-account-lambda/core';
 import { createHandler, loadAllConfig } from '@cross-account-lambda/core';
 import { PROJECT_ROOT } from '@cross-account-lambda/offline/projectCopy';
-import { mockClient } from 'aws-sdk-client-mock';
-import { yamlParse } from 'yaml-cfn';
-import { deployTime } from '../tests/support/deployTime';
 import {
   assumedCredentials,
   captureOutput,
@@ -20,7 +17,10 @@ import {
   SECRETS,
   TARGET_A,
   validEnv,
-} from '../tests/unit/fixtures';
+} from '@cross-account-lambda/offline/testing';
+import { deployTime } from '@cross-account-lambda/serverless-plugin/testing';
+import { mockClient } from 'aws-sdk-client-mock';
+import { yamlParse } from 'yaml-cfn';
 import { listObjects } from './listObjects';
 
 const sts = mockClient(STSClient);

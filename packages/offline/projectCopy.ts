@@ -9,15 +9,7 @@ import { findServiceRoot } from './serviceRoot';
 export const PROJECT_ROOT = findServiceRoot();
 
 // Build output and caches: not sources, and the copy makes its own.
-// packages/: the kit's own sources, reached through node_modules like any installed package.
-const NOT_COPIED = new Set([
-  'node_modules',
-  '.git',
-  '.serverless',
-  '.esbuild',
-  'coverage',
-  'packages',
-]);
+const NOT_COPIED = new Set(['node_modules', '.git', '.serverless', '.esbuild', 'coverage']);
 
 /**
  * Copies the project's files into `dir` (which must exist) and links its node_modules there, so
