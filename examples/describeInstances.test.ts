@@ -1,7 +1,7 @@
 // The EC2 example (examples/describeInstances.ts) as the README's "Make it yours" says to use it:
 // the real `npm run check` and `npm start` on the module as it stands, with the target template
 // granting ec2:DescribeInstances on "*", in two target regions; its grant and near misses are
-// proven in tests/corpus/ec2.test.ts.
+// proven in packages/offline/tests/corpus/ec2.test.ts.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -130,7 +130,7 @@ describe('targetBucket (TARGET_BUCKET)', () => {
   });
 });
 
-describe('targetBucket at deploy time (config/params.js)', () => {
+describe('targetBucket at deploy time (@cross-account-lambda/serverless-plugin (params.js))', () => {
   it.each([
     ['Upper_{accountId}', /characters other than a-z/],
     ['x', /is not 3 to 63 characters long/],

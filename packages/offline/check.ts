@@ -50,7 +50,7 @@ Options (the first three as for sls):
                                       (default resources/target-deployer-role.yml)
   --stackset-execution-template <path>
                                       StackSet execution role template to audit
-                                      (default resources/stackset-execution-role.yml)
+                                      (default docs/organizations/stackset-execution-role.yml)
   --json                              print the report as JSON
   -h, --help                          this help
 

@@ -2,7 +2,7 @@
 // the job, every case decided, the job's permissions audited against the target role's grants
 // (deciding on the resources its fixture files name in full, as `npm start` does), every wildcard
 // audited, and the deploy roles attacked and audited against the stacks they deploy.
-// scripts/check.ts runs it on the stack `sls package` wrote; tests run it on a job of their own
+// packages/offline/check.ts runs it on the stack `sls package` wrote; tests run it on a job of their own
 // without a process per template.
 import {
   auditBoundaries,

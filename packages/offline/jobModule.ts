@@ -1,7 +1,7 @@
 // `--job <module>`: the offline tools check and run any job module as it stands, without editing
 // job/index.ts. The module is read here (the job's permissions and parameters for the IAM model),
 // and the private copy the tools build from gets a job/index.ts that selects it, so the bundle,
-// config/params.js and the model all see the same job.
+// the serverless plugin's params.js and the model all see the same job.
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { AnyJob } from '@cross-account-lambda/core/src/job';

@@ -52,7 +52,7 @@ function lambdaNodeProblem(facts = {}) {
   );
 }
 
-/** Throws the problem, if any: for jest.config.js and scripts/start.ts. */
+/** Throws the problem, if any: for jest.config.js and packages/offline/start.ts. */
 function requireLambdaNode() {
   const problem = lambdaNodeProblem();
   if (problem) throw new Error(problem);

@@ -41,7 +41,7 @@ export async function copyProject(
     },
   });
   await symlink(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  // The copy's job/index.ts selects the --job module: the bundle, config/params.js and
+  // The copy's job/index.ts selects the --job module: the bundle, the serverless plugin's params.js and
   // sls invoke local then all run that job.
   if (job && job.path !== SELECTED_JOB) {
     await writeFile(

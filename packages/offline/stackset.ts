@@ -3,7 +3,7 @@
 // `sls package` synthesises it for the same --stage / --param values. Self-managed, not
 // service-managed: service-managed StackSets act through a service-linked role with administrator
 // rights in every member account; here CloudFormation acts through the roles of
-// resources/stackset-administration-role.yml and resources/stackset-execution-role.yml, which may
+// docs/organizations/stackset-administration-role.yml and docs/organizations/stackset-execution-role.yml, which may
 // deploy this one stack and nothing else.
 import { parseArgs } from 'node:util';
 import { paramsFrom } from './args';
@@ -16,7 +16,7 @@ Prints (does not run) the aws cloudformation create-stack-set / create-stack-ins
 that deploy the target role to every account of targetAccountIds as a self-managed StackSet.
 
   --admin-account <id>       the StackSet administrator account, where
-                             resources/stackset-administration-role.yml is deployed
+                             docs/organizations/stackset-administration-role.yml is deployed
   --execution-role-id <id>   the home stack output ExecutionRoleId (AROA...): every target trust
                              is pinned to it (default: $EXECUTION_ROLE_ID)
   --home-account <id>        the account that runs the function (default: $HOME_ACCOUNT_ID)
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const admin = values['admin-account'];
   if (!ACCOUNT.test(admin)) {
     fail(
-      `--admin-account must be the 12-digit StackSet administrator account (where resources/stackset-administration-role.yml is deployed), got "${admin}".`,
+      `--admin-account must be the 12-digit StackSet administrator account (where docs/organizations/stackset-administration-role.yml is deployed), got "${admin}".`,
     );
   }
   const home = values['home-account'];
@@ -104,8 +104,8 @@ async function main(): Promise<void> {
     .join(' \\\n    ');
   const name = `cross-account-target-${values.stage}`;
 
-  console.log(`# 1. Once, from the StackSet administrator account ${admin} (resources/stackset-administration-role.yml
-#    there, resources/stackset-execution-role.yml in every target account):
+  console.log(`# 1. Once, from the StackSet administrator account ${admin} (docs/organizations/stackset-administration-role.yml
+#    there, docs/organizations/stackset-execution-role.yml in every target account):
 aws cloudformation create-stack-set \\
   --stack-set-name ${name} \\
   --template-body file://resources/cross-account-role.yml \\

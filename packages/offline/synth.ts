@@ -112,7 +112,13 @@ export async function synthesize(options: SlsOptions = {}): Promise<Synthesis> {
   } catch (error) {
     await dispose();
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-    const detail = `${stdout}\n${stderr}`.trim().split('\n').slice(-12).join('\n');
+    // sls prints a build error with esbuild's stack under it: the frames say nothing to the user.
+    const detail = `${stdout}\n${stderr}`
+      .trim()
+      .split('\n')
+      .filter((line) => !/^\s+at /.test(line))
+      .slice(-12)
+      .join('\n');
     throw new SynthesisError(`sls package ${slsArgs(options).join(' ')} failed:\n${detail}`, {
       cause: error,
     });

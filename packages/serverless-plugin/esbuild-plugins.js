@@ -1,10 +1,13 @@
 // esbuild plugins for the Lambda bundle (serverless.yml: custom.esbuild.plugins). Each one keeps
 // code out of the bundle that this function never runs, or lets esbuild see that it is unused;
-// none changes what the code that stays does. Together they take the bundle from 481 KiB to
-// 267 KiB minified, 164 KiB to 97.4 KiB zipped (figures as of this writing; each plugin's share is
-// noted below). `npm run bench` measures the artefact and runs it against the offline stand-in.
+// none changes what the code that stays does. Where a job could need what one leaves out (an
+// event stream, SigV4a), the build checks the job and stops, naming the switch that keeps it in:
+// `custom.sdkSlimming.<plugin name>: false` in serverless.yml. `npm run bench` measures the
+// artefact (each plugin's share is noted below) and runs it against the offline stand-in.
+const { existsSync } = require('node:fs');
 const { readFile } = require('node:fs/promises');
-const { dirname } = require('node:path');
+const { createRequire } = require('node:module');
+const { dirname, join } = require('node:path');
 
 // The service's folder: serverless-esbuild and the benchmark build from there.
 const PROJECT_ROOT = process.cwd();
@@ -43,7 +46,7 @@ export const defaultProvider = (init = {}) => async () => {
     throw new CredentialsProviderError(
       'Could not load credentials from any providers: this bundle reads the home credentials ' +
         'from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN only, as Lambda ' +
-        'sets them (profiles, SSO and instance metadata are left out by config/esbuild-plugins.js)',
+        'sets them (profiles, SSO and instance metadata are left out by @cross-account-lambda/serverless-plugin)',
       { tryNextLink: false, logger: init.logger },
     );
   }
@@ -120,7 +123,7 @@ const noEventStreams = {
       contents: `
 const missing = () => {
   throw new Error(
-    'event streams (S3 SelectObjectContent) are left out of this bundle by config/esbuild-plugins.js ' +
+    'event streams (S3 SelectObjectContent) are left out of this bundle by @cross-account-lambda/serverless-plugin ' +
       '(no-event-streams); remove that plugin to send a command with an event-stream member',
   );
 };
@@ -158,7 +161,7 @@ const nativeHashesOnly = {
         contents: `
 export class ${name} {
   constructor() {
-    throw new Error('node:crypto cannot create this hash, and the pure-JavaScript ${name} is left out of this bundle by config/esbuild-plugins.js (native-hashes-only)');
+    throw new Error('node:crypto cannot create this hash, and the pure-JavaScript ${name} is left out of this bundle by @cross-account-lambda/serverless-plugin (native-hashes-only)');
   }
 }
 `,
@@ -258,7 +261,7 @@ import { SignatureV4SignWithCredentials } from './SignatureV4SignWithCredentials
 const noSigV4a = (options = {}) => {
   if (options.signingRegion === '*') {
     throw new Error(
-      'SigV4a (S3 Multi-Region Access Points) is left out by config/esbuild-plugins.js (s3-sigv4-only)',
+      'SigV4a (S3 Multi-Region Access Points) is left out by @cross-account-lambda/serverless-plugin (s3-sigv4-only)',
     );
   }
 };
@@ -308,7 +311,7 @@ function discoveryOnlyWhenConfigured(discovery) {
 export function createAccountDiscovery() {
   throw new Error(
     '${DISCOVERY_VARIABLE} is set, but this bundle was built without account discovery ' +
-      '(config/esbuild-plugins.js, discovery-only-when-configured): build and deploy with ' +
+      '(@cross-account-lambda/serverless-plugin, discovery-only-when-configured): build and deploy with ' +
       '--param targetOrganizationalUnits=<OU ids> so sls package bundles it',
   );
 }
@@ -324,22 +327,124 @@ function discoversAccounts(serverless) {
   return functions.some((fn) => String(fn?.environment?.[DISCOVERY_VARIABLE] ?? '').trim() !== '');
 }
 
-/** The plugins, with or without account discovery. */
-function pluginsFor({ discovery }) {
-  return [
+/**
+ * Stops the build when a bundled SDK command has an event-stream member (S3 SelectObjectContent,
+ * Kinesis SubscribeToShard, Bedrock's ...WithResponseStream, ...) while no-event-streams leaves
+ * the codec out: such a command could only fail at run time. Which commands are bundled comes
+ * from esbuild's metafile; whether one streams, from the operation's schema in its SDK client.
+ */
+const eventStreamGuard = {
+  name: 'event-stream-guard',
+  setup(build) {
+    build.initialOptions.metafile = true;
+    build.onEnd((result) => {
+      if (!result.metafile) return;
+      const streaming = streamingCommands(result.metafile);
+      if (streaming.length === 0) return;
+      throw new Error(
+        `${streaming.join(', ')} ${streaming.length === 1 ? 'has' : 'have'} an event stream, which ` +
+          "@cross-account-lambda/serverless-plugin's no-event-streams leaves out of the bundle: " +
+          'set custom.sdkSlimming: { no-event-streams: false } in serverless.yml to bundle it',
+      );
+    });
+  },
+};
+
+const COMMAND_MODULE =
+  /^(.*[\\/]node_modules[\\/](@aws-sdk[\\/]client-[a-z0-9-]+))[\\/]dist-[a-z]+[\\/]commands[\\/](\w+Command)\.js$/;
+
+/** The bundled commands (`Client.Command`) whose input or output has an event-stream member. */
+function streamingCommands(metafile) {
+  const used = new Set();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      if (bytesInOutput > 0) used.add(input);
+    }
+  }
+  const found = [];
+  for (const input of used) {
+    const match = COMMAND_MODULE.exec(join(PROJECT_ROOT, input));
+    if (!match) continue;
+    const [, packageDir, , command] = match;
+    const requireThere = createRequire(join(packageDir, 'package.json'));
+    const client = requireThere(packageDir);
+    const { NormalizedSchema } = requireThere('@smithy/core/schema');
+    const schema = new client[command]({}).schema;
+    const sides = [schema?.input ?? schema?.[4], schema?.output ?? schema?.[5]];
+    if (sides.some((side) => side && NormalizedSchema.of(side).getEventStreamMember?.())) {
+      found.push(command);
+    }
+  }
+  return found.sort();
+}
+
+// An S3 Multi-Region Access Point, which S3 signs with SigV4a: arn:aws:s3::<account>:accesspoint/<alias>.mrap
+const MULTI_REGION_ACCESS_POINT = /:accesspoint\/[^/]+\.mrap\b/;
+const SIGV4A_PACKAGE = '@aws-sdk/signature-v4a';
+
+/** The first resource of the job's permissions that only SigV4a can sign for, if any. */
+function sigV4aResource(job) {
+  for (const permission of Object.values(job?.permissions ?? {})) {
+    const resources = [permission?.resource].flat().filter((r) => typeof r === 'string');
+    const found = resources.find((resource) => MULTI_REGION_ACCESS_POINT.test(resource));
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Stops the build: the job needs SigV4a, which the service has not installed. */
+function sigV4aMissing(resource) {
+  return {
+    name: 'sigv4a-missing',
+    setup() {
+      throw new Error(
+        `The job's permissions name a Multi-Region Access Point (${resource}), which S3 signs with ` +
+          `SigV4a: npm i -E ${SIGV4A_PACKAGE} and import '${SIGV4A_PACKAGE}' in the job, and the ` +
+          'build bundles it (s3-sigv4-only then steps aside)',
+      );
+    },
+  };
+}
+
+/**
+ * The plugins for a build. `slimming` is serverless.yml's custom.sdkSlimming (`{ <plugin name>:
+ * false }` keeps that part of the SDK); `job` is the job the function runs, whose permissions say
+ * whether it signs with SigV4a.
+ */
+function pluginsFor({ discovery, slimming = {}, job }) {
+  const on = (name) => slimming[name] !== false;
+  const plugins = [
     envOnlyCredentialChain,
     staticSdkImports,
-    noEventStreams,
+    ...(on('no-event-streams') ? [noEventStreams, eventStreamGuard] : []),
     nativeHashesOnly,
     literalSchemaKeys,
     oneStsClient,
     packageVersionOnly,
-    s3SigV4Only,
-    discoveryOnlyWhenConfigured(discovery),
   ];
+  const mrap = sigV4aResource(job);
+  if (mrap && !isInstalled(SIGV4A_PACKAGE)) plugins.push(sigV4aMissing(mrap));
+  else if (!mrap && on('s3-sigv4-only')) plugins.push(s3SigV4Only);
+  plugins.push(discoveryOnlyWhenConfigured(discovery));
+  return plugins;
+}
+
+function isInstalled(name) {
+  return existsSync(join(PROJECT_ROOT, 'node_modules', name, 'package.json'));
+}
+
+/** The service's job (job/index.ts), read as params.js reads it. */
+function serviceJob() {
+  const { require: requireTs } = require('tsx/cjs/api');
+  return requireTs(join(PROJECT_ROOT, 'job', 'index.ts'), __filename).job;
 }
 
 // serverless-esbuild calls an exported function with the resolved service (its `plugins` option):
-// the parameters decide what is bundled.
-module.exports = (serverless) => pluginsFor({ discovery: discoversAccounts(serverless) });
+// the parameters and the job decide what is bundled.
+module.exports = (serverless) =>
+  pluginsFor({
+    discovery: discoversAccounts(serverless),
+    slimming: serverless?.service?.custom?.sdkSlimming ?? {},
+    job: serviceJob(),
+  });
 module.exports.pluginsFor = pluginsFor;

@@ -2,9 +2,10 @@
 // after serverless-iam-roles-per-function: its `before:package:finalize` hook must run after that
 // plugin has given each function its own role.
 const DropUnusedDefaultRole = require('./plugins/drop-unused-default-role');
+const RecompressArtifact = require('./plugins/recompress-artifact');
 const RemoveZipTempFolder = require('./plugins/remove-zip-temp-folder');
 
-const PARTS = [DropUnusedDefaultRole, RemoveZipTempFolder];
+const PARTS = [DropUnusedDefaultRole, RecompressArtifact, RemoveZipTempFolder];
 
 class CrossAccountPlugin {
   constructor(serverless, options) {

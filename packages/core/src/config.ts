@@ -62,7 +62,7 @@ export const DEFAULT_READER_ROLE_NAME = 'cross-account-organizations-reader';
 const ARN = /^arn:([^:]*):([^:]*):([^:]*):([^:]*):(.*)$/;
 
 // The core's parameters: one row each, read at cold start by loadConfig and at deploy time by
-// config/params.js, which takes the names, variables, defaults and validation from here.
+// the serverless plugin's params.js, which takes the names, variables, defaults and validation from here.
 export const CORE_PARAMETERS = parameterTable({
   targetAccountIds: {
     variable: 'TARGET_ACCOUNT_IDS',
@@ -135,7 +135,7 @@ export const CORE_PARAMETERS = parameterTable({
   },
   organizationReaderAccountId: {
     variable: 'ORGANIZATION_READER_ACCOUNT_ID',
-    hint: '<the management or delegated-administrator account where resources/organizations-reader-role.yml is deployed>',
+    hint: '<the management or delegated-administrator account where docs/organizations/organizations-reader-role.yml is deployed>',
     schema: optional(matching(ACCOUNT_ID, 'be a 12-digit account id')),
   },
   organizationReaderRoleName: {

@@ -35,6 +35,10 @@ export interface TargetSession {
   reassume(): Promise<void>;
   /** The assumed role of the current credential, from the AssumeRole that issued it. */
   assumedRole(): Promise<AssumedRole>;
+  /** The SDK clients this session has built (one per client class and region). */
+  readonly clientCount: number;
+  /** Closes this session's clients (their sockets); the session is not used after this. */
+  dispose(): void;
 }
 
 export interface SessionOptions {
@@ -46,10 +50,20 @@ export interface SessionOptions {
   readonly logger: Logger;
 }
 
+/**
+ * The container's sessions, one per role ARN. The cache is bounded by what the function targets:
+ * before each invocation, `retain` keeps the sessions of the roles it may still visit (the
+ * configured accounts, or those discovery lists now, and the reader role) and closes the rest, so
+ * an account that leaves the organization leaves the container's memory too.
+ */
 export interface TargetSessions {
   /** The session for `roleArn`; `requestId` names the STS session if this call creates it. */
   get(roleArn: string, requestId: string): TargetSession;
+  /** Closes and forgets every session whose role is not in `roleArns`; returns how many. */
+  retain(roleArns: ReadonlySet<string>): number;
   readonly size: number;
+  /** SDK clients held by all sessions. */
+  readonly clientCount: number;
 }
 
 export function createTargetSessions(options: SessionOptions): TargetSessions {
@@ -63,8 +77,23 @@ export function createTargetSessions(options: SessionOptions): TargetSessions {
       }
       return session;
     },
+    retain(roleArns) {
+      let evicted = 0;
+      for (const [roleArn, session] of sessions) {
+        if (roleArns.has(roleArn)) continue;
+        session.dispose();
+        sessions.delete(roleArn);
+        evicted += 1;
+      }
+      return evicted;
+    },
     get size() {
       return sessions.size;
+    },
+    get clientCount() {
+      let count = 0;
+      for (const session of sessions.values()) count += session.clientCount;
+      return count;
     },
   };
 }
@@ -138,6 +167,7 @@ function createSession(roleArn: string, requestId: string, options: SessionOptio
 
   // One factory per region, each caching one client per class.
   const factories = new Map<string, ClientFactory>();
+  const clients: { destroy?(): void }[] = [];
   const clientsIn = (region: string): ClientFactory => {
     let factory = factories.get(region);
     if (factory) return factory;
@@ -151,6 +181,7 @@ function createSession(roleArn: string, requestId: string, options: SessionOptio
             retryLogging(logger, Client.name.replace(/Client$/, '')),
           );
           built.set(Client, client);
+          clients.push(client as { destroy?(): void });
         }
         return client as C;
       },
@@ -172,6 +203,13 @@ function createSession(roleArn: string, requestId: string, options: SessionOptio
     async assumedRole() {
       const identity = await credentials();
       return assumedBy.get(identity) ?? { arn: '', account: undefined };
+    },
+    get clientCount() {
+      return clients.length;
+    },
+    dispose() {
+      for (const client of clients.splice(0)) client.destroy?.();
+      factories.clear();
     },
   };
 }

@@ -55,7 +55,13 @@ export function loadAllConfig<Config>(job: Job<Config, unknown, object>, env: En
     return names;
   };
   for (const target of targets) namesOf(target);
-  return { config: { ...config, jobServices }, jobConfig, targets, namesOf };
+  /** Drops the names of accounts not in `accounts` (discovered accounts that left). */
+  const forgetNamesExcept = (accounts: ReadonlySet<string>) => {
+    for (const key of known.keys()) {
+      if (!accounts.has(key.slice(0, key.indexOf('/')))) known.delete(key);
+    }
+  };
+  return { config: { ...config, jobServices }, jobConfig, targets, namesOf, forgetNamesExcept };
 }
 
 /** A job's ConfigError about one of its parameters ends with the fix its table gives. */
@@ -90,7 +96,7 @@ export function createHandler<Config, Event, Result extends object>(
   env: Env = process.env,
 ) {
   // Cold start: a bad configuration fails here, once, naming the variable to fix.
-  const { config, jobConfig, namesOf } = loadAllConfig(job, env);
+  const { config, jobConfig, namesOf, forgetNamesExcept } = loadAllConfig(job, env);
 
   const logger = createLogger({
     level: config.logLevel,
@@ -110,6 +116,7 @@ export function createHandler<Config, Event, Result extends object>(
   });
 
   // Organizations mode: the reader role's session comes from the same cache as the targets'.
+  const readerRoleArn = config.discovery?.readerRoleArn ?? '';
   const discovery =
     config.discovery &&
     createAccountDiscovery({
@@ -134,6 +141,12 @@ export function createHandler<Config, Event, Result extends object>(
         log.error('account discovery failed', { error });
         throw error;
       }
+      // Accounts no longer listed leave the container's caches: memory follows the organization.
+      const evicted = sessions.retain(
+        new Set([readerRoleArn, ...available.map((a) => targetRoleArn(config, a))]),
+      );
+      forgetNamesExcept(new Set(available));
+      if (evicted > 0) log.info('closed the sessions of accounts no longer listed', { evicted });
     }
     try {
       const parsed = parseEvent(event, available, Object.keys(job.event), config.targetRegions);

@@ -1,8 +1,8 @@
 // The target accounts from AWS Organizations: the ACTIVE accounts of the configured OUs (or the
 // root) and of every OU below them, read through a read-only role in the management or
-// delegated-administrator account (resources/organizations-reader-role.yml), and kept for
+// delegated-administrator account (docs/organizations/organizations-reader-role.yml), and kept for
 // ACCOUNT_CACHE_SECONDS per container. The default bundle leaves this module out
-// (config/esbuild-plugins.js, discovery-only-when-configured): the Organizations client is
+// (the serverless plugin's esbuild-plugins.js, discovery-only-when-configured): the Organizations client is
 // ~13 KiB zipped (98.5 to 111.6 KiB), more than the 100 KiB target leaves.
 import {
   OrganizationsClient,
@@ -112,7 +112,7 @@ export function createAccountDiscovery(options: DiscoveryOptions): AccountDiscov
       if (error instanceof AccountDiscoveryError) throw error;
       throw new AccountDiscoveryError(
         `could not list the accounts of ${config.organizationalUnits.join(', ')} as ` +
-          `${config.readerRoleArn}: ${describe(error)}. Deploy resources/organizations-reader-role.yml ` +
+          `${config.readerRoleArn}: ${describe(error)}. Deploy docs/organizations/organizations-reader-role.yml ` +
           "in the account of --param organizationReaderAccountId with this stack's ExecutionRoleName, " +
           'and check targetOrganizationalUnits names units of that organization',
         { cause: error },

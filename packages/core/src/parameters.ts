@@ -3,7 +3,7 @@
 // environment variable carries it, its default and how to set it. The schemas are Standard Schema
 // (valibot here; zod or any other library that implements it works too), so one declaration gives
 // the TypeScript type, the validation at cold start, the same validation at deploy time
-// (config/params.js) and the message that names the variable and the fix.
+// (the serverless plugin's params.js) and the message that names the variable and the fix.
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { ConfigError, EventValidationError } from './errors';
 

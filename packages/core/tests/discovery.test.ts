@@ -224,7 +224,7 @@ describe('account discovery from AWS Organizations', () => {
       cause: expect.objectContaining({ name: 'TooManyRequestsException' }),
     });
     await expect(failure).rejects.toThrow(
-      /could not list the accounts of ou-ab12-11111111 as arn:aws:iam::999999999999:role\/cross-account-organizations-reader: TooManyRequestsException: Rate exceeded\. Deploy resources\/organizations-reader-role\.yml/,
+      /could not list the accounts of ou-ab12-11111111 as arn:aws:iam::999999999999:role\/cross-account-organizations-reader: TooManyRequestsException: Rate exceeded\. Deploy docs\/organizations\/organizations-reader-role\.yml/,
     );
   });
 
@@ -344,6 +344,52 @@ describe('the handler in Organizations mode', () => {
     );
     expect(discovered).toHaveLength(1);
     expect(discovered[0]).toMatchObject({ accounts: 3, skipped: { SUSPENDED: 1 } });
+  });
+
+  it('closes the sessions of accounts that leave the organization, and assumes again when one returns', async () => {
+    container = coldStart({ ...organizationEnv(), ACCOUNT_CACHE_SECONDS: '0' });
+    const { mocks, sdk, module } = container;
+    const assumed: string[] = [];
+    mocks.assumeRole.on(sdk.AssumeRoleCommand).callsFake(async (input: { RoleArn: string }) => {
+      const account = /iam::(\d{12}):/.exec(input.RoleArn)?.[1] ?? '';
+      assumed.push(account);
+      return assumedCredentials(SECRETS, 3_600_000, account);
+    });
+    mocks.s3.on(sdk.ListObjectsV2Command).resolves({ Contents: [] });
+    answer(mocks.organizations, sdk);
+    const prod = ORGANIZATION[PROD];
+    if (!prod) throw new Error('no PROD unit');
+    const run = await captureOutput(async () => {
+      await module.handler({}, lambdaContext('req-1'));
+      // 555555555555 leaves the organization (closed, or moved out of the configured units).
+      ORGANIZATION[PROD] = {
+        ...prod,
+        accounts: prod.accounts.filter(([id]) => id !== '555555555555'),
+      };
+      try {
+        const without = await module.handler({}, lambdaContext('req-2'));
+        ORGANIZATION[PROD] = prod;
+        const back = await module.handler({}, lambdaContext('req-3'));
+        return { without, back };
+      } finally {
+        ORGANIZATION[PROD] = prod;
+      }
+    });
+    expect(run.error).toBeUndefined();
+    expect(run.result?.without.results.map((entry) => entry.account)).toEqual([
+      '222222222222',
+      '444444444444',
+    ]);
+    const closed = logRecords(run.output).filter(
+      (record) => record.message === 'closed the sessions of accounts no longer listed',
+    );
+    expect(closed).toEqual([expect.objectContaining({ evicted: 1 })]);
+    // Its session was closed, so its return costs an AssumeRole; the others kept theirs.
+    const count = (account: string) => assumed.filter((id) => id === account).length;
+    expect([count('222222222222'), count('444444444444'), count('555555555555')]).toEqual([
+      1, 1, 2,
+    ]);
+    expect(run.result?.back.summary).toEqual({ succeeded: 3, failed: 0 });
   });
 
   it("stops waiting for Organizations at the invocation's time budget, with the deadline's error", async () => {

@@ -55,6 +55,8 @@ function fakeSession(script: Script) {
     clientsIn: () => ({
       client: <C>() => s3 as C,
     }),
+    clientCount: 1,
+    dispose() {},
   };
   return { session, calls, s3 };
 }

@@ -118,7 +118,7 @@ export function spareAccounts(model: Pick<PolicyModel, 'homeAccountId' | 'config
   return { outsider, unconfigured, orgMember };
 }
 
-/** Another stage's name for the execution role, when the name has the shape config/params.js gives it. */
+/** Another stage's name for the execution role, when the name has the shape @cross-account-lambda/serverless-plugin (params.js) gives it. */
 export function otherStageRoleName(model: PolicyModel): string | undefined {
   const prefix = model.deployedFunctionName.endsWith(`-${model.functionName}`)
     ? model.deployedFunctionName.slice(0, -model.functionName.length - 1)

@@ -132,7 +132,7 @@ export interface DeployerCheckOptions {
   deployerTemplate: string;
   /** resources/target-deployer-role.yml */
   targetDeployerTemplate: string;
-  /** resources/stackset-administration-role.yml and resources/stackset-execution-role.yml */
+  /** docs/organizations/stackset-administration-role.yml and docs/organizations/stackset-execution-role.yml */
   stackSetTemplates?: { administration: string; execution: string };
   stage: string;
 }

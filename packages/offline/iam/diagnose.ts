@@ -144,13 +144,13 @@ function policyProblem(model: PolicyModel, c: CheckCase, decision: Decision): st
     case 'source-identity':
       // Only the execution role's condition stops another name where the target requires none.
       return r.type === 'assume' && r.sourceIdentity !== undefined
-        ? `execution-role policy of ${model.executionRoleName} lets the function set a source identity other than ${model.sourceIdentity}${via}: keep the Condition StringEquals sts:SourceIdentity on its sts:SetSourceIdentity statement (config/params.js)`
+        ? `execution-role policy of ${model.executionRoleName} lets the function set a source identity other than ${model.sourceIdentity}${via}: keep the Condition StringEquals sts:SourceIdentity on its sts:SetSourceIdentity statement (@cross-account-lambda/serverless-plugin (params.js))`
         : `trust policy of the role in ${c.account} accepts a session without source identity ${model.sourceIdentity}${via}: keep the Deny on StringNotEquals sts:SourceIdentity in ${TARGET_TEMPLATE}`;
     case 'organization':
       return `trust policy of the role in ${c.account} admits callers outside ${model.organizationId}${via}: keep the Deny on StringNotEquals aws:PrincipalOrgID in ${TARGET_TEMPLATE}`;
     case 'other-role':
     case 'unconfigured-account':
-      return `execution-role policy of ${model.executionRoleName} lets the function assume ${r.type === 'assume' ? r.roleArn : ''}${via}: its sts:AssumeRole statement must name only ${model.targetRoleName} in the configured accounts (config/params.js)`;
+      return `execution-role policy of ${model.executionRoleName} lets the function assume ${r.type === 'assume' ? r.roleArn : ''}${via}: its sts:AssumeRole statement must name only ${model.targetRoleName} in the configured accounts (@cross-account-lambda/serverless-plugin (params.js))`;
     case 'outside-grant':
       return `target permissions of the role in ${c.account} allow ${r.type === 'call' ? `${r.action} on ${r.resource}` : c.title}${via}: grant only what the job declares (${declaredList(model, c.account)}) in ${TARGET_TEMPLATE}`;
     default:

@@ -36,7 +36,7 @@ export interface TargetSetup {
   job: AccountPermissions;
 }
 
-/** The read-only role of resources/organizations-reader-role.yml (Organizations mode only). */
+/** The read-only role of docs/organizations/organizations-reader-role.yml (Organizations mode only). */
 export interface ReaderSetup {
   accountId: string;
   roleArn: string;
@@ -48,7 +48,8 @@ export interface ReaderSetup {
 
 export const READER_TEMPLATE_PATH = join(
   PROJECT_ROOT,
-  'resources',
+  'docs',
+  'organizations',
   'organizations-reader-role.yml',
 );
 

@@ -13,12 +13,14 @@ export const TARGET_TEMPLATE_PATH = join(PROJECT_ROOT, 'resources', 'cross-accou
 export const DEPLOYER_TEMPLATE_PATH = join(PROJECT_ROOT, 'resources', 'deployer-role.yml');
 export const STACKSET_ADMINISTRATION_TEMPLATE_PATH = join(
   PROJECT_ROOT,
-  'resources',
+  'docs',
+  'organizations',
   'stackset-administration-role.yml',
 );
 export const STACKSET_EXECUTION_TEMPLATE_PATH = join(
   PROJECT_ROOT,
-  'resources',
+  'docs',
+  'organizations',
   'stackset-execution-role.yml',
 );
 export const TARGET_DEPLOYER_TEMPLATE_PATH = join(

@@ -1,7 +1,8 @@
 // The S3 side's data: buckets owned by target accounts, with objects kept in memory.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { findServiceRoot } from '../serviceRoot';
 import { s3Error } from './awsErrors';
 
 export interface StoredObject {
@@ -37,11 +38,15 @@ export interface Listing {
 
 // The same files `aws s3 sync resources/demo-objects ...` puts into a real demo bucket (README,
 // "Deploy to two accounts"), so an offline listing and a real one show the same keys.
-const DEMO_OBJECTS_DIR = join(__dirname, 'demo-objects');
+const DEMO_OBJECTS_DIR = join(findServiceRoot(), 'resources', 'demo-objects');
 
 /** What a demo bucket holds unless a seed says otherwise: a few objects under two prefixes. */
+// A service without them (a job that lists no bucket) gets empty demo buckets.
 export const DEFAULT_OBJECTS: Readonly<Record<string, string>> = Object.fromEntries(
-  readdirSync(DEMO_OBJECTS_DIR, { recursive: true, withFileTypes: true })
+  (existsSync(DEMO_OBJECTS_DIR)
+    ? readdirSync(DEMO_OBJECTS_DIR, { recursive: true, withFileTypes: true })
+    : []
+  )
     .filter((entry) => entry.isFile())
     .map((entry): [string, string] => {
       const path = join(entry.parentPath, entry.name);

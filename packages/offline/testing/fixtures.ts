@@ -1,6 +1,6 @@
 // Shared test fixtures: environments, a Lambda context and a cold-start loader for the handler
 // with mocked SDK clients. Tests that need the SDK's real wire path use the offline stand-in
-// (tests/reliability/support.ts), the project's one AWS look-alike.
+// (packages/offline/tests/reliability/support.ts), the project's one AWS look-alike.
 
 import type { Env } from '@cross-account-lambda/core/src/config';
 import type { Context } from 'aws-lambda';

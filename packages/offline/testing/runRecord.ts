@@ -1,6 +1,6 @@
 // The test run's record: what tests printed, which secrets were in play, and the figures the
 // reliability tests counted, appended as JSON lines to per-process files in the folder the
-// reliability reporter created (tests/support/reliabilityReporter.js reads them at the end).
+// reliability reporter created (packages/template-tests/support/reliabilityReporter.js reads them at the end).
 // Without that reporter (RELIABILITY_RUN_DIR unset) every function here does nothing.
 import { appendFileSync } from 'node:fs';
 import { join, relative } from 'node:path';

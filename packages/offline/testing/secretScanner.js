@@ -1,5 +1,5 @@
 // The secret scan over a test run's captured output. Plain JavaScript because Jest loads
-// reporters without transforming them; tests/support/runRecord.ts shares the record format.
+// reporters without transforming them; packages/offline/testing/runRecord.ts shares the record format.
 const { createHash } = require('node:crypto');
 
 const RUN_DIR_VARIABLE = 'RELIABILITY_RUN_DIR';

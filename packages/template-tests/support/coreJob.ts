@@ -1,5 +1,5 @@
 // The core's own job, for the core's tests: whatever job job/index.ts selects, they run this one
-// (`--job tests/support/coreJob.ts`) against the target template with this job's grant
+// (`--job packages/template-tests/support/coreJob.ts`) against the target template with this job's grant
 // (coreTargetTemplate), so switching the function to another job leaves them green. It lists the
 // demo bucket that resources/cross-account-role.yml creates, a service the stand-in emulates.
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';

@@ -1,6 +1,6 @@
 // The target template the core's tests deploy: resources/cross-account-role.yml as it stands, the
 // trust and everything else untouched, with the role's Policies granting what the core's own job
-// declares (tests/support/coreJob.ts) instead of what the selected job needs.
+// declares (packages/template-tests/support/coreJob.ts) instead of what the selected job needs.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// Jest reporter: creates the folder where tests/support/captureRun.ts and the reliability tests
+// Jest reporter: creates the folder where packages/template-tests/support/captureRun.ts and the reliability tests
 // record the run, then, when the run is complete, scans every captured line for credentials and
 // prints the reliability figures. A secret found fails the run (getLastError); the report names
 // the test file, test and output stream, never the secret.

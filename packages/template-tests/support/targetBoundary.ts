@@ -5,7 +5,7 @@
 /** The deploy roles' templates that put TargetRoleBoundary on the target role. */
 export const DEPLOYER_TEMPLATES = [
   'resources/target-deployer-role.yml',
-  'resources/stackset-execution-role.yml',
+  'docs/organizations/stackset-execution-role.yml',
 ];
 
 const BOUNDARY_START =

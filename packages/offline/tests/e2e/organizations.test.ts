@@ -1,6 +1,6 @@
 // `npm start -- --stage localorg`: the function takes its accounts from AWS Organizations. The
 // real `sls invoke local` runs the bundle built with discovery against the stand-in, whose
-// Organizations lists a small modelled organization (scripts/modelledOrganization.ts): three
+// Organizations lists a small modelled organization (packages/offline/modelledOrganization.ts): three
 // ACTIVE accounts under the configured OU (one in a child OU), one SUSPENDED there, one ACTIVE in
 // a sibling OU. Every one of them has the target stack; the function must reach the three only.
 import {

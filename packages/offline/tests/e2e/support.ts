@@ -60,7 +60,7 @@ export function startRun(
       },
     },
   ).then((code) => {
-    // For the run's secret scan (tests/support/reliabilityReporter.js): main() prints here, not
+    // For the run's secret scan (packages/template-tests/support/reliabilityReporter.js): main() prints here, not
     // to the process's streams.
     recordOutput('npm start stdout', out);
     recordOutput('npm start stderr', err);

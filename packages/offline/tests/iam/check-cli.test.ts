@@ -33,7 +33,7 @@ function check(...args: string[]): Promise<Run> {
 /** A stack trace through this project's own code. */
 const OWN_STACK_FRAME = /^\s+at .*\/(scripts|offline|src)\/.*:\d+/m;
 
-describe('npm run check (scripts/check.ts)', () => {
+describe('npm run check (packages/offline/check.ts)', () => {
   it('documents its options with --help', async () => {
     const run = await check('--help');
     expect(run.code).toBe(0);

@@ -156,14 +156,14 @@ describe('a broken deploy role is caught by the case about its mistake', () => {
     expect(mismatches(results).sort()).toEqual([...expected].sort());
   });
 
-  it('resources/stackset-administration-role.yml trusting CloudFormation for any StackSet', async () => {
+  it('docs/organizations/stackset-administration-role.yml trusting CloudFormation for any StackSet', async () => {
     const administration = edited(STACKSET_ADMINISTRATION_TEMPLATE_PATH, (t) =>
       t.replace(/ {14}ArnLike:\n {16}aws:SourceArn: .*\n/, ''),
     );
     expect(mismatches(await check({ administration }))).toEqual(['trust:other-stack-set']);
   });
 
-  it('resources/stackset-execution-role.yml trusting the whole administrator account', async () => {
+  it('docs/organizations/stackset-execution-role.yml trusting the whole administrator account', async () => {
     const execution = edited(STACKSET_EXECUTION_TEMPLATE_PATH, (t) =>
       t.replace(/ {12}Condition:\n {14}ArnEquals:\n {16}aws:PrincipalArn: .*\n/, ''),
     );

@@ -1,5 +1,5 @@
 // Organizations mode, decided by the IAM policy evaluator over the synthesised home stack, the
-// target stacks and resources/organizations-reader-role.yml: the function may assume the target
+// target stacks and docs/organizations/organizations-reader-role.yml: the function may assume the target
 // role only in accounts under the configured OUs, and the reader role, which may list accounts and
 // child OUs of its organization and nothing else.
 import {
@@ -246,7 +246,7 @@ describe('npm run check in Organizations mode', () => {
 describe('the wildcard audit of the reader role', () => {
   it('audits the reader template: its OU and root ARNs are justified, its trust has no wildcard', () => {
     const reader = auditWildcards(model, { stage: 'dev' }).filter((finding) =>
-      finding.source.startsWith('resources/organizations-reader-role.yml'),
+      finding.source.startsWith('docs/organizations/organizations-reader-role.yml'),
     );
     expect(reader.map((finding) => [finding.statement, finding.value])).toEqual([
       ['ListAccountsAndChildUnits', `arn:aws:organizations::${MANAGEMENT}:root/${ORG}/r-*`],

@@ -22,7 +22,7 @@ const editedTemplates: string[] = [];
 
 /**
  * A copy of the core's target template (resources/cross-account-role.yml with the core job's
- * grant, tests/support/coreTarget.ts) with `edit` applied to its text, to seed a mistake in
+ * grant, packages/template-tests/support/coreTarget.ts) with `edit` applied to its text, to seed a mistake in
  * the template itself. Fails loudly when the edit changed nothing, so a test cannot pass vacuously.
  * Remove the copies with `removeEditedTemplates()`.
  */

@@ -66,7 +66,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'a wrong home secret', env: { AWS_SECRET_ACCESS_KEY: 'canary-wrong-secret-7' } },
 ];
 
-// The whole run's scan (tests/support/reliabilityReporter.js) looks for them too.
+// The whole run's scan (packages/template-tests/support/reliabilityReporter.js) looks for them too.
 recordSecret('the home canary secret of quiet-about-secrets', HOME.secretAccessKey);
 recordSecret('the home canary session token of quiet-about-secrets', HOME.sessionToken);
 

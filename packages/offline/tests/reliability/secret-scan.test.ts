@@ -1,4 +1,4 @@
-// The run's secret scan (tests/support/reliabilityReporter.js) must be able to fail: these feed it
+// The run's secret scan (packages/template-tests/support/reliabilityReporter.js) must be able to fail: these feed it
 // leaks and show that it finds them, says where, never repeats the secret, and fails the run.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// The function as it runs offline: the core's handler (running its own job, tests/support/
+// The function as it runs offline: the core's handler (running its own job, packages/template-tests/support/
 // coreJob.ts), loaded in-process with the environment the synthesised stage-local stack gives it, signing with the home credentials and
 // talking to the offline stand-in through AWS_ENDPOINT_URL (and _STS / _S3).
 

@@ -1,6 +1,6 @@
 // AWS Organizations through the stand-in: the two listings of account discovery, over JSON 1.1
 // with NextToken/MaxResults paging, from a modelled organization, each call decided by the shared
-// evaluator first (the reader role of resources/organizations-reader-role.yml may; others may not).
+// evaluator first (the reader role of docs/organizations/organizations-reader-role.yml may; others may not).
 import {
   ListAccountsForParentCommand,
   OrganizationsClient,

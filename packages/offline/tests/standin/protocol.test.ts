@@ -366,7 +366,7 @@ describe('S3', () => {
     );
     expect(read.name).toBe('UndeclaredPermission');
     expect(read.message).toMatch(
-      /The job called s3:GetObject, which it does not declare: add <name>: \{ action: 's3:GetObject', resource: '<ARN>' \} to the permissions of tests\/support\/coreJob.ts, call it as step\('<name>', \.\.\.\).* It declares s3:ListBucket\./,
+      /The job called s3:GetObject, which it does not declare: add <name>: \{ action: 's3:GetObject', resource: '<ARN>' \} to the permissions of packages\/template-tests\/support\/coreJob.ts, call it as step\('<name>', \.\.\.\).* It declares s3:ListBucket\./,
     );
     expect(standIn.stats.undeclared).toEqual({ 's3:GetObject': 1 });
     await s3.send(new ListObjectsV2Command({ Bucket: DEMO_BUCKET }));

@@ -1,6 +1,6 @@
 // The offline tools are guests in the user's checkout: they never touch its build output, leave no
 // temporary folder behind however they end, and do not wait on runs in other checkouts. They run
-// the core's own job (tests/support/core.ts), so the job the checkout selects does not matter.
+// the core's own job (packages/template-tests/support/core.ts), so the job the checkout selects does not matter.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

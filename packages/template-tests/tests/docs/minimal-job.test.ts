@@ -8,7 +8,7 @@ import { TARGET_TEMPLATE_PATH } from '@cross-account-lambda/offline/iam';
 import { PROJECT_ROOT } from '@cross-account-lambda/offline/projectCopy';
 import { withoutUnusedParameters, withPolicies } from '../../support/coreTarget';
 import { runTool } from '../../support/runTool';
-import { withBoundaryStatements } from '../../support/targetBoundary';
+import { DEPLOYER_TEMPLATES, withBoundaryStatements } from '../../support/targetBoundary';
 
 const README = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
 const section = README.slice(
@@ -51,7 +51,7 @@ function template(name: string, policy: string): string {
 
 /** A deploy role's template with the README's statement first in TargetRoleBoundary's Statement. */
 function widened(shipped: string): string {
-  const path = join(dir, shipped.replace('resources/', 'widened-'));
+  const path = join(dir, `widened-${shipped.split('/').pop()}`);
   const text = readFileSync(join(PROJECT_ROOT, shipped), 'utf8');
   writeFileSync(path, withBoundaryStatements(text, [boundary], shipped));
   return path;
@@ -70,7 +70,7 @@ function tool(script: 'check' | 'start', targetTemplate: string, deployers = tru
           '--target-deployer-template',
           widened('resources/target-deployer-role.yml'),
           '--stackset-execution-template',
-          widened('resources/stackset-execution-role.yml'),
+          widened('docs/organizations/stackset-execution-role.yml'),
         ]
       : []),
   ];
@@ -106,9 +106,9 @@ test('npm run check passes with the grant the README shows', async () => {
 test("npm run check fails while the deploy roles' boundary leaves the secret out, printing the README's statement", async () => {
   const { code, output } = await tool('check', template('shipped-boundary', policies), false);
   expect(code).toBe(1);
-  for (const deployer of ['target-deployer-role.yml', 'stackset-execution-role.yml']) {
+  for (const deployer of DEPLOYER_TEMPLATES) {
     expect(output).toContain(
-      `BOUNDARY: resources/${deployer} TargetRoleBoundary does not allow secretsmanager:GetSecretValue on arn:aws:secretsmanager:us-east-1:222222222222:secret:prod/db-??????; add:\n${boundary.trimEnd()}\n`,
+      `BOUNDARY: ${deployer} TargetRoleBoundary does not allow secretsmanager:GetSecretValue on arn:aws:secretsmanager:us-east-1:222222222222:secret:prod/db-??????; add:\n${boundary.trimEnd()}\n`,
     );
   }
 }, 180_000);

@@ -1,6 +1,6 @@
 // README, "Make it yours", applied to a temporary copy of the project exactly as written: the
 // commands, the lines and the YAML come from the README itself, so the walkthrough and this test
-// cannot drift apart. Then the real `npm run check` (scripts/check.ts, a real `sls package`) must
+// cannot drift apart. Then the real `npm run check` (packages/offline/check.ts, a real `sls package`) must
 // pass on the copy, and fail, naming the case, on a copy whose target stack leaves the grant out;
 // and the whole `npm test` must pass there, with no test gone but the replaced job's own.
 import { readFileSync } from 'node:fs';
@@ -26,7 +26,7 @@ import {
 // The outer suite is running beside it on the same machine: the nested one gets its time twice.
 const WHOLE_SUITE_MS = 60 * 60_000;
 
-/** `npm run check -- <args>` as the README writes it, run as scripts/check.ts in `dir`. */
+/** `npm run check -- <args>` as the README writes it, run as packages/offline/check.ts in `dir`. */
 async function check(dir: string): Promise<{ code: number; output: string }> {
   const args = (checkCommand ?? '')
     .replace(/^npm run check( --)?/, '')
@@ -47,7 +47,7 @@ describe('README, "Make it yours": the DynamoDB example as the function\'s job',
     expect(copyCommand).toBe(
       'cp examples/queryTable.ts examples/queryTable.test.ts examples/queryTable.fixtures.json job/\nrm job/listObjects*',
     );
-    expect(oldLine).toBe("export { listObjects as job } from '../../../../job/listObjects';");
+    expect(oldLine).toBe("export { listObjects as job } from './listObjects';");
     expect(newLine).toBe("export { queryTable as job } from './queryTable';");
     expect(parameterYaml).toMatch(/^ {2}TableName:\n/);
     expect(policiesYaml).toMatch(/^ {6}Policies:\n/);

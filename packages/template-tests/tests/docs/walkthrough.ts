@@ -54,7 +54,7 @@ export const texts = blocks
 export const [oldLine, newLine] = blocks
   .filter((block) => block.lang === 'ts')
   .map((b) => b.body.trim());
-export const [parameterYaml, policiesYaml, boundaryYaml] = blocks
+export const [parameterYaml, policiesYaml, boundaryYaml, localParamsYaml] = blocks
   .filter((block) => block.lang === 'yaml')
   .map((block) => block.body);
 export const copyCommand = texts.find((text) => text.startsWith('cp '));
@@ -91,6 +91,7 @@ export async function applyWalkthrough(dir: string, { grant }: { grant: boolean 
     !parameterYaml ||
     !policiesYaml ||
     !boundaryYaml ||
+    !localParamsYaml ||
     !installCommand
   ) {
     throw new Error('the "Make it yours" walkthrough lacks a step this test applies');
@@ -120,6 +121,15 @@ export async function applyWalkthrough(dir: string, { grant }: { grant: boolean 
       withBoundaryStatements(readFileSync(path, 'utf8'), [boundaryYaml], deployer),
     );
   }
+
+  const servicePath = join(dir, 'serverless.yml');
+  const localHead = /^( {2}local:\n {4}targetAccountIds: '\d{12}'\n)/m;
+  const service = readFileSync(servicePath, 'utf8');
+  if (!localHead.test(service)) throw new Error('serverless.yml: no params.local block to replace');
+  writeFileSync(
+    servicePath,
+    service.replace(localHead, () => `${localParamsYaml.replace(/^\n+/, '').trimEnd()}\n`),
+  );
 
   const [, name, version] = /^npm install --save-exact (\S+)@(\S+)$/.exec(installCommand) ?? [];
   if (!name || !version) throw new Error(`cannot read ${installCommand}`);

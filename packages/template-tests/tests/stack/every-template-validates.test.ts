@@ -1,6 +1,6 @@
 // Every template the project ships passes AWS's offline CloudFormation validator without an error
 // or an unexplained warning: the home stack as `sls package` synthesises it, and every template in
-// resources/ (each also has its own test, with parameter sets of its own).
+// resources/ and docs/organizations/ (each also has its own test, with parameter sets of its own).
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,17 +35,21 @@ function problems(path: string, parameterOverrides: Record<string, string> = {})
   return report.diagnostics.filter((d) => d.severity !== 'INFO' && d.severity !== 'DEBUG');
 }
 
-const shipped = readdirSync(join(PROJECT_ROOT, 'resources')).filter((name) =>
-  /\.ya?ml$/.test(name),
+const FOLDERS = ['resources', join('docs', 'organizations')];
+const shipped = FOLDERS.flatMap((folder) =>
+  readdirSync(join(PROJECT_ROOT, folder))
+    .filter((name) => /\.ya?ml$/.test(name))
+    .map((name) => join(folder, name)),
 );
+const nameOf = (path: string) => path.split(/[\\/]/).pop() ?? path;
 
-describe('every template in resources/', () => {
+describe('every template in resources/ and docs/organizations/', () => {
   it('is one this test knows the required parameters of', () => {
-    expect(shipped.sort()).toEqual(Object.keys(REQUIRED).sort());
+    expect(shipped.map(nameOf).sort()).toEqual(Object.keys(REQUIRED).sort());
   });
 
-  it.each(shipped)('%s has no error and no warning', (name) => {
-    expect(problems(join(PROJECT_ROOT, 'resources', name), REQUIRED[name])).toEqual([]);
+  it.each(shipped)('%s has no error and no warning', (path) => {
+    expect(problems(join(PROJECT_ROOT, path), REQUIRED[nameOf(path)])).toEqual([]);
   });
 });
 

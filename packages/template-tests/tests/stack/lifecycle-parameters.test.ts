@@ -1,4 +1,4 @@
-// How `config/params.js` treats each sls command of a stage's life: commands that build the
+// How `the serverless plugin's params.js` treats each sls command of a stage's life: commands that build the
 // function need and validate the targets; commands that work on a deployed stack do not; a deploy
 // of the offline stage or of a placeholder account, an unknown parameter name and a bucket name
 // the function would refuse all stop before anything is built.

@@ -1,5 +1,5 @@
 // One table, one verdict: every core parameter (src/config.ts CORE_PARAMETERS) is validated at
-// deploy time by config/params.js and at cold start by the function from the same row. Generated
+// deploy time by the serverless plugin's params.js and at cold start by the function from the same row. Generated
 // values, valid and not, go through both; each gets the same verdict, and a refusal the same
 // message, the parameter named as each time names it (`Parameter "x"` / `VARIABLE`).
 
