@@ -74,7 +74,6 @@ export interface BuildCasesOptions {
   readonly resourcesFile?: string;
 }
 
-const JOB_PERMISSIONS = "the job's permissions (job/index.ts)";
 const GRANTS = 'resources/cross-account-role.yml';
 
 const SPARE_ACCOUNTS = [
@@ -511,6 +510,7 @@ function declaredCase(
     title: declaredTitle,
     request: { type: 'unanswerable' as const, caller, action, resource, problem },
   });
+  const JOB_PERMISSIONS = `the job's permissions (${model.jobModule})`;
   const sar = sarAction(action);
   if (!sar && /[*?]/.test(action)) {
     return unanswerable(

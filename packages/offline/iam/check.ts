@@ -582,7 +582,7 @@ function undecidable(model: PolicyModel, c: CheckCase, error: EvaluatorError): C
   // A policy that does not validate fails every case it takes part in: one line for all of them.
   const diagnosis = error.message.startsWith('a policy does not validate')
     ? `${error.message}: correct that statement (resources/cross-account-role.yml for the target role, serverless.yml and @cross-account-lambda/serverless-plugin (params.js) for the execution role)`
-    : `${action} on ${resource}${named} cannot be decided: ${error.message}; correct the action and resource in the job's permissions (job/index.ts) and in resources/cross-account-role.yml`;
+    : `${action} on ${resource}${named} cannot be decided: ${error.message}; correct the action and resource in the job's permissions (${model.jobModule}) and in resources/cross-account-role.yml`;
   return {
     case: c,
     decision: {

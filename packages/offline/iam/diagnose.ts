@@ -123,7 +123,7 @@ function policyProblem(model: PolicyModel, c: CheckCase, decision: Decision): st
   if (c.expected === 'allowed') {
     // AWS names the resource otherwise than the declaration does (a secret's generated suffix).
     const note = c.note
-      ? `${c.note}, in the job's permissions (job/index.ts) and in ${TARGET_TEMPLATE}. `
+      ? `${c.note}, in the job's permissions (${model.jobModule}) and in ${TARGET_TEMPLATE}. `
       : '';
     // The role's policy allowed it; the resource's own policy, which the model does not have, did not.
     const ownPolicy =
