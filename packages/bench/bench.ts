@@ -15,6 +15,7 @@ import { bundleSection } from './src/bundleSection';
 import { STANDIN_TOKEN_VARIABLE, STANDIN_URL_VARIABLE } from './src/child/standinStats';
 import { buildChildScripts } from './src/children';
 import { coldStartSection, measureColdStarts } from './src/coldStart';
+import { costCurveSection, measureCostCurve } from './src/costCurve';
 import { fanOutOrganization, measureDiscovery, organizationPlacement } from './src/discoveryFanOut';
 import { lambdaEnvironment, REGION } from './src/environment';
 import {
@@ -164,7 +165,21 @@ async function main(argv: string[]): Promise<number> {
     offLoopback.push(...discovery.offLoopback);
     sections.push(fanOutSection(fanOut, discovery));
 
+    // The bench's own time budget is the sections above; the cost curve's time grows with the sizes
+    // asked for, and its section says how long it took.
     const elapsedMs = performance.now() - started;
+    if (options.curve.length > 0) {
+      const curve = await measureCostCurve({
+        script: scripts.invocations,
+        variant: variant('discovery'),
+        stack: stacks.discovery,
+        sizes: options.curve,
+        env: (standIn) => childEnvironment(stacks?.discovery as Stack, standIn, workDir),
+        progress: step,
+      });
+      offLoopback.push(...curve.offLoopback);
+      sections.push(costCurveSection(curve.points, performance.now() - started - elapsedMs));
+    }
     sections.push(benchSection(elapsedMs, offLoopback));
     for (const section of sections) process.stdout.write(`${renderSection(section)}\n\n`);
 

@@ -6,6 +6,8 @@ export const HELP = `Usage: npm run bench -- [options]
   --runs <n>          cold starts per variant (default 15, at least 15 for the README)
   --invocations <n>   warm-path invocations per handler (default 1000)
   --concurrency <c>   fan-out concurrency (default: the fanoutConcurrency parameter, 8)
+  --curve <sizes>     the cost curve's organization sizes, comma-separated (default
+                      10,100,1000,5000; "none" leaves the section out)
   --out <file>        also write the markdown results to <file>
   -h, --help          this help
 
@@ -16,6 +18,7 @@ export interface BenchOptions {
   readonly invocations: number;
   readonly concurrency: number | undefined;
   readonly out: string | undefined;
+  readonly curve: readonly number[];
 }
 
 export function parseOptions(argv: string[]): BenchOptions | 'help' {
@@ -26,6 +29,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       invocations: { type: 'string', default: '1000' },
       concurrency: { type: 'string' },
       out: { type: 'string' },
+      curve: { type: 'string', default: '10,100,1000,5000' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -46,5 +50,9 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
         ? undefined
         : integer('concurrency', values.concurrency, 1, 50),
     out: values.out,
+    curve:
+      values.curve === 'none'
+        ? []
+        : values.curve.split(',').map((size) => integer('curve', size.trim(), 1, 20_000)),
   };
 }

@@ -90,6 +90,26 @@ async function stack(
 }
 
 /**
+ * The policy model of the Organizations-mode stack (stage localorg) for another organization:
+ * `accounts` discovered, each with the target stack granting the demo bucket in every region.
+ */
+export function discoveryModelFor(
+  stack: Stack,
+  accounts: readonly string[],
+  regions: readonly string[],
+  placement: { organizationPaths: Record<string, string>; organizations: Record<string, string> },
+): Promise<PolicyModel> {
+  return loadPolicyModel({
+    template: stack.synthesis.template,
+    homeAccountId: OFFLINE_HOME_ACCOUNT,
+    targetParameters: () => ({ SourceIdentity: '' }),
+    targetTemplate: demoBucketsIn(regions),
+    discoveredAccounts: [...accounts],
+    ...placement,
+  });
+}
+
+/**
  * The shipped target template with its one grant widened to the demo bucket of each region: the
  * shipped stack grants the bucket of its own region only, and a multi-region job's target role
  * must grant what the job touches in every region. The bench models such a role, so that every

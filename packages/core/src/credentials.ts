@@ -37,8 +37,12 @@ export interface TargetSession {
   assumedRole(): Promise<AssumedRole>;
   /** The SDK clients this session has built (one per client class and region). */
   readonly clientCount: number;
-  /** Closes this session's clients (their sockets); the session is not used after this. */
-  dispose(): void;
+  /**
+   * Forgets this session's clients, for the garbage collector; the credential stays, and the next
+   * clientsIn() builds new clients. Not destroy(): every client's connections are the container's
+   * shared pool (clientSettings.ts), which other sessions' calls are using.
+   */
+  releaseClients(): void;
 }
 
 export interface SessionOptions {
@@ -53,13 +57,13 @@ export interface SessionOptions {
 /**
  * The container's sessions, one per role ARN. The cache is bounded by what the function targets:
  * before each invocation, `retain` keeps the sessions of the roles it may still visit (the
- * configured accounts, or those discovery lists now, and the reader role) and closes the rest, so
+ * configured accounts, or those discovery lists now, and the reader role) and forgets the rest, so
  * an account that leaves the organization leaves the container's memory too.
  */
 export interface TargetSessions {
   /** The session for `roleArn`; `requestId` names the STS session if this call creates it. */
   get(roleArn: string, requestId: string): TargetSession;
-  /** Closes and forgets every session whose role is not in `roleArns`; returns how many. */
+  /** Forgets every session whose role is not in `roleArns`, and its clients; returns how many. */
   retain(roleArns: ReadonlySet<string>): number;
   readonly size: number;
   /** SDK clients held by all sessions. */
@@ -81,7 +85,7 @@ export function createTargetSessions(options: SessionOptions): TargetSessions {
       let evicted = 0;
       for (const [roleArn, session] of sessions) {
         if (roleArns.has(roleArn)) continue;
-        session.dispose();
+        session.releaseClients();
         sessions.delete(roleArn);
         evicted += 1;
       }
@@ -167,7 +171,7 @@ function createSession(roleArn: string, requestId: string, options: SessionOptio
 
   // One factory per region, each caching one client per class.
   const factories = new Map<string, ClientFactory>();
-  const clients: { destroy?(): void }[] = [];
+  const clients: unknown[] = [];
   const clientsIn = (region: string): ClientFactory => {
     let factory = factories.get(region);
     if (factory) return factory;
@@ -181,7 +185,7 @@ function createSession(roleArn: string, requestId: string, options: SessionOptio
             retryLogging(logger, Client.name.replace(/Client$/, '')),
           );
           built.set(Client, client);
-          clients.push(client as { destroy?(): void });
+          clients.push(client);
         }
         return client as C;
       },
@@ -207,8 +211,8 @@ function createSession(roleArn: string, requestId: string, options: SessionOptio
     get clientCount() {
       return clients.length;
     },
-    dispose() {
-      for (const client of clients.splice(0)) client.destroy?.();
+    releaseClients() {
+      clients.splice(0);
       factories.clear();
     },
   };

@@ -91,6 +91,13 @@ function targetsOf(
   );
 }
 
+/**
+ * SDK clients a container keeps between invocations (one per service, account and region): up to
+ * this many, every client is kept; beyond, an account's clients are released once its targets are
+ * done, while its credential stays cached (connections are the container's shared pool either way).
+ */
+export const CLIENT_CACHE_LIMIT = 200;
+
 export function createHandler<Config, Event, Result extends object>(
   job: Job<Config, Event, Result>,
   env: Env = process.env,
@@ -146,7 +153,7 @@ export function createHandler<Config, Event, Result extends object>(
         new Set([readerRoleArn, ...available.map((a) => targetRoleArn(config, a))]),
       );
       forgetNamesExcept(new Set(available));
-      if (evicted > 0) log.info('closed the sessions of accounts no longer listed', { evicted });
+      if (evicted > 0) log.info('released the sessions of accounts no longer listed', { evicted });
     }
     try {
       const parsed = parseEvent(event, available, Object.keys(job.event), config.targetRegions);
@@ -159,10 +166,25 @@ export function createHandler<Config, Event, Result extends object>(
     }
 
     const targets = targetsOf(config, accounts, regions);
+    // Targets still to run per role: when the container holds many clients, an account's are
+    // released as soon as its last target is done, so memory follows the concurrency, not the size.
+    const pending = new Map<string, number>();
+    for (const target of targets)
+      pending.set(target.roleArn, (pending.get(target.roleArn) ?? 0) + 1);
+    const done = (roleArn: string) => {
+      const left = (pending.get(roleArn) ?? 1) - 1;
+      pending.set(roleArn, left);
+      if (left === 0 && sessions.clientCount > CLIENT_CACHE_LIMIT) {
+        sessions.get(roleArn, context.awsRequestId).releaseClients();
+      }
+    };
     // Indexed like `targets`, so the thrown message lists accounts in the order they were asked for.
     // One bound over the whole accounts x regions product: the concurrency is what AWS sees.
     const failures: (TargetError | undefined)[] = [];
-    const outcomes = await fanOut(targets, config.fanoutConcurrency, async (target, index) => {
+    const outcomes = await fanOut(targets, config.fanoutConcurrency, (target, index) =>
+      runOne(target, index).finally(() => done(target.roleArn)),
+    );
+    async function runOne(target: JobTarget, index: number) {
       const started = Date.now();
       const outcome = (errorCode: string | undefined) =>
         metrics.target(
@@ -203,7 +225,7 @@ export function createHandler<Config, Event, Result extends object>(
         });
         return failureResult(failure, target.region);
       }
-    });
+    }
     const results = outcomes.map((outcome) => {
       if (outcome.status === 'rejected') throw outcome.reason;
       return outcome.value;
@@ -211,7 +233,12 @@ export function createHandler<Config, Event, Result extends object>(
     const failed = failures.filter((failure) => failure !== undefined);
 
     const summary = { succeeded: results.length - failed.length, failed: failed.length };
-    log.info('invocation finished', summary);
+    // What the container holds after it: the figures that say whether its memory is bounded.
+    log.info('invocation finished', {
+      ...summary,
+      sessions: sessions.size,
+      clients: sessions.clientCount,
+    });
     if (failed.length === results.length) {
       // Every target failed, so the regions line up with `failed` one to one.
       throw new AllTargetsFailedError(

@@ -346,7 +346,7 @@ describe('the handler in Organizations mode', () => {
     expect(discovered[0]).toMatchObject({ accounts: 3, skipped: { SUSPENDED: 1 } });
   });
 
-  it('closes the sessions of accounts that leave the organization, and assumes again when one returns', async () => {
+  it('releases the sessions of accounts that leave the organization, and assumes again when one returns', async () => {
     container = coldStart({ ...organizationEnv(), ACCOUNT_CACHE_SECONDS: '0' });
     const { mocks, sdk, module } = container;
     const assumed: string[] = [];
@@ -381,10 +381,10 @@ describe('the handler in Organizations mode', () => {
       '444444444444',
     ]);
     const closed = logRecords(run.output).filter(
-      (record) => record.message === 'closed the sessions of accounts no longer listed',
+      (record) => record.message === 'released the sessions of accounts no longer listed',
     );
     expect(closed).toEqual([expect.objectContaining({ evicted: 1 })]);
-    // Its session was closed, so its return costs an AssumeRole; the others kept theirs.
+    // Its session was released, so its return costs an AssumeRole; the others kept theirs.
     const count = (account: string) => assumed.filter((id) => id === account).length;
     expect([count('222222222222'), count('444444444444'), count('555555555555')]).toEqual([
       1, 1, 2,

@@ -56,7 +56,7 @@ function fakeSession(script: Script) {
       client: <C>() => s3 as C,
     }),
     clientCount: 1,
-    dispose() {},
+    releaseClients() {},
   };
   return { session, calls, s3 };
 }

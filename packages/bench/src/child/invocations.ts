@@ -27,6 +27,36 @@ export interface StepResult {
   readonly calls: CallCounts;
   readonly succeeded: number;
   readonly failed: number;
+  /** The process's peak resident set after the step. */
+  readonly maxRssKiB: number;
+  /** Sessions and SDK clients the container holds after the step (its last log line says). */
+  readonly sessions: number | undefined;
+  readonly clients: number | undefined;
+}
+
+/**
+ * The handler's `invocation finished` lines, read as Lambda would ship them: the logger writes
+ * each line with fs.writeSync on descriptor 1, which this wraps (the line is still written).
+ */
+function watchHeld(): () => { sessions?: number; clients?: number } {
+  let last: { sessions?: number; clients?: number } = {};
+  const fs = require('node:fs') as typeof import('node:fs');
+  const writeSync = fs.writeSync;
+  fs.writeSync = ((fd: number, buffer: unknown, ...rest: unknown[]) => {
+    if (fd === 1 && (Buffer.isBuffer(buffer) || typeof buffer === 'string')) {
+      const text = buffer.toString();
+      if (text.includes('"invocation finished"')) {
+        try {
+          const record = JSON.parse(text) as { sessions?: number; clients?: number };
+          last = { sessions: record.sessions, clients: record.clients };
+        } catch {
+          // part of a line: the figures stay those of the last whole one
+        }
+      }
+    }
+    return (writeSync as (...args: unknown[]) => number)(fd, buffer, ...rest);
+  }) as typeof fs.writeSync;
+  return () => last;
 }
 
 runChild(async (): Promise<StepResult[]> => {
@@ -38,6 +68,7 @@ runChild(async (): Promise<StepResult[]> => {
     const realNow = Date.now;
     Date.now = () => realNow() + offsetMs;
   }
+  const held = watchHeld();
   const handler = loadHandler(input.handlerPath);
   const results: StepResult[] = [];
   for (const step of input.steps) {
@@ -49,7 +80,15 @@ runChild(async (): Promise<StepResult[]> => {
     };
     const ms = performance.now() - started;
     const calls = callsBetween(before, await readStandInStats());
-    results.push({ label: step.label, ms, calls, ...response.summary });
+    results.push({
+      label: step.label,
+      ms,
+      calls,
+      ...response.summary,
+      maxRssKiB: process.resourceUsage().maxRSS,
+      sessions: held().sessions,
+      clients: held().clients,
+    });
   }
   return results;
 });

@@ -28,7 +28,10 @@ import {
   withoutUnusedParameters,
   withPolicies,
 } from '@cross-account-lambda/template-tests/support/coreTarget';
-import { withBoundaryStatements } from '@cross-account-lambda/template-tests/support/targetBoundary';
+import {
+  DEPLOYER_TEMPLATES,
+  withBoundaryStatements,
+} from '@cross-account-lambda/template-tests/support/targetBoundary';
 import { captureOutput } from '../../testing/captureOutput';
 import { lambdaContext, offlineFunctionEnv } from '../reliability/support';
 
@@ -244,10 +247,10 @@ export function describeCorpusJob(title: string, spec: CorpusJob): void {
         const { ok, text } = await current().check(spec.statements, { shippedDeployers: true });
         expect(ok).toBe(false);
         for (const action of declared()) {
-          for (const template of ['target-deployer-role.yml', 'stackset-execution-role.yml']) {
+          for (const template of DEPLOYER_TEMPLATES) {
             expect(text).toMatch(
               new RegExp(
-                `BOUNDARY: resources/${template} TargetRoleBoundary does not allow ${action} on .*; add:\n {10}- Sid: Boundary\\w+\n {12}Effect: Allow\n {12}Action: ${action}\n`,
+                `BOUNDARY: ${template} TargetRoleBoundary does not allow ${action} on .*; add:\n {10}- Sid: Boundary\\w+\n {12}Effect: Allow\n {12}Action: ${action}\n`,
               ),
             );
           }
