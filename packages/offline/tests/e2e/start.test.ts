@@ -65,6 +65,7 @@ test(
 
 describe('options', () => {
   const synthesis = memoisedSynthesis();
+  afterAll(() => synthesis.disposeAll(), E2E_TIMEOUT_MS);
 
   test('--help describes the options and exits 0 without building anything', async () => {
     const run = await runStart(['--help'], synthesis);

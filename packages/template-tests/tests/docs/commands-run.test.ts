@@ -28,7 +28,7 @@ const NOT_RUN: Record<string, string> = {
   'gh api':
     "changes the GitHub repository's OIDC subject template: needs GitHub and a repository admin's token",
   'npm run bench':
-    'takes a minute and exits 1 while a target is missed; CI runs the suite, not the benchmark',
+    'takes minutes (the cost curve alone, up to 5,000 accounts) and exits 1 while a target is missed; CI runs the suite, not the benchmark',
 };
 
 function plan(command: ReadmeCommand, hasAwsCli: boolean): Plan {
