@@ -12,6 +12,7 @@ import {
 } from '@cross-account-lambda/offline/standin';
 import type { InvocationsInput, StepResult } from './child/invocations';
 import { runChildScript } from './children';
+import { CONFIGURED_UNIT, ORG, PAGE_SIZE, READER_ACCOUNT, ROOT } from './discoveryFanOut';
 import { type Check, check, mib, ms, ratio, type Section } from './report';
 import { discoveryModelFor, type Stack } from './stacks';
 import type { Variant } from './variants';
@@ -27,12 +28,6 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_MEMORY_MIB = 256;
 /** Lambda's most: the curve runs every size to the end to show how long it takes. */
 const LAMBDA_MAX_TIMEOUT_MS = 900_000;
-/** Organizations' largest page, which discovery asks for. */
-const PAGE_SIZE = 20;
-const ORG = 'o-a1b2c3d4e5';
-const ROOT = 'r-ab12';
-const CONFIGURED_UNIT = 'ou-ab12-11111111';
-const READER_ACCOUNT = '999999999999';
 
 export interface CurvePoint {
   readonly accounts: number;

@@ -14,14 +14,14 @@ import { type Check, check } from './report';
 import type { Variant } from './variants';
 
 // Stage localorg of serverless.yml: the unit it configures, its organization and reader.
-const ORG = 'o-a1b2c3d4e5';
-const ROOT = 'r-ab12';
-const CONFIGURED_UNIT = 'ou-ab12-11111111';
+export const ORG = 'o-a1b2c3d4e5';
+export const ROOT = 'r-ab12';
+export const CONFIGURED_UNIT = 'ou-ab12-11111111';
 const CHILD_UNIT = 'ou-ab12-33333333';
 const SIBLING_UNIT = 'ou-ab12-22222222';
-const READER_ACCOUNT = '999999999999';
+export const READER_ACCOUNT = '999999999999';
 /** Organizations' largest page, which discovery asks for. */
-const PAGE_SIZE = 20;
+export const PAGE_SIZE = 20;
 const REQUEST_ID = 'bench-discovery';
 
 /**
