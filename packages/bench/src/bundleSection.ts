@@ -34,8 +34,8 @@ export function bundleSection(built: BuiltVariants): Section {
     table: { headers: ['Variant', 'Files', 'Raw', 'Zipped', 'vs shipped'], rows },
     notes: [
       built.zipReproduced
-        ? "Zips other than the shipped one are written as sls package writes it (archiver's defaults reproduce the shipped zip exactly)."
-        : "WARNING: archiver's defaults do not reproduce the shipped zip's size; zipped sizes compare approximately.",
+        ? "Zips other than the shipped one are written as sls package writes it (the serverless plugin's level-9 writer reproduces the shipped zip exactly)."
+        : "WARNING: the serverless plugin's zip writer does not reproduce the shipped zip's size; zipped sizes compare approximately.",
       built.replicaMatches
         ? "The bench's esbuild rebuild with serverless.yml's options is byte-identical to the shipped bundle."
         : "WARNING: the bench's rebuild with serverless.yml's options differs from the shipped bundle.",
