@@ -433,18 +433,13 @@ function isInstalled(name) {
   return existsSync(join(PROJECT_ROOT, 'node_modules', name, 'package.json'));
 }
 
-/** The service's job (job/index.ts), read as params.js reads it. */
-function serviceJob() {
-  const { require: requireTs } = require('tsx/cjs/api');
-  return requireTs(join(PROJECT_ROOT, 'job', 'index.ts'), __filename).job;
-}
-
 // serverless-esbuild calls an exported function with the resolved service (its `plugins` option):
 // the parameters and the job decide what is bundled.
 module.exports = (serverless) =>
   pluginsFor({
     discovery: discoversAccounts(serverless),
     slimming: serverless?.service?.custom?.sdkSlimming ?? {},
-    job: serviceJob(),
+    // The job params.js loaded while the variables resolved (the same module, not read again).
+    job: require('./params.js').job,
   });
 module.exports.pluginsFor = pluginsFor;

@@ -435,3 +435,5 @@ function deployTimeMessage(error) {
 // because parameters are not resolvable yet.
 module.exports = load;
 module.exports.deployTimeMessage = deployTimeMessage;
+// For esbuild-plugins.js: whether the job needs what the bundle leaves out.
+module.exports.job = job;

@@ -13,7 +13,7 @@ import { AllTargetsFailedError, ConfigError, type TargetError } from './errors';
 import { parseEvent } from './event';
 import { fanOut } from './fanout';
 import { type AnyJob, type Job, type JobTarget, type Names, targetKey } from './job';
-import { createLogger } from './logger';
+import { createLogger, type Logger } from './logger';
 import { createMetrics } from './metrics';
 import { type ParameterTable, readFields, readParameters } from './parameters';
 import { runTarget, type TargetSuccess } from './runTarget';
@@ -133,6 +133,17 @@ export function createHandler<Config, Event, Result extends object>(
       logger,
     });
 
+  // The account list the caches were last trimmed to.
+  let retainedFor: readonly string[] | undefined;
+  function retainAccounts(available: readonly string[], log: Logger) {
+    retainedFor = available;
+    const evicted = sessions.retain(
+      new Set([readerRoleArn, ...available.map((a) => targetRoleArn(config, a))]),
+    );
+    forgetNamesExcept(new Set(available));
+    if (evicted > 0) log.info('released the sessions of accounts no longer listed', { evicted });
+  }
+
   async function handler(event: unknown, context: Context): Promise<CrossAccountResponse> {
     const log = logger.child({ requestId: context.awsRequestId });
     let accounts: readonly string[];
@@ -149,11 +160,8 @@ export function createHandler<Config, Event, Result extends object>(
         throw error;
       }
       // Accounts no longer listed leave the container's caches: memory follows the organization.
-      const evicted = sessions.retain(
-        new Set([readerRoleArn, ...available.map((a) => targetRoleArn(config, a))]),
-      );
-      forgetNamesExcept(new Set(available));
-      if (evicted > 0) log.info('released the sessions of accounts no longer listed', { evicted });
+      // A list served from discovery's cache is the same array: nothing to do on that warm path.
+      if (available !== retainedFor) retainAccounts(available, log);
     }
     try {
       const parsed = parseEvent(event, available, Object.keys(job.event), config.targetRegions);

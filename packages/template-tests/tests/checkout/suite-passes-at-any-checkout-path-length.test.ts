@@ -11,13 +11,13 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
-  realpathSync,
   renameSync,
   rmSync,
   symlinkSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { findServiceRoot } from '@cross-account-lambda/offline/serviceRoot';
+import { linkInstalledModules } from '../../support/kitModules';
 
 const PROJECT_ROOT = findServiceRoot();
 const ROOT_LENGTHS = [12, 18];
@@ -26,7 +26,6 @@ const SUBSET = [
   'packages/offline/tests/reliability/quiet-about-secrets.test.ts',
 ];
 const RUN_TIMEOUT_MS = 240_000;
-const KIT_SCOPE = '@cross-account-lambda';
 
 const copies: string[] = [];
 afterAll(() => {
@@ -59,17 +58,9 @@ function checkoutAt(root: string): void {
   execFileSync('git', ['add', '-A'], { cwd: root });
   // The installed packages are linked, but the kit's own are the copy's: its stack frames must
   // carry the copy's paths.
-  const modules = realpathSync(join(PROJECT_ROOT, 'node_modules'));
-  mkdirSync(join(root, 'node_modules', KIT_SCOPE), { recursive: true });
-  for (const name of readdirSync(modules)) {
-    if (name !== KIT_SCOPE) symlinkSync(join(modules, name), join(root, 'node_modules', name));
-  }
+  const kit = linkInstalledModules(PROJECT_ROOT, root);
   for (const name of readdirSync(join(PROJECT_ROOT, 'packages'), { withFileTypes: true })) {
-    if (!name.isDirectory()) continue;
-    symlinkSync(
-      join(root, 'packages', name.name),
-      join(root, 'node_modules', KIT_SCOPE, name.name),
-    );
+    if (name.isDirectory()) symlinkSync(join(root, 'packages', name.name), join(kit, name.name));
   }
 }
 

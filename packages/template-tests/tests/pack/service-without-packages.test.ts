@@ -2,25 +2,23 @@
 // publish them, installed into a copy of the service that has no packages/ (nor examples/, which
 // the kit's suites use), are all the service needs for npm test, npm run check and npm start.
 // Their dependencies come from this checkout's install (the lock's versions), linked.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
-  realpathSync,
   rmSync,
-  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { findServiceRoot } from '@cross-account-lambda/offline/serviceRoot';
+import { KIT_SCOPE, linkInstalledModules } from '../../support/kitModules';
+import { runTool } from '../../support/runTool';
 
 const ROOT = findServiceRoot();
-const SCOPE = '@cross-account-lambda';
 /** The published packages: the service depends on these and on nothing else of the kit. */
 const PUBLISHED = ['core', 'serverless-plugin', 'offline'];
 /** The kit's own (private): the service's scripts that use them go with them. */
@@ -33,17 +31,6 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(command: string, args: string[], cwd: string) {
-  const env = { ...process.env };
-  for (const name of Object.keys(env)) if (name.startsWith('AWS_')) delete env[name];
-  delete env.JEST_WORKER_ID;
-  return new Promise<{ code: number; output: string }>((done) => {
-    execFile(command, args, { cwd, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      done({ code: error ? Number(error.code ?? 1) : 0, output: `${stdout}${stderr}` });
-    });
-  });
-}
-
 /** The tarballs `npm pack` makes of the published packages, by package directory name. */
 function pack(into: string): Map<string, string> {
   const args = ['pack', '--json', '--pack-destination', into];
@@ -52,7 +39,7 @@ function pack(into: string): Map<string, string> {
     name: string;
     filename: string;
   }[];
-  return new Map(packed.map((p) => [p.name.slice(SCOPE.length + 1), join(into, p.filename)]));
+  return new Map(packed.map((p) => [p.name.slice(KIT_SCOPE.length + 1), join(into, p.filename)]));
 }
 
 /** The service's tracked files, its package.json without the workspaces and the private packages. */
@@ -66,7 +53,7 @@ function copyService(to: string): void {
   }
   const manifest = JSON.parse(readFileSync(join(to, 'package.json'), 'utf8'));
   delete manifest.workspaces;
-  for (const name of PRIVATE) delete manifest.devDependencies[`${SCOPE}/${name}`];
+  for (const name of PRIVATE) delete manifest.devDependencies[`${KIT_SCOPE}/${name}`];
   delete manifest.scripts.bench;
   delete manifest.scripts['test:kit'];
   writeFileSync(join(to, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -76,12 +63,7 @@ function copyService(to: string): void {
 
 /** node_modules: the checkout's installed packages linked, the kit's unpacked from its tarballs. */
 function install(to: string, tarballs: Map<string, string>): void {
-  const modules = realpathSync(join(ROOT, 'node_modules'));
-  const kit = join(to, 'node_modules', SCOPE);
-  mkdirSync(kit, { recursive: true });
-  for (const name of readdirSync(modules)) {
-    if (name !== SCOPE) symlinkSync(join(modules, name), join(to, 'node_modules', name));
-  }
+  const kit = linkInstalledModules(ROOT, to);
   for (const [name, tarball] of tarballs) {
     mkdirSync(join(kit, name));
     execFileSync('tar', ['xzf', tarball, '-C', join(kit, name), '--strip-components=1']);
@@ -102,9 +84,9 @@ describe('the service without packages/, with the packed kit installed', () => {
   test('the service depends on each published package, and they pack', () => {
     const manifest = JSON.parse(readFileSync(join(service, 'package.json'), 'utf8'));
     const kit = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies }).filter(
-      (name) => name.startsWith(`${SCOPE}/`),
+      (name) => name.startsWith(`${KIT_SCOPE}/`),
     );
-    expect(kit.sort()).toEqual(PUBLISHED.map((name) => `${SCOPE}/${name}`).sort());
+    expect(kit.sort()).toEqual(PUBLISHED.map((name) => `${KIT_SCOPE}/${name}`).sort());
     expect([...tarballs.keys()].sort()).toEqual([...PUBLISHED].sort());
     expect(existsSync(join(service, 'packages'))).toBe(false);
   });
@@ -116,7 +98,7 @@ describe('the service without packages/, with the packed kit installed', () => {
   ])(
     '%s passes',
     async (_name, args) => {
-      const { code, output } = await run('npm', args, service);
+      const { code, output } = await runTool('npm', args, { cwd: service, timeout: 300_000 });
       if (code !== 0) throw new Error(`exit ${code}:\n${output.slice(-4000)}`);
       expect(code).toBe(0);
     },
