@@ -4,6 +4,8 @@
 // audited, and the deploy roles attacked and audited against the stacks they deploy.
 // packages/offline/check.ts runs it on the stack `sls package` wrote; tests run it on a job of their own
 // without a process per template.
+
+import { METRIC_NAMESPACE } from '@cross-account-lambda/core';
 import {
   auditBoundaries,
   auditDeployerActions,
@@ -11,6 +13,7 @@ import {
   buildDeployerCases,
   type CheckModelOptions,
   type CheckReport,
+  checkStateMachineRole,
   DEPLOYER_TEMPLATE_PATH,
   findWildcards,
   loadCheckModel,
@@ -26,6 +29,7 @@ import {
   withBoundaries,
   withDeployerActions,
   withDeployers,
+  withStateMachineRole,
   withWildcards,
 } from './iam';
 import { asTemplate } from './iam/templates';
@@ -128,8 +132,16 @@ export async function checkJob(options: CheckJobOptions): Promise<CheckReport> {
     checked,
     targetRoleBoundaries(model, { targetDeployerTemplate, stackSetTemplates, stage }),
   );
-  return withBoundaries(
-    withDeployerActions(withDeployers(withWildcards(checked, wildcards), deployers), actions),
-    gaps,
+  const stateMachineRole = await checkStateMachineRole(
+    model,
+    options.template as Parameters<typeof checkStateMachineRole>[1],
+    METRIC_NAMESPACE,
+  );
+  return withStateMachineRole(
+    withBoundaries(
+      withDeployerActions(withDeployers(withWildcards(checked, wildcards), deployers), actions),
+      gaps,
+    ),
+    stateMachineRole,
   );
 }

@@ -13,7 +13,12 @@ export interface OrganizationSetting {
   /** The reader role's account, and the management account that owns the ARNs. */
   readonly readerAccountId: string;
   readonly managementAccountId: string;
+  /** More ACTIVE accounts under the first unit, for runs at scale (npm start --accounts). */
+  readonly moreAccounts?: number;
 }
+
+/** The id of the n-th extra account (n from 1): 200000000001, 200000000002, ... */
+export const extraAccountId = (n: number) => `2${String(n).padStart(11, '0')}`;
 
 export interface SmallOrganization {
   readonly organization: ModelledOrganization;
@@ -63,6 +68,9 @@ export function smallOrganization(setting: OrganizationSetting): SmallOrganizati
     units.push({ id: sibling, name: 'Sandbox', parentId: rootId });
     accounts.push({ id: OUTSIDE, name: 'sandbox', parentId: sibling, state: 'ACTIVE' });
   }
+  const more = Array.from({ length: setting.moreAccounts ?? 0 }, (_, i) => extraAccountId(i + 1));
+  for (const [i, id] of more.entries())
+    accounts.push({ id, name: `member-${i + 1}`, parentId: first, state: 'ACTIVE' });
   const delegated =
     setting.readerAccountId === setting.managementAccountId ? [] : [setting.readerAccountId];
   return {
@@ -74,14 +82,16 @@ export function smallOrganization(setting: OrganizationSetting): SmallOrganizati
       units,
       accounts,
     },
-    underUnits: [...ACTIVE],
+    underUnits: [...ACTIVE, ...more].sort(),
     suspended: [SUSPENDED],
     outside: [OUTSIDE],
     outsideOrganization: configuredRoot !== undefined,
   };
 }
 
-/** The tree as the header of `npm start` shows it, one line per unit and account. */
+const SHOWN_PER_UNIT = 6;
+
+/** The tree as the header of `npm start` shows it, one line per unit and account (a few per unit). */
 export function organizationLines(
   organization: ModelledOrganization,
   configured: readonly string[],
@@ -90,8 +100,12 @@ export function organizationLines(
   const lines: string[] = [];
   const walk = (parentId: string, depth: number) => {
     const indent = '  '.repeat(depth);
-    for (const account of organization.accounts.filter((x) => x.parentId === parentId)) {
+    const here = organization.accounts.filter((x) => x.parentId === parentId);
+    for (const account of here.slice(0, SHOWN_PER_UNIT)) {
       lines.push(`${indent}${account.id} ${account.state.padEnd(9)}  ${describeAccount(account)}`);
+    }
+    if (here.length > SHOWN_PER_UNIT) {
+      lines.push(`${indent}... and ${here.length - SHOWN_PER_UNIT} more accounts like these`);
     }
     for (const unit of organization.units.filter((x) => x.parentId === parentId)) {
       const mark = configured.includes(unit.id) ? '  (targetOrganizationalUnits)' : '';

@@ -12,6 +12,7 @@ import {
   targetOverridesFrom,
   UsageError,
 } from './args';
+import { DistributedModeError, type DistributedRunResult, runDistributed } from './distributed/run';
 import { EvaluatorError, loadPolicyModel, OFFLINE_HOME_ACCOUNT, type PolicyModel } from './iam';
 import { describeFinding, findTrustWildcards } from './iam/wildcards';
 import { type JobModule, JobModuleError, loadJobModule } from './jobModule';
@@ -84,6 +85,11 @@ Options:
   --clock-skew <seconds>              the stand-in's clock runs this far ahead (negative: behind)
   --credential-lifetime <seconds>     lifetime of the credentials AssumeRole issues
   --logs                              show the function's log lines
+  --accounts <n>                      Organizations mode (--stage localorg): <n> more ACTIVE accounts
+                                      under the first unit of the modelled organization, for a run
+                                      at scale, e.g. --accounts 300 --param distributed=true
+  --results <dir>                     distributed mode (--param distributed=true): keep the results
+                                      the state machine writes (ResultWriter's files) in <dir>
   --verbose                           also show every request the stand-in answers, and sls's stderr
   -h, --help                          this help
 
@@ -112,6 +118,10 @@ export interface StartOptions {
   readonly logs: boolean;
   readonly verbose: boolean;
   readonly help: boolean;
+  /** Distributed mode: keep ResultWriter's files in this folder. */
+  readonly resultsDir: string | undefined;
+  /** Organizations mode: this many more accounts in the modelled organization. */
+  readonly moreAccounts: number;
 }
 
 function seconds(
@@ -148,6 +158,23 @@ function faultRules(source: string, text: string | undefined): FaultRule[] {
   }
 }
 
+const MAX_MODELLED_ACCOUNTS = 5000;
+
+function moreAccounts(text: string | undefined, stage: string): number {
+  if (text === undefined) return 0;
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > MAX_MODELLED_ACCOUNTS) {
+    throw new UsageError(
+      `--accounts takes a number of accounts from 1 to ${MAX_MODELLED_ACCOUNTS}, got "${text}"`,
+    );
+  }
+  if (stage === 'local') {
+    throw new UsageError(
+      '--accounts adds accounts to the modelled organization of an Organizations stage: use it with --stage localorg',
+    );
+  }
+  return Number(text);
+}
+
 export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): StartOptions {
   const { values } = parseArgs({
     args: argv,
@@ -166,6 +193,8 @@ export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       'clock-skew': { type: 'string' },
       'credential-lifetime': { type: 'string' },
       logs: { type: 'boolean', default: false },
+      results: { type: 'string' },
+      accounts: { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -213,6 +242,8 @@ export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       false,
     ),
     logs: values.logs,
+    resultsDir: values.results,
+    moreAccounts: moreAccounts(values.accounts, values.stage),
     verbose: values.verbose,
     help: values.help,
   };
@@ -315,8 +346,31 @@ export async function main(
       ...(options.verbose ? { log: (line: string) => io.err(`  stand-in: ${line}\n`) } : {}),
     });
     if (signal?.aborted) return interrupted(signal);
-    io.out(header(model, standIn, options, fixtures, organization));
+    const distributed = hasStateMachine(synthesis.template);
+    io.out(header(model, standIn, options, fixtures, organization, distributed));
     workDir = await makeTempDir('xacct-start-');
+    if (distributed) {
+      if (options.data !== undefined) {
+        io.err(
+          'npm start: --data does not apply in distributed mode: the state machine lists the accounts and sends each batch {"accounts": [...]}.\n',
+        );
+        return 2;
+      }
+      const run = await runDistributed({
+        template: synthesis.template,
+        artefactPath: synthesis.artefactPath,
+        standIn,
+        workDir,
+        homeAccountId: OFFLINE_HOME_ACCOUNT,
+        region: options.region ?? 'us-east-1',
+        ...(options.resultsDir ? { resultsDir: resolve(options.resultsDir) } : {}),
+        ...(options.logs || options.verbose
+          ? { onLogLine: (line: string) => io.err(`  log: ${line}\n`) }
+          : {}),
+      });
+      deps.onStats?.(standIn.stats);
+      return reportDistributed(run, standIn.stats, options, io);
+    }
     const invocation = await runInvokeLocal({
       standIn,
       workDir,
@@ -335,7 +389,8 @@ export async function main(
     if (
       error instanceof SynthesisError ||
       error instanceof EvaluatorError ||
-      error instanceof StandInError
+      error instanceof StandInError ||
+      error instanceof DistributedModeError
     ) {
       io.err(`${error.name}: ${error.message}\n`);
       return 2;
@@ -373,6 +428,7 @@ async function buildModel(
         units: (model.environment.TARGET_ORGANIZATIONAL_UNITS ?? '').split(','),
         readerAccountId: reader.accountId,
         managementAccountId: reader.parameters.ManagementAccountId || reader.accountId,
+        moreAccounts: options.moreAccounts,
       })
     : undefined;
   if (organization) {
@@ -439,6 +495,7 @@ function header(
   options: StartOptions,
   fixtures: FixtureSet,
   organization: SmallOrganization | undefined,
+  distributed: boolean,
 ): string {
   const homeSession = `arn:aws:sts::${model.homeAccountId}:assumed-role/${model.executionRoleName}/${model.functionName}`;
   const emulated = organization ? 'STS, S3 and Organizations' : 'STS and S3';
@@ -490,7 +547,9 @@ function header(
   }
   if (options.faults.length > 0) lines.push(`  faults  ${JSON.stringify(options.faults)}`);
   lines.push(
-    `Running sls invoke local --function crossAccount (it builds the bundle first)...`,
+    distributed
+      ? 'Running the state machine (distributed mode): aws-local-stepfunctions, each Lambda task the built bundle in a local container...'
+      : `Running sls invoke local --function crossAccount (it builds the bundle first)...`,
     '',
   );
   return `${lines.join('\n')}\n`;
@@ -612,6 +671,60 @@ function summary(stats: StandInStats, invocation: InvokeLocalResult): string {
     ...(stats.faultsInjected.total ? [`faults injected ${stats.faultsInjected.total}`] : []),
     `sls invoke local ${(invocation.durationMs / 1000).toFixed(1)} s`,
   ].join(' | ');
+}
+
+function hasStateMachine(template: Synthesis['template']): boolean {
+  return Object.values(template.Resources).some(
+    (resource) => resource.Type === 'AWS::StepFunctions::StateMachine',
+  );
+}
+
+/** Distributed mode's run: the execution's outcome, the batches, the targets and the calls. */
+function reportDistributed(
+  run: DistributedRunResult,
+  stats: StandInStats,
+  options: StartOptions,
+  io: StartIo,
+): number {
+  const accounts = new Set(run.targets.map((target) => target.account));
+  const failedTargets = run.targets.filter((target) => !target.ok);
+  const f = run.functionStats;
+  const lines = [
+    `State machine ${run.stateMachine}: ${run.status}${run.error ? ` (${run.error.name}: ${run.error.message})` : ''}`,
+    ...run.maps.map(
+      (map) =>
+        `  ${map.state}: batches of ${map.batchSize ?? 1} account(s), ${map.maxConcurrency ?? 'unbounded'} at once, tolerating ${map.toleratedFailurePercentage ?? 0}% failed`,
+    ),
+    `  batches   ${run.batches.succeeded} succeeded, ${run.batches.failed} failed`,
+    `  targets   ${run.targets.length - failedTargets.length} succeeded, ${failedTargets.length} failed, in ${accounts.size} account(s)`,
+    `  function  ${f.invocations} invocation(s) in ${f.coldStarts} container(s), ${f.peakConcurrency} at once, ${f.throttled} throttled and retried, ${f.timedOut} timed out`,
+  ];
+  if (run.countedAsFailed > 0) {
+    lines.push(
+      `  metric    TargetFailed +${run.countedAsFailed} from the state machine (accounts of batches that did not finish)`,
+    );
+  }
+  for (const batch of run.failedBatches.slice(0, 5)) {
+    lines.push(
+      `  failed batch of ${batch.accounts.length} (${batch.accounts.slice(0, 3).join(', ')}${batch.accounts.length > 3 ? ', ...' : ''}): ${batch.error}: ${batch.cause.slice(0, 300)}`,
+    );
+  }
+  for (const target of failedTargets.slice(0, 5))
+    lines.push(`  failed target ${target.account} ${target.region}`);
+  for (const [map, manifest] of run.resultFiles) {
+    lines.push(
+      options.resultsDir
+        ? `  results of ${map}: ${manifest}`
+        : `  results of ${map}: written as ResultWriter writes them (keep them with --results <dir>)`,
+    );
+  }
+  io.out(`${lines.join('\n')}\n`);
+  const assumes = stats.calls.byAction['sts:AssumeRole'] ?? 0;
+  io.out(
+    `\nSTS AssumeRole ${assumes} | Organizations ${stats.calls.byService.organizations ?? 0} call(s) | credentials issued ${stats.credentialsIssued} | state machine ${(run.durationMs / 1000).toFixed(1)} s\n`,
+  );
+  for (const note of Object.keys(stats.notes)) io.out(`Note: ${note}\n`);
+  return run.status === 'SUCCEEDED' && failedTargets.length === 0 ? 0 : 1;
 }
 
 function interrupted(signal: AbortSignal): number {

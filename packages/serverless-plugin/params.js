@@ -28,8 +28,25 @@ for (const name of Object.keys(job.params)) {
     );
   }
 }
+// Distributed mode (distributed-mode.yml): off unless `distributed` is true; the rest tune it.
+const DISTRIBUTED_DEFAULTS = {
+  distributed: 'false',
+  // Accounts per invocation: each of them in every configured region.
+  distributedBatchSize: '25',
+  // Batches (invocations) at once.
+  distributedMaxConcurrency: '10',
+  // Failed batches the run tolerates, in percent, before it stops and fails.
+  distributedToleratedFailurePercentage: '10',
+};
+const RESULTS_RETENTION_DAYS = 30;
+
 // The parameters of the stack's other resources: deploy time alone reads them.
-const RESOURCE_PARAMETERS = ['reservedConcurrency', 'alarmTopicArn', 'schedule'];
+const RESOURCE_PARAMETERS = [
+  'reservedConcurrency',
+  'alarmTopicArn',
+  'schedule',
+  ...Object.keys(DISTRIBUTED_DEFAULTS),
+];
 // Any other name given with --param or under params: is a typo.
 const KNOWN = [...Object.keys(FUNCTION_PARAMETERS), ...RESOURCE_PARAMETERS];
 
@@ -214,6 +231,56 @@ function scheduleEvents(raw) {
   return [{ schedule: { rate: [raw], input: {} } }];
 }
 
+/**
+ * Distributed mode's settings and the names of what it deploys; `on` false leaves it out (the
+ * schedule then stays the function's own).
+ */
+async function distributedMode(where, names, schedule) {
+  const raw = {};
+  for (const [name, fallback] of Object.entries(DISTRIBUTED_DEFAULTS)) {
+    raw[name] = (await given(name, where)) || fallback;
+  }
+  if (!['true', 'false'].includes(raw.distributed)) {
+    throw new ParameterError(
+      'distributed',
+      `must be true (run the targets in batches from a Step Functions Distributed Map) or false, got "${raw.distributed}"`,
+      'true',
+    );
+  }
+  const on = raw.distributed === 'true';
+  for (const [name, role] of Object.entries(names)) {
+    if (name.endsWith('RoleName') && role.length > MAX_ROLE_NAME && on) {
+      throw new ConfigurationError(
+        `Role name "${role}" is ${role.length} characters; IAM allows ${MAX_ROLE_NAME}. Shorten the service name in serverless.yml or the stage name.`,
+      );
+    }
+  }
+  return {
+    on,
+    resources: on ? 'distributed-mode.yml' : 'no-resources.yml',
+    settings: {
+      batchSize: integer('distributedBatchSize', raw.distributedBatchSize, 1, 1000, '25'),
+      maxConcurrency: integer(
+        'distributedMaxConcurrency',
+        raw.distributedMaxConcurrency,
+        1,
+        10000,
+        '10',
+      ),
+      toleratedFailurePercentage: integer(
+        'distributedToleratedFailurePercentage',
+        raw.distributedToleratedFailurePercentage,
+        0,
+        100,
+        '10',
+      ),
+      resultsRetentionDays: RESULTS_RETENTION_DAYS,
+      schedule,
+      ...names,
+    },
+  };
+}
+
 /** Resolves and validates all parameters once per `sls` run. */
 async function load({ options = {}, resolveVariable, resolveConfigurationProperty }) {
   await refuseUnknownNames(options, resolveConfigurationProperty);
@@ -274,11 +341,21 @@ async function load({ options = {}, resolveVariable, resolveConfigurationPropert
     'Fn::Sub': `arn:\${AWS::Partition}:iam::${account}:role/${config.roleName}`,
   });
   const { organizationId, discovery } = config;
+  const schedule = await given('schedule', where);
+  const events = scheduleEvents(schedule);
+  const distributed = await distributedMode(
+    where,
+    distributedNames(service, stage, region),
+    schedule,
+  );
   return {
     // Empty: no reservation (null leaves ReservedConcurrentExecutions out of the template).
     reservedConcurrency: reservedConcurrency(await given('reservedConcurrency', where)),
     alarmActions: alarmActions(await given('alarmTopicArn', where)),
-    events: scheduleEvents(await given('schedule', where)),
+    // In distributed mode the schedule starts the state machine, not the function.
+    events: distributed.on ? [] : events,
+    distributedResources: distributed.resources,
+    distributed: distributed.settings,
     metricNamespace: METRIC_NAMESPACE,
     executionRoleName,
     functionName,
@@ -297,6 +374,16 @@ async function load({ options = {}, resolveVariable, resolveConfigurationPropert
       ),
       ...(discovery ? readerStatements(discovery.readerRoleArn, functionName) : []),
     ],
+  };
+}
+
+/** What distributed mode names: the state machine, its role, the schedule and the schedule's role. */
+function distributedNames(service, stage, region) {
+  return {
+    stateMachineName: `${service}-${stage}-distributed`,
+    roleName: `${service}-${stage}-${region}-sfn`,
+    scheduleName: `${service}-${stage}-distributed-schedule`,
+    scheduleRoleName: `${service}-${stage}-${region}-schedule`,
   };
 }
 
@@ -351,6 +438,8 @@ function readOnly(service, stage, region) {
     reservedConcurrency: null,
     alarmActions: [],
     events: [],
+    distributedResources: 'no-resources.yml',
+    distributed: {},
     metricNamespace: METRIC_NAMESPACE,
     executionRoleName: `${service}-${stage}-${region}-exec`,
     functionName: `${service}-${stage}-${FUNCTION_KEY}`,

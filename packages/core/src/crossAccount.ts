@@ -32,6 +32,12 @@ export interface CrossAccountResponse {
   readonly summary: { readonly succeeded: number; readonly failed: number };
 }
 
+/** The answer to `{"listAccounts": true}`: what an empty event would visit, nothing run. */
+export interface TargetListing {
+  readonly accounts: readonly string[];
+  readonly regions: readonly string[];
+}
+
 /**
  * The core's configuration and the job's, both validated from their parameter tables, and the
  * job's placeholder values for every listed target: a bad value throws ConfigError, here, once.
@@ -144,7 +150,10 @@ export function createHandler<Config, Event, Result extends object>(
     if (evicted > 0) log.info('released the sessions of accounts no longer listed', { evicted });
   }
 
-  async function handler(event: unknown, context: Context): Promise<CrossAccountResponse> {
+  async function invoke(
+    event: unknown,
+    context: Context,
+  ): Promise<CrossAccountResponse | TargetListing> {
     const log = logger.child({ requestId: context.awsRequestId });
     let accounts: readonly string[];
     let regions: readonly string[];
@@ -165,6 +174,13 @@ export function createHandler<Config, Event, Result extends object>(
     }
     try {
       const parsed = parseEvent(event, available, Object.keys(job.event), config.targetRegions);
+      if (parsed.listOnly) {
+        log.info('listed the target accounts', {
+          accounts: parsed.accounts.length,
+          regions: parsed.regions.length,
+        });
+        return { accounts: parsed.accounts, regions: parsed.regions };
+      }
       accounts = parsed.accounts;
       regions = parsed.regions;
       request = readFields(job.event, parsed.jobFields) as Event;
@@ -257,7 +273,14 @@ export function createHandler<Config, Event, Result extends object>(
     return { results, summary };
   }
 
+  const handler = invoke as CrossAccountHandler;
   return { handler, config, jobConfig };
+}
+
+/** The handler: a listing for `{"listAccounts": true}`, else the job's results. */
+export interface CrossAccountHandler {
+  (event: { readonly listAccounts: true }, context: Context): Promise<TargetListing>;
+  (event: unknown, context: Context): Promise<CrossAccountResponse>;
 }
 
 function failureResult(failure: TargetError, region: string): TargetFailure {

@@ -10,9 +10,14 @@ export interface InvocationRequest {
   readonly regions: readonly string[];
   /** The job's fields (Job.eventFields), own properties only, not yet validated. */
   readonly jobFields: Readonly<Record<string, unknown>>;
+  /**
+   * `{"listAccounts": true}`: answer with the accounts and regions an empty event would visit,
+   * and run nothing. Distributed mode's state machine asks this first, then hands out batches.
+   */
+  readonly listOnly: boolean;
 }
 
-const CORE_FIELDS = ['accounts', 'regions'];
+const CORE_FIELDS = ['accounts', 'regions', 'listAccounts'];
 const LISTED_ACCOUNTS = 10;
 
 /**
@@ -29,7 +34,12 @@ export function parseEvent(
   const fields = [...jobFields, ...CORE_FIELDS];
   // No payload: Lambda passes {}, but `sls invoke local` without --data passes '' (or nothing).
   if (event === undefined || event === '') {
-    return { accounts: configuredAccounts, regions: configuredRegions, jobFields: {} };
+    return {
+      accounts: configuredAccounts,
+      regions: configuredRegions,
+      jobFields: {},
+      listOnly: false,
+    };
   }
   if (!isPlainObject(event)) {
     throw new EventValidationError(
@@ -45,13 +55,37 @@ export function parseEvent(
       `The event has the unknown field ${field}; allowed fields are ${fields.join(', ')}`,
     );
   }
+  if (Object.hasOwn(event, 'listAccounts')) {
+    const others = Object.keys(event).filter((key) => key !== 'listAccounts');
+    if (event.listAccounts !== true || others.length > 0) {
+      throw new EventValidationError(
+        'listAccounts',
+        `listAccounts asks for the target accounts only: send exactly {"listAccounts": true}; got ${
+          event.listAccounts !== true
+            ? `listAccounts ${shown(event.listAccounts)}`
+            : `also ${others.map((key) => quote(key)).join(', ')}`
+        }`,
+      );
+    }
+    return {
+      accounts: configuredAccounts,
+      regions: configuredRegions,
+      jobFields: {},
+      listOnly: true,
+    };
+  }
   const own: Record<string, unknown> = {};
   for (const name of jobFields) if (Object.hasOwn(event, name)) own[name] = event[name];
   return {
     accounts: subsetOf(ACCOUNTS, event, configuredAccounts),
     regions: subsetOf(REGIONS, event, configuredRegions),
     jobFields: own,
+    listOnly: false,
   };
+}
+
+function shown(value: unknown): string {
+  return ['boolean', 'number'].includes(typeof value) ? String(value) : quote(value);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

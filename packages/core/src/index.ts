@@ -3,10 +3,12 @@
 
 export { CORE_PARAMETERS, ROOT_ID } from './config';
 export {
+  type CrossAccountHandler,
   type CrossAccountResponse,
   createHandler,
   loadAllConfig,
   type TargetFailure,
+  type TargetListing,
   type TargetResult,
 } from './crossAccount';
 export {

@@ -75,7 +75,7 @@ const refused: [string, unknown, string, RegExp][] = [
     'null',
     null,
     'event',
-    /The event must be a JSON object with the fields prefix, maxKeys, accounts, regions \(all optional\); got null/,
+    /The event must be a JSON object with the fields prefix, maxKeys, accounts, regions, listAccounts \(all optional\); got null/,
   ],
   ['an array', [{ maxKeys: 1 }], 'event', /must be a JSON object .*; got an array/],
   ['a number', 42, 'event', /got the number 42/],
@@ -208,6 +208,30 @@ describe('parseEvent refuses, naming the field', () => {
     const error = rejection({ accounts: ['\u0000\u202e12345678901'] });
     expect(error.message).toContain('"\\u0000\\u202e12345678901"');
     expect(error.message).toMatch(/^[\x20-\x7e]+$/);
+  });
+});
+
+describe('{"listAccounts": true}', () => {
+  it('asks for the accounts and regions an empty event would visit, and nothing else', () => {
+    expect(parseEnvelope({ listAccounts: true }, CONFIGURED, FIELDS, ['eu-west-1'])).toEqual({
+      accounts: CONFIGURED,
+      regions: ['eu-west-1'],
+      jobFields: {},
+      listOnly: true,
+    });
+    expect(parseEnvelope({}, CONFIGURED, FIELDS, ['eu-west-1']).listOnly).toBe(false);
+  });
+
+  it.each([
+    [{ listAccounts: false }, /got listAccounts false/],
+    [{ listAccounts: 'yes' }, /got listAccounts "yes"/],
+    [{ listAccounts: true, accounts: [TARGET_A] }, /got also "accounts"/],
+    [{ listAccounts: true, maxKeys: 5 }, /got also "maxKeys"/],
+  ])('refuses %j, saying to send exactly {"listAccounts": true}', (event, message) => {
+    const error = rejection(event);
+    expect(error.field).toBe('listAccounts');
+    expect(error.message).toMatch(/send exactly \{"listAccounts": true\}/);
+    expect(error.message).toMatch(message);
   });
 });
 

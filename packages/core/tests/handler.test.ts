@@ -252,6 +252,25 @@ describe('the handler, several target accounts', () => {
   });
 });
 
+describe('the handler asked {"listAccounts": true}', () => {
+  it('answers with the accounts and regions it would visit, and calls nothing', async () => {
+    const listing = coldStart(
+      validEnv({
+        TARGET_ACCOUNT_IDS: `${TARGET_A},${TARGET_B}`,
+        TARGET_REGIONS: 'eu-west-1,us-east-1',
+      }),
+    );
+    container = listing;
+    targetsAnswer(listing, {});
+    const { result } = await captureOutput(() =>
+      listing.module.handler({ listAccounts: true }, lambdaContext('req-1', 9000)),
+    );
+    expect(result).toEqual({ accounts: [TARGET_A, TARGET_B], regions: ['eu-west-1', 'us-east-1'] });
+    expect(listing.mocks.assumeRole.calls()).toHaveLength(0);
+    expect(listing.mocks.s3.calls()).toHaveLength(0);
+  });
+});
+
 describe('the handler, several accounts in several regions', () => {
   const regions = ['eu-west-1', 'us-east-1', 'ap-southeast-2'];
   const product = validEnv({

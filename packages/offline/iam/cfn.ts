@@ -83,6 +83,15 @@ const RESOURCE_NAMES: Record<
     nameProperty: 'FunctionName',
     arn: (name, s) => `arn:${s.partition}:lambda:${s.region}:${s.accountId}:function:${name}`,
   },
+  'AWS::StepFunctions::StateMachine': {
+    nameProperty: 'StateMachineName',
+    arn: (name, s) => `arn:${s.partition}:states:${s.region}:${s.accountId}:stateMachine:${name}`,
+    refIsArn: true,
+  },
+  'AWS::Events::Rule': {
+    nameProperty: 'Name',
+    arn: (name, s) => `arn:${s.partition}:events:${s.region}:${s.accountId}:rule/${name}`,
+  },
   'AWS::Logs::LogGroup': {
     nameProperty: 'LogGroupName',
     arn: (name, s) => `arn:${s.partition}:logs:${s.region}:${s.accountId}:log-group:${name}:*`,

@@ -29,6 +29,7 @@ import {
 } from './model';
 import type { NamedPolicy } from './policy';
 import { sarAction } from './sar';
+import type { StateMachineCaseResult } from './stateMachineRole';
 import { readTemplate, relativeToCwd, TARGET_TEMPLATE_PATH } from './templates';
 import {
   describeFinding,
@@ -169,6 +170,28 @@ export interface CheckReport {
   deployerActions?: ActionAudit[];
   /** Declared permissions a deploy role's boundary on the target role leaves out (see withBoundaries). */
   boundaryGaps?: BoundaryGap[];
+  /** Distributed mode: the state machine role's cases (see withStateMachineRole). */
+  stateMachineRole?: StateMachineCaseResult[];
+}
+
+/** The report with the state machine role's cases: any mismatch fails the check. */
+export function withStateMachineRole(
+  report: CheckReport,
+  results: StateMachineCaseResult[],
+): CheckReport {
+  return { ...report, ok: report.ok && results.every((r) => r.ok), stateMachineRole: results };
+}
+
+function stateMachineRoleLines(results: StateMachineCaseResult[]): string[] {
+  const failed = results.filter((r) => !r.ok);
+  return [
+    '',
+    `Distributed mode: the state machine's role (DistributedStateMachineRole), ${failed.length === 0 ? `all ${results.length} cases match` : `${failed.length} of ${results.length} cases do not match`}:`,
+    ...results.map(
+      (r) =>
+        `  ${r.ok ? 'ok      ' : 'MISMATCH'} ${r.title}: ${r.action} on ${r.resource} expected ${r.expected}, ${r.decision.allowed ? 'allowed' : 'denied'} (${r.decision.statement ?? 'no statement allows it'})`,
+    ),
+  ];
 }
 
 /** The report with the deploy roles' actions audited: any missing or unused action fails it. */
@@ -745,6 +768,8 @@ export function formatReport(report: CheckReport): string {
   if (report.deployers) lines.push(...deployerLines(report.deployers));
   if (report.deployerActions) lines.push(...deployerActionLines(report.deployerActions));
   if (report.boundaryGaps) lines.push(...boundaryLines(report.boundaryGaps));
+  if (report.stateMachineRole?.length)
+    lines.push(...stateMachineRoleLines(report.stateMachineRole));
   if (report.wildcards) {
     const bad = unjustified(report.wildcards);
     const justified = report.wildcards.length - bad.length;

@@ -424,7 +424,12 @@ export async function decideTargetCall(
   action: string,
   resourceArn: string,
   /** What the offline world knows of the resource: its own policy (a key policy), its aliases. */
-  known: { readonly policy?: PolicyDocument; readonly aliases?: readonly string[] } = {},
+  known: {
+    readonly policy?: PolicyDocument;
+    readonly aliases?: readonly string[];
+    /** Condition keys the request carries beyond the principal's (cloudwatch:namespace, ...). */
+    readonly context?: Readonly<Record<string, string>>;
+  } = {},
 ): Promise<Decision> {
   const resourcePolicy = known.policy;
   const request = `${action} on ${resourceArn} by ${caller.arn}`;
@@ -454,6 +459,7 @@ export async function decideTargetCall(
         ...(known.aliases?.length && /^arn:[^:]+:kms:/.test(resourceArn)
           ? { 'kms:ResourceAliases': [...known.aliases] }
           : {}),
+        ...known.context,
       },
     },
     identityPolicies: identityPoliciesOf(model, caller).map(({ name, document }) => ({

@@ -31,6 +31,7 @@ export {
   withBoundaries,
   withDeployerActions,
   withDeployers,
+  withStateMachineRole,
   withWildcards,
 } from './check';
 export {
@@ -88,6 +89,11 @@ export {
   targetFor,
 } from './model';
 export type { NamedPolicy, PolicyDocument, PolicyStatement } from './policy';
+export {
+  checkStateMachineRole,
+  type StateMachineCaseResult,
+  withBucketNames,
+} from './stateMachineRole';
 export {
   asTemplate,
   DEPLOYER_TEMPLATE_PATH,

@@ -74,6 +74,7 @@ const DOCUMENTS = [
   'docs/check.md',
   'docs/security.md',
   'docs/organizations.md',
+  'docs/distributed.md',
   'docs/delivery.md',
 ];
 const commands = DOCUMENTS.flatMap((document) =>
