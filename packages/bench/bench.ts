@@ -15,8 +15,9 @@ import { bundleSection } from './src/bundleSection';
 import { STANDIN_TOKEN_VARIABLE, STANDIN_URL_VARIABLE } from './src/child/standinStats';
 import { buildChildScripts } from './src/children';
 import { coldStartSection, measureColdStarts } from './src/coldStart';
-import { costCurveSection, measureCostCurve } from './src/costCurve';
+import { type CurvePoint, costCurveSection, measureCostCurve } from './src/costCurve';
 import { fanOutOrganization, measureDiscovery, organizationPlacement } from './src/discoveryFanOut';
+import { DISTRIBUTED_ACCOUNTS, distributedSection, measureDistributed } from './src/distributed';
 import { lambdaEnvironment, REGION } from './src/environment';
 import {
   FANOUT_ACCOUNTS,
@@ -168,6 +169,7 @@ async function main(argv: string[]): Promise<number> {
     // The bench's own time budget is the sections above; the cost curve's time grows with the sizes
     // asked for, and its section says how long it took.
     const elapsedMs = performance.now() - started;
+    let curvePoints: readonly CurvePoint[] = [];
     if (options.curve.length > 0) {
       const curve = await measureCostCurve({
         script: scripts.invocations,
@@ -178,7 +180,15 @@ async function main(argv: string[]): Promise<number> {
         progress: step,
       });
       offLoopback.push(...curve.offLoopback);
+      curvePoints = curve.points;
       sections.push(costCurveSection(curve.points, performance.now() - started - elapsedMs));
+    }
+    if (options.distributed) {
+      const runs = await measureDistributed({ stack: stacks.discovery, progress: step });
+      const single = curvePoints.find(
+        (point) => point.accounts === DISTRIBUTED_ACCOUNTS && point.regions > 1,
+      );
+      sections.push(distributedSection(runs, single));
     }
     sections.push(benchSection(elapsedMs, offLoopback));
     for (const section of sections) process.stdout.write(`${renderSection(section)}\n\n`);

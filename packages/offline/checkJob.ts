@@ -58,6 +58,10 @@ export async function checkJob(options: CheckJobOptions): Promise<CheckReport> {
     ...modelOptions
   } = options;
   const model = await loadCheckModel({ ...modelOptions, targetTemplate });
+  // Distributed mode in the home stack: the deploy role as deployed for it (DistributedMode=true).
+  const distributed = Object.values(
+    (options.template as { Resources: Record<string, { Type: string }> }).Resources,
+  ).some((resource) => resource.Type === 'AWS::StepFunctions::StateMachine');
   const stackSetTemplates = {
     administration: STACKSET_ADMINISTRATION_TEMPLATE_PATH,
     execution: stackSetExecutionTemplate,
@@ -69,6 +73,7 @@ export async function checkJob(options: CheckJobOptions): Promise<CheckReport> {
       targetDeployerTemplate,
       stackSetTemplates,
       stage,
+      distributed,
     }),
   );
   // Each deploy role against the stack it deploys, resolved for the home and first target account.
@@ -76,7 +81,12 @@ export async function checkJob(options: CheckJobOptions): Promise<CheckReport> {
     partition: model.partition,
     accountId: model.homeAccountId,
     region: model.region,
-    parameters: { Stage: stage, GitHubOwner: 'owner', GitHubRepo: 'repo' },
+    parameters: {
+      Stage: stage,
+      GitHubOwner: 'owner',
+      GitHubRepo: 'repo',
+      DistributedMode: String(distributed),
+    },
   };
   const targetInputs = {
     partition: model.partition,

@@ -384,6 +384,7 @@ function distributedNames(service, stage, region) {
     roleName: `${service}-${stage}-${region}-sfn`,
     scheduleName: `${service}-${stage}-distributed-schedule`,
     scheduleRoleName: `${service}-${stage}-${region}-schedule`,
+    boundaryName: `${service}-${stage}-${region}-distributed-boundary`,
   };
 }
 

@@ -8,6 +8,9 @@ export const HELP = `Usage: npm run bench -- [options]
   --concurrency <c>   fan-out concurrency (default: the fanoutConcurrency parameter, 8)
   --curve <sizes>     the cost curve's organization sizes, comma-separated (default
                       10,100,1000,5000; "none" leaves the section out)
+  --distributed <on|none>
+                      distributed mode against one invocation, 1,000 accounts x 4 regions
+                      (default on; "none" leaves the section out)
   --out <file>        also write the markdown results to <file>
   -h, --help          this help
 
@@ -19,6 +22,13 @@ export interface BenchOptions {
   readonly concurrency: number | undefined;
   readonly out: string | undefined;
   readonly curve: readonly number[];
+  readonly distributed: boolean;
+}
+
+function onOrNone(flag: string, text: string): boolean {
+  if (text !== 'on' && text !== 'none')
+    throw new Error(`--${flag} takes on or none, got "${text}"`);
+  return text === 'on';
 }
 
 export function parseOptions(argv: string[]): BenchOptions | 'help' {
@@ -30,6 +40,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       concurrency: { type: 'string' },
       out: { type: 'string' },
       curve: { type: 'string', default: '10,100,1000,5000' },
+      distributed: { type: 'string', default: 'on' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -50,6 +61,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
         ? undefined
         : integer('concurrency', values.concurrency, 1, 50),
     out: values.out,
+    distributed: onOrNone('distributed', values.distributed),
     curve:
       values.curve === 'none'
         ? []

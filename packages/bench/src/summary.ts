@@ -26,7 +26,7 @@ export function describeMachine(): string {
 export function benchSection(elapsedMs: number, offLoopback: readonly string[]): Section {
   const hosts = [...new Set(offLoopback)];
   return {
-    title: '7. The bench itself',
+    title: '8. The bench itself',
     table: {
       headers: ['Measure', 'Value'],
       rows: [

@@ -530,7 +530,13 @@ export function auditWildcards(
               partition: model.partition,
               accountId: model.homeAccountId,
               region: model.region,
-              parameters: { Stage: options.stage, GitHubOwner: 'owner', GitHubRepo: 'repo' },
+              // Distributed mode's statements too: the audit covers either way it is deployed.
+              parameters: {
+                Stage: options.stage,
+                GitHubOwner: 'owner',
+                GitHubRepo: 'repo',
+                DistributedMode: 'true',
+              },
             }),
           ]
         : []),

@@ -5,7 +5,8 @@
 // reason, in the template's Metadata.ActionsNotGranted; every granted action must be one a handler
 // calls, or sit in a statement the deploy tool itself calls (Metadata.ActionsOfTheDeployTool).
 // So a resource type added to a stack (an alarm, say) reports its missing actions, and an action
-// no handler and no tool call uses is reported as unused.
+// no handler and no tool call uses is reported as unused. An entry with `Unless: <condition>`
+// refuses its actions only while that condition of the deployer template is false.
 
 import { ResolvedTemplate, type StackInputs, type TemplateDocument } from './cfn';
 import handlerData from './data/cfn-handler-permissions.json';
@@ -90,12 +91,15 @@ export function auditDeployerActions(
   const source = relativeToCwd(templatePath);
   const stack = new ResolvedTemplate(source, template, inputs);
   const metadata = (template.Metadata ?? {}) as {
-    ActionsNotGranted?: Array<{ Why?: string; Actions?: string[] }>;
+    ActionsNotGranted?: Array<{ Why?: string; Unless?: string; Actions?: string[] }>;
     ActionsOfTheDeployTool?: Record<string, string>;
   };
   const refused = new Map<string, string>();
   for (const entry of metadata.ActionsNotGranted ?? []) {
     if (!entry.Why) throw new EvaluatorError(`${source}: an ActionsNotGranted entry has no Why`);
+    // `Unless: <condition>`: refused only while the condition is false (granted when it holds).
+    if (entry.Unless && stack.condition(entry.Unless, `Metadata.ActionsNotGranted Unless`))
+      continue;
     for (const action of entry.Actions ?? []) refused.set(norm(action), entry.Why);
   }
   const toolStatements = new Set(Object.keys(metadata.ActionsOfTheDeployTool ?? {}));

@@ -135,6 +135,8 @@ export interface DeployerCheckOptions {
   /** docs/organizations/stackset-administration-role.yml and docs/organizations/stackset-execution-role.yml */
   stackSetTemplates?: { administration: string; execution: string };
   stage: string;
+  /** The home stack has distributed mode: the deployer is deployed with DistributedMode=true. */
+  distributed?: boolean;
 }
 
 /** The GitHub environment the deploy jobs run in: the one named like the stage. */
@@ -148,26 +150,39 @@ export function buildDeployerCases(
 ): DeployerCase[] {
   const { partition, homeAccountId: home, region } = model;
   const environment = environmentOf(options.stage);
+  const homeParameters = {
+    Stage: options.stage,
+    GitHubEnvironment: environment,
+    TargetRoleName: model.targetRoleName,
+    DistributedMode: String(options.distributed ?? false),
+    ...(model.organizationsReader
+      ? { OrganizationsReaderRoleName: model.organizationsReader.roleName }
+      : {}),
+  };
   const homeRole = resolveDeployer(
     options.deployerTemplate,
     'DeployerRole',
     'ExecutionRoleBoundary',
     { partition, accountId: home, region },
-    {
-      Stage: options.stage,
-      GitHubEnvironment: environment,
-      TargetRoleName: model.targetRoleName,
-      ...(model.organizationsReader
-        ? { OrganizationsReaderRoleName: model.organizationsReader.roleName }
-        : {}),
-    },
+    homeParameters,
   );
+  // Distributed mode's roles carry a boundary of their own.
+  const distributedBoundary = options.distributed
+    ? resolveDeployer(
+        options.deployerTemplate,
+        'DeployerRole',
+        'DistributedRoleBoundary',
+        { partition, accountId: home, region },
+        homeParameters,
+      )
+    : undefined;
   const [targetAccount = ''] = model.configuredTargets;
   const targetRole = targetDeployer(model, options);
   const targetStack = `arn:${partition}:cloudformation:${model.targetRegion}:${targetAccount}:stack/cross-account-demo-target/abc`;
   return [
     ...trustCases(homeRole, environment),
     ...homeDeployerCases(model, homeRole, options.stage),
+    ...distributedModeCases(model, homeRole, options.stage, distributedBoundary),
     ...trustCases(targetRole, environment),
     ...targetDeployerCases(model, targetRole, targetAccount, targetStack),
     ...(options.stackSetTemplates ? stackSetCases(model, options, targetAccount) : []),
@@ -726,6 +741,159 @@ function homeDeployerCases(model: PolicyModel, role: ResolvedRole, stage: string
       bucket,
       { 's3:x-amz-acl': 'public-read' },
       'public bucket',
+    ),
+  ];
+}
+
+/**
+ * Distributed mode's part of the home deployer: with DistributedMode=true it may create the state
+ * machine, its role and the schedule's role only within their boundary, and pass each to its own
+ * service only; without it, none of that.
+ */
+function distributedModeCases(
+  model: PolicyModel,
+  role: ResolvedRole,
+  stage: string,
+  boundary: ResolvedRole | undefined,
+): DeployerCase[] {
+  const { partition: p, homeAccountId: a, region: r } = model;
+  const as = casesOf(model, role, deployerSession(role));
+  const stateMachine = `arn:${p}:states:${r}:${a}:stateMachine:cross-account-lambda-${stage}-distributed`;
+  if (!boundary) {
+    return [
+      as(
+        'escalate:distributed-off',
+        'creates a state machine while DistributedMode is false',
+        'denied',
+        'states:CreateStateMachine',
+        stateMachine,
+        {},
+        'PassRole elsewhere',
+      ),
+    ];
+  }
+  const sfnRole = `arn:${p}:iam::${a}:role/cross-account-lambda-${stage}-${r}-sfn`;
+  const scheduleRole = `arn:${p}:iam::${a}:role/cross-account-lambda-${stage}-${r}-schedule`;
+  const results = `arn:${p}:s3:::cross-account-lambda-${stage}-resultsbucket-abc123def456`;
+  const withBoundary = { 'iam:PermissionsBoundary': boundary.boundaryArn };
+  // The state machine's role after a deploy wrote an inline *:* policy into it.
+  const sfnSession: Caller = {
+    arn: `arn:aws:sts::${a}:assumed-role/cross-account-lambda-${stage}-${r}-sfn/execution`,
+    accountId: a,
+    roleArn: sfnRole,
+  };
+  const asStateMachineRole = (id: string, title: string, action: string, resource: string) => ({
+    id: `${role.source}/${id}`,
+    role: role.source,
+    title,
+    expected: 'denied' as const,
+    attack: 'inline *:* policy',
+    simulation: call(model, sfnSession, [EVERYTHING], action, resource, {}, boundary.boundary),
+  });
+  return [
+    as(
+      'deploy:distributed:create-role',
+      "creates the state machine's role with the distributed boundary",
+      'allowed',
+      'iam:CreateRole',
+      sfnRole,
+      withBoundary,
+    ),
+    as(
+      'deploy:distributed:pass-role',
+      "passes the state machine's role to Step Functions",
+      'allowed',
+      'iam:PassRole',
+      sfnRole,
+      { 'iam:PassedToService': 'states.amazonaws.com' },
+    ),
+    as(
+      'deploy:distributed:state-machine',
+      'creates the state machine',
+      'allowed',
+      'states:CreateStateMachine',
+      stateMachine,
+    ),
+    as(
+      'deploy:distributed:results-lifecycle',
+      "sets the results bucket's expiry (s3:PutLifecycleConfiguration)",
+      'allowed',
+      's3:PutLifecycleConfiguration',
+      results,
+    ),
+    as(
+      'deploy:distributed:pass-schedule-role',
+      "passes the schedule's role to EventBridge",
+      'allowed',
+      'iam:PassRole',
+      scheduleRole,
+      { 'iam:PassedToService': 'events.amazonaws.com' },
+    ),
+    as(
+      'escalate:distributed:role-without-boundary',
+      "creates the state machine's role without a boundary",
+      'denied',
+      'iam:CreateRole',
+      sfnRole,
+      {},
+      'role without boundary',
+    ),
+    as(
+      'escalate:distributed:role-exec-boundary',
+      "creates the state machine's role with the execution role's boundary",
+      'denied',
+      'iam:CreateRole',
+      sfnRole,
+      { 'iam:PermissionsBoundary': role.boundaryArn },
+      'role without boundary',
+    ),
+    as(
+      'escalate:distributed:attach-admin',
+      "attaches AdministratorAccess to the state machine's role",
+      'denied',
+      'iam:AttachRolePolicy',
+      sfnRole,
+      { ...withBoundary, 'iam:PolicyARN': ADMIN_POLICY },
+      'inline *:* policy',
+    ),
+    as(
+      'escalate:distributed:pass-role-lambda',
+      "passes the state machine's role to Lambda",
+      'denied',
+      'iam:PassRole',
+      sfnRole,
+      { 'iam:PassedToService': 'lambda.amazonaws.com' },
+      'PassRole elsewhere',
+    ),
+    as(
+      'escalate:distributed:other-state-machine',
+      'creates another state machine (to run as its role)',
+      'denied',
+      'states:CreateStateMachine',
+      `${stateMachine}-other`,
+      {},
+      'PassRole elsewhere',
+    ),
+    as(
+      'escalate:distributed:results-public',
+      'lifts the public access block of the results bucket',
+      'denied',
+      's3:PutBucketPublicAccessBlock',
+      results,
+      {},
+      'public bucket',
+    ),
+    asStateMachineRole(
+      'escalate:distributed:inline-everything-invoke',
+      "the state machine's role with an inline *:* policy: invoke another function",
+      'lambda:InvokeFunction',
+      `arn:${p}:lambda:${r}:${a}:function:some-other-function`,
+    ),
+    asStateMachineRole(
+      'escalate:distributed:inline-everything-iam',
+      "the state machine's role with an inline *:* policy: iam:CreateUser",
+      'iam:CreateUser',
+      `arn:${p}:iam::${a}:user/intruder`,
     ),
   ];
 }

@@ -52,7 +52,7 @@ export async function checkStateMachineRole(
     stack.property(ROLE, 'Policies') as { PolicyName: string; PolicyDocument: PolicyDocument }[]
   ).map((p): NamedPolicy => ({ name: p.PolicyName, document: p.PolicyDocument }));
   const machine = String(stack.stringProperty('DistributedStateMachine', 'StateMachineName'));
-  const bucket = String(stack.stringProperty('DistributedResultsBucket', 'BucketName'));
+  const bucket = String(stack.stringProperty('ResultsBucket', 'BucketName'));
   const arn = (service: string, rest: string) =>
     `arn:${model.partition}:${service}:${model.region}:${model.homeAccountId}:${rest}`;
   const fn = arn('lambda', `function:${model.deployedFunctionName}`);

@@ -126,3 +126,52 @@ it('keeps the handler permissions with where they come from', () => {
     expect.arrayContaining(['AWS::IAM::Role', 'AWS::S3::Bucket']),
   );
 });
+
+describe('distributed mode', () => {
+  let distributed: TemplateDocument;
+  beforeAll(async () => {
+    distributed = asTemplate(
+      await homeTemplate({ distributed: 'true', schedule: 'rate(1 day)' }),
+      'synthesised home stack',
+    );
+  }, SYNTH_TIMEOUT_MS);
+  const inputs = (mode: string) => ({
+    ...HOME_INPUTS,
+    parameters: { ...HOME_INPUTS.parameters, DistributedMode: mode },
+  });
+
+  it('is covered by the deploy role deployed with DistributedMode=true, the lifecycle granted for the results bucket', () => {
+    const audit = auditDeployerActions(
+      DEPLOYER_TEMPLATE_PATH,
+      'DeployerRole',
+      distributed,
+      inputs('true'),
+    );
+    expect(summary(audit.findings)).toEqual([]);
+    expect(audit.resourceTypes).toContain('AWS::StepFunctions::StateMachine');
+  });
+
+  it('reports what the deploy role without DistributedMode=true lacks for it', () => {
+    const audit = auditDeployerActions(
+      DEPLOYER_TEMPLATE_PATH,
+      'DeployerRole',
+      distributed,
+      inputs('false'),
+    );
+    expect(summary(audit.findings)).toEqual(
+      expect.arrayContaining(['missing states:CreateStateMachine', 'missing events:PutRule']),
+    );
+  });
+
+  it('reports its grants as unused when the home stack has no state machine', () => {
+    const audit = auditDeployerActions(
+      DEPLOYER_TEMPLATE_PATH,
+      'DeployerRole',
+      home,
+      inputs('true'),
+    );
+    expect(summary(audit.findings)).toEqual(
+      expect.arrayContaining(['unused states:CreateStateMachine']),
+    );
+  });
+});

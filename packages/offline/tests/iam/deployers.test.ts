@@ -180,3 +180,58 @@ describe('a broken deploy role is caught by the case about its mistake', () => {
     expect(mismatches(await check({ target }))).toEqual(['escalate:boundary-removed']);
   });
 });
+
+describe('distributed mode (the deployer deployed with DistributedMode=true)', () => {
+  const distributed = (home = DEPLOYER_TEMPLATE_PATH) =>
+    runDeployerCheck(
+      buildDeployerCases(model, {
+        deployerTemplate: home,
+        targetDeployerTemplate: TARGET_DEPLOYER_TEMPLATE_PATH,
+        stage: 'local',
+        distributed: true,
+      }),
+    );
+
+  it('may create the state machine and its roles within their boundary, and nothing around them', async () => {
+    const results = await distributed();
+    expect(mismatches(results)).toEqual([]);
+    const ids = results.map((r) => r.case.id.split('/').pop());
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'deploy:distributed:state-machine',
+        'escalate:distributed:role-without-boundary',
+        'escalate:distributed:pass-role-lambda',
+        'escalate:distributed:inline-everything-invoke',
+      ]),
+    );
+  });
+
+  it('without DistributedMode=true may create no state machine', async () => {
+    const results = await check();
+    const off = results.find((r) => r.case.id.endsWith('escalate:distributed-off'));
+    expect([off?.case.expected, off?.allowed]).toEqual(['denied', false]);
+  });
+
+  it("fails the boundary case when the distributed roles' boundary is dropped from the condition", async () => {
+    const home = edited(DEPLOYER_TEMPLATE_PATH, (text) =>
+      text.replace(
+        /( {18}Condition:\n {20}StringEquals:\n {22}iam:PermissionsBoundary: !Ref DistributedRoleBoundary\n)/,
+        '',
+      ),
+    );
+    expect(mismatches(await distributed(home))).toEqual([
+      'escalate:distributed:role-without-boundary',
+      'escalate:distributed:role-exec-boundary',
+    ]);
+  });
+
+  it("fails when the state machine's role may be passed to any service", async () => {
+    const home = edited(DEPLOYER_TEMPLATE_PATH, (text) =>
+      text.replace(
+        / {18}Condition:\n {20}StringEquals:\n {22}iam:PassedToService: states\.amazonaws\.com\n/,
+        '',
+      ),
+    );
+    expect(mismatches(await distributed(home))).toEqual(['escalate:distributed:pass-role-lambda']);
+  });
+});

@@ -28,6 +28,7 @@ describe('deployer role template validity', () => {
           'arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com',
       },
     ],
+    ['for distributed mode', { ...REQUIRED, DistributedMode: 'true' }],
   ])('passes AWS’s offline validator without errors or warnings %s', (_, parameterOverrides) => {
     const report = engine.validateStandard(new TemplateFile(PATH), { parameterOverrides });
     const problems = report.diagnostics.filter(
@@ -86,10 +87,20 @@ describe('trust', () => {
   });
 });
 
+type InlinePolicy = { PolicyName: string; PolicyDocument: { Statement: unknown[] } };
+// The policy of every stage, then distributed mode's, present with DistributedMode=true only.
+const [always, conditional, ...more] = role.Policies as [
+  InlinePolicy,
+  { 'Fn::If': [string, InlinePolicy, unknown] },
+];
+
 describe('permissions', () => {
-  const statements: Array<Record<string, unknown>> = role.Policies.flatMap(
-    (p: { PolicyDocument: { Statement: unknown[] } }) => p.PolicyDocument.Statement,
-  );
+  const statements = always.PolicyDocument.Statement as Array<Record<string, unknown>>;
+  it('are one policy for every stage and one for distributed mode, under its condition', () => {
+    expect(more).toEqual([]);
+    expect(conditional['Fn::If'][0]).toBe('DeployDistributedMode');
+    expect(conditional['Fn::If'][2]).toEqual({ Ref: 'AWS::NoValue' });
+  });
   const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
 
   it('allows only, never denies, and every Resource is a partition-aware Sub', () => {
@@ -164,6 +175,44 @@ describe('permissions', () => {
     expect(
       statements.flatMap((s) => [s.Action].flat()).filter((a) => String(a).includes('*')),
     ).toEqual([]);
+  });
+});
+
+describe('permissions for distributed mode (DistributedMode=true)', () => {
+  const statements = conditional['Fn::If'][1].PolicyDocument.Statement as Array<
+    Record<string, unknown>
+  >;
+  const roleArn = (suffix: string) => ({
+    'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/cross-account-lambda-\${Stage}-\${AWS::Region}-${suffix}`,
+  });
+
+  it("pass the state machine's role to Step Functions and the schedule's to EventBridge, nothing else", () => {
+    const passing = statements.filter((s) => [s.Action].flat().includes('iam:PassRole'));
+    expect(passing.map((s) => [s.Resource, s.Condition])).toEqual([
+      [roleArn('sfn'), { StringEquals: { 'iam:PassedToService': 'states.amazonaws.com' } }],
+      [roleArn('schedule'), { StringEquals: { 'iam:PassedToService': 'events.amazonaws.com' } }],
+    ]);
+  });
+
+  it('change those two roles only while they carry the distributed boundary', () => {
+    const changing = statements.filter((s) =>
+      [s.Action].flat().some((a) => /^iam:(Create|Delete|Update|Put)/.test(String(a))),
+    );
+    expect(changing.map((s) => [s.Resource, s.Condition])).toEqual([
+      [
+        [roleArn('sfn'), roleArn('schedule')],
+        { StringEquals: { 'iam:PermissionsBoundary': { Ref: 'DistributedRoleBoundary' } } },
+      ],
+    ]);
+    expect(template.Resources.DistributedRoleBoundary.Condition).toBe('DeployDistributedMode');
+  });
+
+  it('use no action wildcard and may not lift a public access block', () => {
+    const actions = statements.flatMap((s) => [s.Action].flat()).map(String);
+    expect(actions.filter((a) => a.includes('*'))).toEqual([]);
+    expect(actions.filter((a) => /PublicAccessBlock|Acl|OwnershipControls/.test(a))).toEqual([
+      's3:GetBucketPublicAccessBlock',
+    ]);
   });
 });
 
