@@ -710,7 +710,9 @@ function reportDistributed(
     );
   }
   for (const target of failedTargets.slice(0, 5))
-    lines.push(`  failed target ${target.account} ${target.region}`);
+    lines.push(`  failed target ${target.account} ${target.region}: ${target.code ?? 'failed'}`);
+  if (failedTargets.length > 5)
+    lines.push(`  ... and ${failedTargets.length - 5} more failed targets`);
   for (const [map, manifest] of run.resultFiles) {
     lines.push(
       options.resultsDir

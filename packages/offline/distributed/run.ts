@@ -47,6 +47,14 @@ export interface DistributedRunOptions {
   readonly concurrency?: number;
 }
 
+export interface TargetOutcome {
+  readonly account: string;
+  readonly region: string;
+  readonly ok: boolean;
+  /** A failed target's error code, as the function reports it. */
+  readonly code?: string;
+}
+
 export interface FailedBatch {
   readonly accounts: readonly string[];
   readonly error: string;
@@ -62,7 +70,7 @@ export interface DistributedRunResult {
   readonly stateMachine: string;
   readonly functionStats: Readonly<PoolStats>;
   /** Every target's result, from the batches that finished. */
-  readonly targets: readonly { account: string; region: string; ok: boolean }[];
+  readonly targets: readonly TargetOutcome[];
   readonly batches: { readonly succeeded: number; readonly failed: number };
   readonly failedBatches: readonly FailedBatch[];
   /** Accounts the state machine counted as failed targets (the failed-targets metric). */
@@ -214,13 +222,17 @@ export async function runDistributed(
     await pool.close();
   }
   const children = [...records.values()].flat();
-  const targets: { account: string; region: string; ok: boolean }[] = [];
+  const targets: TargetOutcome[] = [];
   const failedBatches: FailedBatch[] = [];
   for (const child of children) {
     if ('Output' in child) {
-      const out = child.Output as { results?: { account: string; region: string; ok: boolean }[] };
-      for (const r of out.results ?? [])
-        targets.push({ account: r.account, region: r.region, ok: r.ok });
+      const out = child.Output as {
+        results?: (TargetOutcome & { error?: { code?: string } })[];
+      };
+      for (const r of out.results ?? []) {
+        const code = r.error?.code;
+        targets.push({ account: r.account, region: r.region, ok: r.ok, ...(code ? { code } : {}) });
+      }
     } else {
       failedBatches.push({
         accounts: ((child.Input as { Items?: string[] }).Items ?? []).map(String),
