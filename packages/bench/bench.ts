@@ -5,6 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type StandIn, startStandIn } from '@cross-account-lambda/offline/standin';
+import { synthesize } from '@cross-account-lambda/offline/synth';
 import {
   exitCleanlyOnSignalsAndClosedPipes,
   makeTempDir,
@@ -59,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
     step('synthesising the home stacks (sls package: 1 and 50 target accounts, 50 from an OU)...');
     const shipped = shippedBuildOptions();
     const organization = fanOutOrganization(FANOUT_ACCOUNTS);
-    const [synthesised, scripts] = await Promise.all([
+    const [synthesised, scripts, withCodeCache] = await Promise.all([
       synthesizeStacks({
         accounts: FANOUT_ACCOUNTS,
         regions: FANOUT_REGIONS,
@@ -67,6 +68,7 @@ async function main(argv: string[]): Promise<number> {
         ...organizationPlacement(organization),
       }),
       buildChildScripts(join(workDir, 'children'), shipped.options.plugins ?? []),
+      synthesize({ stage: 'local', params: { codeCache: 'true' } }),
     ]);
     stacks = synthesised;
     step('building the variants...');
@@ -74,7 +76,9 @@ async function main(argv: string[]): Promise<number> {
       join(workDir, 'variants'),
       stacks.single.synthesis.artefactPath,
       shipped,
+      withCodeCache.artefactPath,
     );
+    await withCodeCache.dispose();
     const variant = (name: VariantName): Variant => {
       const found = built.variants.get(name);
       if (!found) throw new Error(`variant ${name} was not built`);

@@ -4,8 +4,10 @@
 const DropUnusedDefaultRole = require('./plugins/drop-unused-default-role');
 const RecompressArtifact = require('./plugins/recompress-artifact');
 const RemoveZipTempFolder = require('./plugins/remove-zip-temp-folder');
+const ShipCodeCache = require('./plugins/ship-code-cache');
 
-const PARTS = [DropUnusedDefaultRole, RecompressArtifact, RemoveZipTempFolder];
+// In this order on a shared hook: the code cache joins the artefact before it is recompressed.
+const PARTS = [DropUnusedDefaultRole, ShipCodeCache, RecompressArtifact, RemoveZipTempFolder];
 
 class CrossAccountPlugin {
   constructor(serverless, options) {

@@ -45,6 +45,7 @@ const RESOURCE_PARAMETERS = [
   'reservedConcurrency',
   'alarmTopicArn',
   'schedule',
+  'codeCache',
   ...Object.keys(DISTRIBUTED_DEFAULTS),
 ];
 // Any other name given with --param or under params: is a typo.
@@ -281,6 +282,17 @@ async function distributedMode(where, names, schedule) {
   };
 }
 
+/** Whether the artefact carries the V8 code cache (plugins/ship-code-cache.js): opt-in for now. */
+function codeCache(raw) {
+  if (raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw new ParameterError(
+    'codeCache',
+    `must be true (ship the function's V8 code cache with a loader) or false, got "${raw}"`,
+    'true',
+  );
+}
+
 /** Resolves and validates all parameters once per `sls` run. */
 async function load({ options = {}, resolveVariable, resolveConfigurationProperty }) {
   await refuseUnknownNames(options, resolveConfigurationProperty);
@@ -356,6 +368,7 @@ async function load({ options = {}, resolveVariable, resolveConfigurationPropert
     events: distributed.on ? [] : events,
     distributedResources: distributed.resources,
     distributed: distributed.settings,
+    codeCache: codeCache(await given('codeCache', where)),
     metricNamespace: METRIC_NAMESPACE,
     executionRoleName,
     functionName,

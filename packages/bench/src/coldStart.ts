@@ -135,7 +135,7 @@ export function coldStartSection(
   // The floor is the shipped file itself (with a code cache), not another artefact; the discovery
   // build is the shipped code plus the Organizations client, shown for its cost, not a rival.
   const others = names.filter(
-    (name) => name !== 'shipped' && name !== 'compileFree' && name !== 'discovery',
+    (name) => !['shipped', 'compileFree', 'discovery', 'codeCache', 'cacheRejected'].includes(name),
   );
   const rssHigher = others.filter((name) => summary(name).rssKiB <= shipped.rssKiB);
   const expected = [...FIRST_INVOCATION_REQUESTS].sort().join(' + ');
@@ -163,8 +163,9 @@ export function coldStartSection(
         `written by the unmeasured round) starts in ${ms(floor.total)}, ` +
         `${ratio(floor.total / external.total)} of SDK external: compiling is ` +
         `${ms(shipped.total - floor.total)} of the shipped cold start, the rest is Node starting, ` +
-        "loading built-ins and running Node's and the SDK's code for the first time. Lambda " +
-        'cannot be handed such a cache: V8 takes it only from the exact Node build and flags that wrote it.',
+        "loading built-ins and running Node's and the SDK's code for the first time. V8 takes " +
+        'such a cache only from the exact Node build and flags that wrote it: codeCache=true ships ' +
+        "one built by the runtime's Node under Lambda's flags (its rows above).",
     );
   }
   // Node's own start-up is the same for every variant; what the bundle decides is the rest.
@@ -198,6 +199,7 @@ export function coldStartSection(
         `${ratio(shipped.total / article.total)} (${ms(shipped.total)} vs ${ms(article.total)})`,
         shipped.total <= COLD_START_RATIO_TARGET * article.total,
       ),
+      ...codeCacheChecks(names.includes('codeCache') ? summary : undefined, variants),
       check(
         'shipped vs naive bundle',
         '< 1.00x',
@@ -227,6 +229,43 @@ export function coldStartSection(
       ),
     ],
   };
+}
+
+/** Issue 25: the code cache's cold start, a refused cache's, and the artefact that carries it. */
+export const CODE_CACHE_RATIO_TARGET = 0.85;
+export const REFUSED_CACHE_RATIO_TARGET = 1.05;
+export const CODE_CACHE_ZIP_TARGET_BYTES = 400 * 1024;
+
+function codeCacheChecks(
+  summary: ((name: VariantName) => { total: number; init: number; invoke: number }) | undefined,
+  variants: ReadonlyMap<VariantName, Variant>,
+) {
+  if (!summary) return [];
+  const cached = summary('codeCache');
+  const refused = summary('cacheRejected');
+  const shipped = summary('shipped');
+  const article = summary('article');
+  const zip = variants.get('codeCache')?.zipBytes ?? 0;
+  return [
+    check(
+      'code cache vs article-style port',
+      `<= ${ratio(CODE_CACHE_RATIO_TARGET)}`,
+      `${ratio(cached.total / article.total)} (${ms(cached.total)} vs ${ms(article.total)}; init ${ms(cached.init)}, first call ${ms(cached.invoke)})`,
+      cached.total <= CODE_CACHE_RATIO_TARGET * article.total,
+    ),
+    check(
+      'refused code cache vs shipped without one',
+      `<= ${ratio(REFUSED_CACHE_RATIO_TARGET)}`,
+      `${ratio(refused.total / shipped.total)} (${ms(refused.total)} vs ${ms(shipped.total)})`,
+      refused.total <= REFUSED_CACHE_RATIO_TARGET * shipped.total,
+    ),
+    check(
+      'zipped artefact with the code cache',
+      `<= ${kib(CODE_CACHE_ZIP_TARGET_BYTES)}`,
+      kib(zip),
+      zip > 0 && zip <= CODE_CACHE_ZIP_TARGET_BYTES,
+    ),
+  ];
 }
 
 function signed(value: number): string {

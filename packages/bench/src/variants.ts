@@ -10,6 +10,8 @@ import { readArtefact, writeZip } from './zip';
 
 export type VariantName =
   | 'shipped'
+  | 'codeCache'
+  | 'cacheRejected'
   | 'compileFree'
   | 'discovery'
   | 'sourcemap'
@@ -53,6 +55,8 @@ export async function buildVariants(
   workDir: string,
   shippedZip: string,
   shipped: ShippedBuild,
+  /** The artefact `sls package --param codeCache=true` wrote: loader, bundle and V8 code cache. */
+  codeCacheZip?: string,
 ): Promise<BuiltVariants> {
   const [entry, ...others] = [...(await readArtefact(shippedZip))].map(([name, data]) => ({
     name,
@@ -89,6 +93,32 @@ export async function buildVariants(
     label: 'shipped, nothing compiled (floor)',
     codeCachePath: join(compileFreeDir, 'v8-code-cache.bin'),
   });
+
+  if (codeCacheZip) {
+    // Run under Lambda's code-affecting flag, V8 takes the cache; without it, V8 refuses it and
+    // the loader compiles the bundle, as after a runtime update the cache was not built for.
+    const files = await readArtefact(codeCacheZip);
+    const dir = join(workDir, 'code-cache');
+    await writeFiles(dir, files);
+    const cached: Variant = {
+      name: 'codeCache',
+      label: 'shipped with its V8 code cache (codeCache=true)',
+      kind: 'starter',
+      handlerPath: join(dir, HANDLER_JS),
+      files: new Map([...files].map(([name, data]) => [name, data.length])),
+      rawBytes: [...files.values()].reduce((sum, data) => sum + data.length, 0),
+      zipBytes: (await readFile(codeCacheZip)).length,
+      nodeArgs: ['--expose-gc'],
+      env: {},
+    };
+    variants.set('codeCache', cached);
+    variants.set('cacheRejected', {
+      ...cached,
+      name: 'cacheRejected',
+      label: 'code cache refused by V8 (other flags)',
+      nodeArgs: [],
+    });
+  }
 
   const replica = await bundle(HANDLER_ENTRY, { ...shipped.options, metafile: true });
   const replicaMatches = replica.files.get(HANDLER_JS)?.equals(entry.data) ?? false;

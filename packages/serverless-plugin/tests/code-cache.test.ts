@@ -129,6 +129,39 @@ test('a corrupt cache is refused the same way', () => {
   ]);
 });
 
+describe('sls package --param codeCache=true', () => {
+  let shipped: string;
+  beforeAll(async () => {
+    const synthesis = await synthesize({ stage: 'local', params: { codeCache: 'true' } });
+    try {
+      const files = await readArtefact(synthesis.artefactPath);
+      expect([...files.keys()].sort()).toEqual([
+        'handlers/crossAccount.bundle.js',
+        'handlers/crossAccount.cache',
+        'handlers/crossAccount.js',
+      ]);
+      shipped = mkdtempSync(join(dir, 'shipped-'));
+      for (const [name, data] of files)
+        writeFileSync(join(shipped, name.split('/').pop() ?? name), data);
+    } finally {
+      await synthesis.dispose();
+    }
+  }, 120_000);
+
+  test('ships the loader under the handler, with a cache V8 takes under Lambda flags', () => {
+    expect(readFileSync(join(shipped, 'crossAccount.js'), 'utf8')).toContain(
+      'crossAccount.bundle.js',
+    );
+    expect(load(LAMBDA_CODE_FLAGS, shipped)).toEqual({ lines: [], handler: 'function' });
+  });
+
+  test('falls back to compiling, saying so once, where V8 refuses it', () => {
+    const { lines, handler } = load([], shipped);
+    expect(handler).toBe('function');
+    expect(lines).toHaveLength(1);
+  });
+});
+
 test('without a cache the bundle is compiled, and the line names the missing file', () => {
   const folder = copyWith((f) => unlinkSync(join(f, 'crossAccount.cache')));
   const { lines, handler } = load(LAMBDA_CODE_FLAGS, folder);
