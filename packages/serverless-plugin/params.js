@@ -129,6 +129,10 @@ function levenshtein(a, b) {
 
 function nearest(name) {
   const folded = name.toLowerCase();
+  // A name given in part (rolename for targetRoleName) is nearest to the shortest that holds it:
+  // by edit distance alone a short name of another meaning would win.
+  const holding = KNOWN.filter((known) => known.toLowerCase().includes(folded));
+  if (holding.length > 0) return holding.sort((x, y) => x.length - y.length)[0];
   return KNOWN.map((known) => ({ known, distance: levenshtein(folded, known.toLowerCase()) })).sort(
     (x, y) => x.distance - y.distance,
   )[0].known;
