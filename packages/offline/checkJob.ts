@@ -35,6 +35,7 @@ import {
 import { asTemplate } from './iam/templates';
 import { PROJECT_ROOT } from './projectCopy';
 import { jobFixtureFiles, loadFixtureFiles } from './standin';
+import { type CfnTemplate, hasStateMachine } from './synth';
 
 export interface CheckJobOptions extends CheckModelOptions {
   /** The job's own fixture files, relative to the project; default job/*.fixtures.json. */
@@ -59,9 +60,7 @@ export async function checkJob(options: CheckJobOptions): Promise<CheckReport> {
   } = options;
   const model = await loadCheckModel({ ...modelOptions, targetTemplate });
   // Distributed mode in the home stack: the deploy role as deployed for it (DistributedMode=true).
-  const distributed = Object.values(
-    (options.template as { Resources: Record<string, { Type: string }> }).Resources,
-  ).some((resource) => resource.Type === 'AWS::StepFunctions::StateMachine');
+  const distributed = hasStateMachine(options.template as CfnTemplate);
   const stackSetTemplates = {
     administration: STACKSET_ADMINISTRATION_TEMPLATE_PATH,
     execution: stackSetExecutionTemplate,

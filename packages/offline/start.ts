@@ -12,7 +12,8 @@ import {
   targetOverridesFrom,
   UsageError,
 } from './args';
-import { DistributedModeError, type DistributedRunResult, runDistributed } from './distributed/run';
+import { DistributedModeError } from './distributed/definition';
+import type { DistributedRunResult } from './distributed/run';
 import { EvaluatorError, loadPolicyModel, OFFLINE_HOME_ACCOUNT, type PolicyModel } from './iam';
 import { describeFinding, findTrustWildcards } from './iam/wildcards';
 import { type JobModule, JobModuleError, loadJobModule } from './jobModule';
@@ -42,6 +43,7 @@ import {
 } from './standin';
 import { sdkService } from './standin/sdkServices';
 import {
+  hasStateMachine,
   PROJECT_ROOT,
   synthesize as realSynthesize,
   type SlsOptions,
@@ -356,6 +358,8 @@ export async function main(
         );
         return 2;
       }
+      // Loaded here: the interpreter (and its Lambda client) only for a distributed run.
+      const { runDistributed } = await import('./distributed/run');
       const run = await runDistributed({
         template: synthesis.template,
         artefactPath: synthesis.artefactPath,
@@ -671,12 +675,6 @@ function summary(stats: StandInStats, invocation: InvokeLocalResult): string {
     ...(stats.faultsInjected.total ? [`faults injected ${stats.faultsInjected.total}`] : []),
     `sls invoke local ${(invocation.durationMs / 1000).toFixed(1)} s`,
   ].join(' | ');
-}
-
-function hasStateMachine(template: Synthesis['template']): boolean {
-  return Object.values(template.Resources).some(
-    (resource) => resource.Type === 'AWS::StepFunctions::StateMachine',
-  );
 }
 
 /** Distributed mode's run: the execution's outcome, the batches, the targets and the calls. */

@@ -141,6 +141,18 @@ export function functionEnvironment(
   return variables;
 }
 
+/** Distributed mode's state machine in the synthesised home stack: [logical id, resource]. */
+export function stateMachineEntry(template: CfnTemplate) {
+  return Object.entries(template.Resources).find(
+    ([, resource]) => resource.Type === 'AWS::StepFunctions::StateMachine',
+  );
+}
+
+/** Whether the home stack has distributed mode's state machine. */
+export function hasStateMachine(template: CfnTemplate): boolean {
+  return stateMachineEntry(template) !== undefined;
+}
+
 /** The files inside a deployment artefact, by path, as Lambda will unpack them. */
 export async function readArtefact(zipPath: string): Promise<Map<string, Buffer>> {
   const zip = await openZip(zipPath, { lazyEntries: true });

@@ -65,6 +65,47 @@ export function idealMs(accounts: number, regions: number): number {
   return (listing + rounds) * CURVE_DELAY_MS;
 }
 
+/** A modelled organization of `size` accounts, each with the target stack, for `stack`'s template. */
+export async function curveWorld(stack: Stack, size: number) {
+  const organization = curveOrganization(size);
+  const accounts = organization.accounts.map((account) => account.id);
+  const members = [...accounts, READER_ACCOUNT];
+  const model = await discoveryModelFor(stack, accounts, CURVE_REGIONS, {
+    organizationPaths: organizationPaths(organization),
+    organizations: Object.fromEntries(members.map((id) => [id, ORG])),
+  });
+  return { organization, accounts, model };
+}
+
+/**
+ * The stand-in for a curve world: the demo bucket of every account in every curve region, and every
+ * STS, S3 and Organizations call held CURVE_DELAY_MS.
+ */
+export async function startCurveStandIn(
+  world: Awaited<ReturnType<typeof curveWorld>>,
+): Promise<StandIn> {
+  const standIn = await startStandIn({
+    model: world.model,
+    organization: world.organization,
+    extraBuckets: world.accounts.flatMap((accountId) =>
+      CURVE_REGIONS.slice(1).map((region) => ({
+        name: `cross-account-demo-${accountId}-${region}`,
+        accountId,
+        region,
+      })),
+    ),
+  });
+  standIn.faults.add(
+    ['sts', 's3', 'organizations'].map((service) => ({
+      kind: 'delay' as const,
+      service,
+      always: true,
+      delayMs: CURVE_DELAY_MS,
+    })),
+  );
+  return standIn;
+}
+
 export async function measureCostCurve(options: {
   readonly script: string;
   readonly variant: Variant;
@@ -76,33 +117,9 @@ export async function measureCostCurve(options: {
   const points: CurvePoint[] = [];
   const offLoopback: string[] = [];
   for (const size of options.sizes) {
-    const organization = curveOrganization(size);
-    const accounts = organization.accounts.map((account) => account.id);
-    const members = [...accounts, READER_ACCOUNT];
-    const model = await discoveryModelFor(options.stack, accounts, CURVE_REGIONS, {
-      organizationPaths: organizationPaths(organization),
-      organizations: Object.fromEntries(members.map((id) => [id, ORG])),
-    });
-    const standIn = await startStandIn({
-      model,
-      organization,
-      extraBuckets: accounts.flatMap((accountId) =>
-        CURVE_REGIONS.slice(1).map((region) => ({
-          name: `cross-account-demo-${accountId}-${region}`,
-          accountId,
-          region,
-        })),
-      ),
-    });
+    const world = await curveWorld(options.stack, size);
+    const standIn = await startCurveStandIn(world);
     try {
-      standIn.faults.add(
-        ['sts', 's3', 'organizations'].map((service) => ({
-          kind: 'delay' as const,
-          service,
-          always: true,
-          delayMs: CURVE_DELAY_MS,
-        })),
-      );
       for (const regions of [1, CURVE_REGIONS.length]) {
         options.progress(`cost curve: ${size} accounts x ${regions} regions...`);
         const input: InvocationsInput = {

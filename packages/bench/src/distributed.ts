@@ -6,12 +6,7 @@
 // account must still be assumed once and every target done once.
 import { runDistributed } from '@cross-account-lambda/offline/distributed/run';
 import { OFFLINE_HOME_ACCOUNT } from '@cross-account-lambda/offline/iam';
-import {
-  organizationPaths,
-  type StandIn,
-  type StandInStats,
-  startStandIn,
-} from '@cross-account-lambda/offline/standin';
+import type { StandInStats } from '@cross-account-lambda/offline/standin';
 import { synthesize } from '@cross-account-lambda/offline/synth';
 import { makeTempDir, removeTempDir } from '@cross-account-lambda/offline/tempDirs';
 import {
@@ -19,11 +14,12 @@ import {
   CURVE_DELAY_MS,
   CURVE_REGIONS,
   type CurvePoint,
-  curveOrganization,
+  curveWorld,
+  startCurveStandIn,
 } from './costCurve';
-import { ORG, READER_ACCOUNT } from './discoveryFanOut';
+import { READER_ACCOUNT } from './discoveryFanOut';
 import { type Check, check, ms, type Section } from './report';
-import { discoveryModelFor, type Stack } from './stacks';
+import type { Stack } from './stacks';
 
 export const DISTRIBUTED_ACCOUNTS = 1000;
 const BATCH_SIZE = 25;
@@ -70,44 +66,16 @@ export async function measureDistributed(options: {
     },
   });
   try {
-    const organization = curveOrganization(DISTRIBUTED_ACCOUNTS);
-    const accounts = organization.accounts.map((account) => account.id);
-    const model = await discoveryModelFor(
-      { ...options.stack, synthesis },
-      accounts,
-      CURVE_REGIONS,
-      {
-        organizationPaths: organizationPaths(organization),
-        organizations: Object.fromEntries([...accounts, READER_ACCOUNT].map((id) => [id, ORG])),
-      },
-    );
+    const world = await curveWorld({ ...options.stack, synthesis }, DISTRIBUTED_ACCOUNTS);
     const runs: DistributedRun[] = [];
     for (const [label, concurrency] of [
       ['distributed', undefined],
       [`distributed, Lambda runs ${THROTTLED_CONCURRENCY} at once`, THROTTLED_CONCURRENCY],
     ] as const) {
       options.progress(`distributed mode: ${label}...`);
-      const standIn: StandIn = await startStandIn({
-        model,
-        organization,
-        extraBuckets: accounts.flatMap((accountId) =>
-          CURVE_REGIONS.slice(1).map((region) => ({
-            name: `cross-account-demo-${accountId}-${region}`,
-            accountId,
-            region,
-          })),
-        ),
-      });
+      const standIn = await startCurveStandIn(world);
       const workDir = await makeTempDir('xacct-bench-distributed-');
       try {
-        standIn.faults.add(
-          ['sts', 's3', 'organizations'].map((service) => ({
-            kind: 'delay' as const,
-            service,
-            always: true,
-            delayMs: CURVE_DELAY_MS,
-          })),
-        );
         const run = await runDistributed({
           template: synthesis.template,
           artefactPath: synthesis.artefactPath,

@@ -43,7 +43,6 @@ export interface PoolStats {
 interface Container {
   readonly child: ChildProcess;
   readonly ready: Promise<void>;
-  busy: boolean;
 }
 
 type Reply =
@@ -98,7 +97,7 @@ export function startFunctionPool(options: FunctionPoolOptions): FunctionPool {
     child.on('message', (message: Reply | { ready: true }) => {
       if ('id' in message) pending.get(message.id)?.(message);
     });
-    const container: Container = { child, ready, busy: false };
+    const container: Container = { child, ready };
     all.add(container);
     child.once('exit', () => {
       all.delete(container);
@@ -117,7 +116,6 @@ export function startFunctionPool(options: FunctionPoolOptions): FunctionPool {
     stats.invocations += 1;
     stats.peakConcurrency = Math.max(stats.peakConcurrency, running);
     const container = idle.pop() ?? start();
-    container.busy = true;
     try {
       await container.ready.catch((error: Error) => {
         throw new InvocationError(
@@ -156,7 +154,6 @@ export function startFunctionPool(options: FunctionPoolOptions): FunctionPool {
       return reply.result;
     } finally {
       running -= 1;
-      container.busy = false;
       if (all.has(container)) idle.push(container);
     }
   }

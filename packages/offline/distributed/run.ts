@@ -10,7 +10,7 @@ import { ResolvedTemplate } from '../iam/cfn';
 import { withBucketNames } from '../iam/stateMachineRole';
 import type { HomeCredentials } from '../standin/homeCredentials';
 import { invokeLocalEnv } from '../standin/invokeLocal';
-import { type CfnTemplate, functionEnvironment, readArtefact } from '../synth';
+import { type CfnTemplate, functionEnvironment, readArtefact, stateMachineEntry } from '../synth';
 import { type FunctionPool, type PoolStats, startFunctionPool } from './containers';
 import {
   type ChildRecord,
@@ -86,9 +86,7 @@ export function stateMachineOf(
   template: CfnTemplate,
   inputs: { homeAccountId: string; region: string },
 ): { logicalId: string; name: string; arn: string; definition: Definition } {
-  const entry = Object.entries(template.Resources).find(
-    ([, resource]) => resource.Type === 'AWS::StepFunctions::StateMachine',
-  );
+  const entry = stateMachineEntry(template);
   if (!entry) {
     throw new DistributedModeError(
       'the home stack has no state machine: distributed mode is off (turn it on with --param distributed=true)',
@@ -159,7 +157,8 @@ export async function runDistributed(
   const resultFiles = new Map<string, string>();
   let countedAsFailed = 0;
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
-  for (const [name, task] of tasksOf(lowered.definition)) {
+  const tasks = tasksOf(lowered.definition);
+  for (const [name, task] of tasks) {
     const settings = lowered.maps.get(name);
     if (settings) {
       handlers[name] = async (input) => {
@@ -202,9 +201,7 @@ export async function runDistributed(
     });
     const wait = options.retryIntervalMs;
     const retryIntervalOverrides =
-      wait === undefined
-        ? undefined
-        : Object.fromEntries([...tasksOf(lowered.definition).keys()].map((n) => [n, wait]));
+      wait === undefined ? undefined : Object.fromEntries([...tasks.keys()].map((n) => [n, wait]));
     const execution = stateMachine.run(
       {},
       {

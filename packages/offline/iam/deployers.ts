@@ -533,6 +533,32 @@ const EVERYTHING: NamedPolicy = {
   },
 };
 
+/**
+ * Cases of a role the deployer creates, after a deploy wrote an inline *:* policy into it: the
+ * boundary it must carry still denies `action` (its `session` calling, capped by `boundary`).
+ */
+function cappedCases(
+  model: PolicyModel,
+  role: ResolvedRole,
+  session: Caller,
+  boundary: NamedPolicy | undefined,
+) {
+  return (
+    id: string,
+    title: string,
+    action: string,
+    resource: string,
+    context = {},
+  ): DeployerCase => ({
+    id: `${role.source}/${id}`,
+    role: role.source,
+    title,
+    expected: 'denied',
+    attack: 'inline *:* policy',
+    simulation: call(model, session, [EVERYTHING], action, resource, context, boundary),
+  });
+}
+
 function homeDeployerCases(model: PolicyModel, role: ResolvedRole, stage: string): DeployerCase[] {
   const { partition: p, homeAccountId: a, region: r } = model;
   const me = deployerSession(role);
@@ -543,20 +569,7 @@ function homeDeployerCases(model: PolicyModel, role: ResolvedRole, stage: string
   const as = casesOf(model, role, me);
   // The execution role after a deploy wrote an inline *:* policy into it: the boundary still caps it.
   const fnSession = functionSession(model);
-  const asExecutionRole = (
-    id: string,
-    title: string,
-    action: string,
-    resource: string,
-    context: Record<string, string> = {},
-  ): DeployerCase => ({
-    id: `${role.source}/${id}`,
-    role: role.source,
-    title,
-    expected: 'denied',
-    attack: 'inline *:* policy',
-    simulation: call(model, fnSession, [EVERYTHING], action, resource, context, role.boundary),
-  });
+  const asExecutionRole = cappedCases(model, role, fnSession, role.boundary);
   return [
     as(
       'deploy:change-set',
@@ -782,14 +795,7 @@ function distributedModeCases(
     accountId: a,
     roleArn: sfnRole,
   };
-  const asStateMachineRole = (id: string, title: string, action: string, resource: string) => ({
-    id: `${role.source}/${id}`,
-    role: role.source,
-    title,
-    expected: 'denied' as const,
-    attack: 'inline *:* policy',
-    simulation: call(model, sfnSession, [EVERYTHING], action, resource, {}, boundary.boundary),
-  });
+  const asStateMachineRole = cappedCases(model, role, sfnSession, boundary.boundary);
   return [
     as(
       'deploy:distributed:create-role',
@@ -916,14 +922,7 @@ function targetDeployerCases(
     accountId: account,
     roleArn: targetRoleArn,
   };
-  const capped = (id: string, title: string, action: string, resource: string): DeployerCase => ({
-    id: `${role.source}/${id}`,
-    role: role.source,
-    title,
-    expected: 'denied',
-    attack: 'inline *:* policy',
-    simulation: call(model, asTargetRole, [EVERYTHING], action, resource, {}, role.boundary),
-  });
+  const capped = cappedCases(model, role, asTargetRole, role.boundary);
   return [
     as(
       'deploy:change-set',

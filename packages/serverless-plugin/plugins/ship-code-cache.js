@@ -10,7 +10,11 @@ const { isAbsolute, join } = require('node:path');
 const { loaderSource, writeCodeCache } = require('../code-cache');
 const { readZip, writeZip } = require('./recompress-artifact');
 
-/** The Node binary of the runtime's major version: the lock's, else this one if it is that major. */
+/**
+ * The Node binary of the runtime's major version: the lock's, else this one if it is that major.
+ * (@cross-account-lambda/offline's lambdaNode.js finds the same package for the tools; this plugin
+ * is installed to deploy and must not depend on the dev-only offline package.)
+ */
 function runtimeNode(root, runtime) {
   const major = /^nodejs(\d+)\.x$/.exec(runtime ?? '')?.[1];
   const name = `node-${process.platform === 'win32' ? 'win' : process.platform}-${process.arch}`;
