@@ -19,7 +19,7 @@ import { coldStartSection, measureColdStarts } from './src/coldStart';
 import { type CurvePoint, costCurveSection, measureCostCurve } from './src/costCurve';
 import { fanOutOrganization, measureDiscovery, organizationPlacement } from './src/discoveryFanOut';
 import { DISTRIBUTED_ACCOUNTS, distributedSection, measureDistributed } from './src/distributed';
-import { lambdaEnvironment, REGION } from './src/environment';
+import { lambdaEnvironment, lambdaNodeFlags, memorySize, REGION } from './src/environment';
 import {
   FANOUT_ACCOUNTS,
   FANOUT_REGIONS,
@@ -32,7 +32,7 @@ import { measureRefresh, refreshSection, startRefreshStandIn } from './src/refre
 import { renderSection, type Section } from './src/report';
 import { type Stack, type Stacks, synthesizeStacks } from './src/stacks';
 import { benchSection, describeMachine, readmeMarkdown } from './src/summary';
-import { buildVariants, type Variant, type VariantName } from './src/variants';
+import { buildVariants, type Variant, type VariantName, writeRefusedCache } from './src/variants';
 import { measureWarmPath, warmPathSection } from './src/warmPath';
 
 async function main(argv: string[]): Promise<number> {
@@ -68,7 +68,11 @@ async function main(argv: string[]): Promise<number> {
         ...organizationPlacement(organization),
       }),
       buildChildScripts(join(workDir, 'children'), shipped.options.plugins ?? []),
-      synthesize({ stage: 'local', params: { codeCache: 'true' } }),
+      // The cache is written for the architecture it runs on: this machine's, here.
+      synthesize({
+        stage: 'local',
+        params: { codeCache: 'true', architecture: process.arch === 'arm64' ? 'arm64' : 'x86_64' },
+      }),
     ]);
     stacks = synthesised;
     step('building the variants...');
@@ -91,6 +95,8 @@ async function main(argv: string[]): Promise<number> {
     standIns.push(standIn);
     const env = childEnvironment(stacks.single, standIn, workDir);
 
+    const refused = built.variants.get('cacheRejected');
+    if (refused) await writeRefusedCache(refused, env);
     step(`cold starts: ${options.runs} rounds of ${built.variants.size} variants...`);
     const coldStarts = await measureColdStarts({
       script: scripts.coldStart,
@@ -98,6 +104,7 @@ async function main(argv: string[]): Promise<number> {
       rounds: options.runs,
       env,
       standIn,
+      lambdaFlags: lambdaNodeFlags(memorySize(stacks.single.synthesis.template)),
     });
     offLoopback.push(...coldStarts.offLoopback);
     sections.push(coldStartSection(coldStarts, built.variants));

@@ -28,7 +28,11 @@ const isJob = (value: unknown): value is AnyJob =>
  * Reads `given` (a path relative to the working directory, optionally `#exportName`): the module
  * must be inside the project, so that its imports of the kit resolve in the tools' copy too.
  */
-export async function loadJobModule(given: string = SELECTED_JOB): Promise<JobModule> {
+export async function loadJobModule(
+  given: string = SELECTED_JOB,
+  /** How the module is loaded: import() under tsx's CLI; require() where only its CommonJS hook is. */
+  load: (path: string) => Promise<unknown> = (path) => import(path),
+): Promise<JobModule> {
   const [file = '', wanted] = given.split('#');
   const absolute = isAbsolute(file) ? file : resolve(file);
   const path = relative(PROJECT_ROOT, absolute).split(sep).join('/');
@@ -42,7 +46,7 @@ export async function loadJobModule(given: string = SELECTED_JOB): Promise<JobMo
   }
   let exports: Record<string, unknown>;
   try {
-    exports = (await import(absolute)) as Record<string, unknown>;
+    exports = (await load(absolute)) as Record<string, unknown>;
   } catch (error) {
     throw new JobModuleError(`--job ${given}: ${path} does not load: ${(error as Error).message}`, {
       cause: error,

@@ -407,7 +407,8 @@ export async function main(
   }
 }
 
-async function buildModel(
+/** The policy model npm start runs against, and the organization it models (Organizations mode). */
+export async function buildModel(
   synthesis: Synthesis,
   options: StartOptions,
   { job, path }: JobModule,
@@ -485,7 +486,10 @@ function upstreamOption(url: string | undefined): Upstream | undefined {
  * The job's own answers (the fixtures beside a --job module, else every job/*.fixtures.json),
  * then the --fixtures files.
  */
-function jobFixtures(beside: readonly string[] | undefined, extra: readonly string[]): FixtureSet {
+export function jobFixtures(
+  beside: readonly string[] | undefined,
+  extra: readonly string[],
+): FixtureSet {
   const given = extra.map((file) => {
     const path = isAbsolute(file) ? file : join(process.cwd(), file);
     return { path, shown: relative(PROJECT_ROOT, path) || file };

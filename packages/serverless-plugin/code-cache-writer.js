@@ -7,7 +7,9 @@ const { dirname } = require('node:path');
 const { Script } = require('node:vm');
 
 async function main() {
-  const { bundlePath, cachePath, head, tail, warmUp } = JSON.parse(process.env.XACCT_CODE_CACHE);
+  const { bundlePath, cachePath, head, tail, warmUp, mark } = JSON.parse(
+    process.env.XACCT_CODE_CACHE,
+  );
   delete process.env.XACCT_CODE_CACHE;
   const script = new Script(head + readFileSync(bundlePath, 'utf8') + tail, {
     filename: bundlePath,
@@ -34,6 +36,7 @@ async function main() {
     }
   }
   writeFileSync(cachePath, script.createCachedData());
+  process.stdout.write(`\n${mark}${process.version} ${process.platform}-${process.arch}\n`);
 }
 
 main().then(

@@ -46,6 +46,8 @@ const RESOURCE_PARAMETERS = [
   'alarmTopicArn',
   'schedule',
   'codeCache',
+  'architecture',
+  'runtimeVersionArn',
   ...Object.keys(DISTRIBUTED_DEFAULTS),
 ];
 // Any other name given with --param or under params: is a typo.
@@ -297,6 +299,38 @@ function codeCache(raw) {
   );
 }
 
+/** Lambda's instruction set for the function (provider.architecture). */
+function architecture(raw) {
+  if (raw === '' || raw === 'arm64') return 'arm64';
+  if (raw === 'x86_64') return 'x86_64';
+  throw new ParameterError('architecture', `must be arm64 or x86_64, got "${raw}"`, 'x86_64');
+}
+
+/**
+ * The function's runtime management: Lambda's default (auto: the runtime is updated when AWS
+ * releases one), or, with a runtime version ARN, pinned to that version (manual), so that the Node
+ * build a code cache was written for is the one that runs until the ARN is changed.
+ */
+function runtimeManagement(raw, region) {
+  if (raw === '') return 'auto';
+  const arn = /^arn:aws[a-z-]*:lambda:([a-z0-9-]+)::runtime:[0-9a-f]{16,}$/.exec(raw);
+  if (!arn) {
+    throw new ParameterError(
+      'runtimeVersionArn',
+      `must be a runtime version ARN as the function's INIT_START log line shows it ("Runtime Version ARN: arn:aws:lambda:<region>::runtime:<hex digits>"), got "${raw}"`,
+      `arn:aws:lambda:${region}::runtime:<hex digits from INIT_START>`,
+    );
+  }
+  if (arn[1] !== region) {
+    throw new ParameterError(
+      'runtimeVersionArn',
+      `is a runtime version of ${arn[1]}, but this stack deploys to ${region}: take the ARN from the INIT_START line of the function in ${region}`,
+      `arn:aws:lambda:${region}::runtime:<hex digits from INIT_START>`,
+    );
+  }
+  return { mode: 'manual', arn: raw };
+}
+
 /** Resolves and validates all parameters once per `sls` run. */
 async function load({ options = {}, resolveVariable, resolveConfigurationProperty }) {
   await refuseUnknownNames(options, resolveConfigurationProperty);
@@ -373,6 +407,8 @@ async function load({ options = {}, resolveVariable, resolveConfigurationPropert
     distributedResources: distributed.resources,
     distributed: distributed.settings,
     codeCache: codeCache(await given('codeCache', where)),
+    architecture: architecture(await given('architecture', where)),
+    runtimeManagement: runtimeManagement(await given('runtimeVersionArn', where), region),
     metricNamespace: METRIC_NAMESPACE,
     executionRoleName,
     functionName,
@@ -458,6 +494,8 @@ function readOnly(service, stage, region) {
     events: [],
     distributedResources: 'no-resources.yml',
     distributed: {},
+    architecture: 'arm64',
+    runtimeManagement: 'auto',
     metricNamespace: METRIC_NAMESPACE,
     executionRoleName: `${service}-${stage}-${region}-exec`,
     functionName: `${service}-${stage}-${FUNCTION_KEY}`,

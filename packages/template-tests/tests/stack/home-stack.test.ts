@@ -135,6 +135,10 @@ describe('home stack for stage local', () => {
     expect(fn).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Timeout: 10 });
   });
 
+  it('leaves runtime updates to Lambda unless a runtime version is given', () => {
+    expect(properties(synth.template, FUNCTION)).not.toHaveProperty('RuntimeManagementConfig');
+  });
+
   it('keeps the code in a deployment bucket that is never public and keeps every version', () => {
     const bucket = properties<Record<string, unknown>>(
       synth.template,
@@ -274,6 +278,22 @@ describe('home stack parameters', () => {
     }
   }, 120_000);
 
+  it('runs on x86_64 with architecture=x86_64, and pins the runtime version with runtimeVersionArn', async () => {
+    const arn = `arn:aws:lambda:us-east-1::runtime:${'0123456789abcdef'.repeat(4)}`;
+    const synth = await synthesizeCore({
+      stage: 'local',
+      params: { architecture: 'x86_64', runtimeVersionArn: arn },
+    });
+    try {
+      expect(properties(synth.template, FUNCTION)).toMatchObject({
+        Architectures: ['x86_64'],
+        RuntimeManagementConfig: { UpdateRuntimeOn: 'Manual', RuntimeVersionArn: arn },
+      });
+    } finally {
+      await synth.dispose();
+    }
+  }, 120_000);
+
   it('reserves reservedConcurrency when set', async () => {
     const synth = await synthesizeCore({ stage: 'local', params: { reservedConcurrency: '5' } });
     try {
@@ -351,6 +371,17 @@ describe('home stack parameters', () => {
       'alarmTopicArn',
       'ops-alerts',
       /Parameter "alarmTopicArn" must be empty or the ARN of an SNS topic/,
+    ],
+    ['architecture', 'amd64', /Parameter "architecture" must be arm64 or x86_64, got "amd64"/],
+    [
+      'runtimeVersionArn',
+      'nodejs24.x',
+      /Parameter "runtimeVersionArn" must be a runtime version ARN as the function's INIT_START log line shows it/,
+    ],
+    [
+      'runtimeVersionArn',
+      `arn:aws:lambda:eu-west-1::runtime:${'ab'.repeat(32)}`,
+      /is a runtime version of eu-west-1, but this stack deploys to us-east-1/,
     ],
   ])(
     'refuses %s=%s with the expected form',
