@@ -27,6 +27,7 @@ import {
   fanOutSection,
   measureFanOut,
 } from './src/fanOut';
+import { countInstructions, findValgrind, instructionsSection } from './src/instructions';
 import { type BenchOptions, HELP, parseOptions } from './src/options';
 import { measureRefresh, refreshSection, startRefreshStandIn } from './src/refresh';
 import { renderSection, type Section } from './src/report';
@@ -108,6 +109,21 @@ async function main(argv: string[]): Promise<number> {
     });
     offLoopback.push(...coldStarts.offLoopback);
     sections.push(coldStartSection(coldStarts, built.variants));
+    if (options.instructions) {
+      const valgrind = findValgrind();
+      if (!valgrind)
+        throw new Error('--instructions on needs valgrind on PATH (apt install valgrind)');
+      step('cold starts under callgrind: article port, shipped, with its code cache...');
+      const counts = await countInstructions({
+        valgrind,
+        script: scripts.coldStart,
+        variants: (['article', 'shipped', 'codeCache'] as const).map(variant),
+        env,
+        lambdaFlags: coldStarts.lambdaFlags,
+        workDir,
+      });
+      sections.push(instructionsSection(counts));
+    }
 
     step(`warm path: ${options.invocations} invocations per handler...`);
     const target = stacks.single.model.targets[0];

@@ -61,6 +61,8 @@ export async function checkJob(options: CheckJobOptions): Promise<CheckReport> {
   const model = await loadCheckModel({ ...modelOptions, targetTemplate });
   // Distributed mode in the home stack: the deploy role as deployed for it (DistributedMode=true).
   const distributed = hasStateMachine(options.template as CfnTemplate);
+  // A pinned runtime version: the deploy role as deployed for it (PinnedRuntime=true).
+  const pinnedRuntime = JSON.stringify(options.template).includes('"RuntimeManagementConfig"');
   const stackSetTemplates = {
     administration: STACKSET_ADMINISTRATION_TEMPLATE_PATH,
     execution: stackSetExecutionTemplate,
@@ -73,6 +75,7 @@ export async function checkJob(options: CheckJobOptions): Promise<CheckReport> {
       stackSetTemplates,
       stage,
       distributed,
+      pinnedRuntime,
     }),
   );
   // Each deploy role against the stack it deploys, resolved for the home and first target account.
@@ -85,6 +88,7 @@ export async function checkJob(options: CheckJobOptions): Promise<CheckReport> {
       GitHubOwner: 'owner',
       GitHubRepo: 'repo',
       DistributedMode: String(distributed),
+      PinnedRuntime: String(pinnedRuntime),
     },
   };
   const targetInputs = {

@@ -110,9 +110,11 @@ async function writeCodeCache({
   flags = LAMBDA_CODE_FLAGS,
 }) {
   const writer = require.resolve('./code-cache-writer.js');
+  // Exactly `flags`: NODE_OPTIONS would add its own, and V8 matches the cache to all of them.
+  const { NODE_OPTIONS: _ignored, ...own } = env;
   const { stdout } = await run(node, [...flags, writer], {
     env: {
-      ...env,
+      ...own,
       XACCT_CODE_CACHE: JSON.stringify({
         bundlePath,
         cachePath,

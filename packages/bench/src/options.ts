@@ -11,6 +11,9 @@ export const HELP = `Usage: npm run bench -- [options]
   --distributed <on|none>
                       distributed mode against one invocation, 1,000 accounts x 4 regions
                       (default on; "none" leaves the section out)
+  --instructions <on|none>
+                      also count each cold start's instructions under valgrind's callgrind
+                      (article port, shipped, with its code cache; default none: slow)
   --out <file>        also write the markdown results to <file>
   -h, --help          this help
 
@@ -23,6 +26,7 @@ export interface BenchOptions {
   readonly out: string | undefined;
   readonly curve: readonly number[];
   readonly distributed: boolean;
+  readonly instructions: boolean;
 }
 
 function onOrNone(flag: string, text: string): boolean {
@@ -41,6 +45,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       out: { type: 'string' },
       curve: { type: 'string', default: '10,100,1000,5000' },
       distributed: { type: 'string', default: 'on' },
+      instructions: { type: 'string', default: 'none' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -62,6 +67,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
         : integer('concurrency', values.concurrency, 1, 50),
     out: values.out,
     distributed: onOrNone('distributed', values.distributed),
+    instructions: onOrNone('instructions', values.instructions),
     curve:
       values.curve === 'none'
         ? []

@@ -6,6 +6,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { PROJECT_ROOT } from '@cross-account-lambda/offline/synth';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { HANDLER_ENTRY, type ShippedBuild } from './buildOptions';
+import { median } from './statistics';
 import { readArtefact, writeZip } from './zip';
 
 const { writeCodeCache } = require('@cross-account-lambda/serverless-plugin/code-cache') as {
@@ -49,6 +50,8 @@ export interface Variant {
   readonly codeCachePath?: string;
   /** The code cache loader's INFO line this variant must print once (refused) or never (none). */
   readonly loaderLine?: 'none' | 'refused';
+  /** Median time to read and inflate its zip here (shipped and code cache variants). */
+  readonly unpackMs?: number;
 }
 
 export interface BuiltVariants {
@@ -94,6 +97,7 @@ export async function buildVariants(
     zipBytes: shippedZipBytes,
     nodeArgs: [],
     env: {},
+    unpackMs: await unpackTime(shippedZip),
   };
   variants.set('shipped', shippedVariant);
   // Not a build: the shipped file run with every function it needs already compiled (a V8 code
@@ -111,6 +115,7 @@ export async function buildVariants(
     // The artefact as shipped, and the same artefact with a cache V8 refuses (writeRefusedCache),
     // as after a runtime update the cache was not built for: the loader then compiles the bundle.
     const files = await readArtefact(codeCacheZip);
+    const unpackMs = await unpackTime(codeCacheZip);
     const cachedVariant = async (name: 'codeCache' | 'cacheRejected', label: string) => {
       const dir = join(workDir, name);
       await writeFiles(dir, files);
@@ -125,6 +130,7 @@ export async function buildVariants(
         nodeArgs: [],
         env: {},
         loaderLine: name === 'cacheRejected' ? 'refused' : 'none',
+        unpackMs,
       };
       variants.set(name, variant);
     };
@@ -256,6 +262,17 @@ function composition(metafile: Metafile | undefined): { module: string; bytes: n
   return [...totals]
     .map(([module, bytes]) => ({ module, bytes }))
     .sort((a, b) => b.bytes - a.bytes);
+}
+
+/** Lambda unpacks the artefact before Init: what it takes here to read and inflate it, median of 9. */
+async function unpackTime(zip: string): Promise<number> {
+  const times: number[] = [];
+  for (let run = 0; run < 9; run += 1) {
+    const started = performance.now();
+    await readArtefact(zip);
+    times.push(performance.now() - started);
+  }
+  return median(times);
 }
 
 /**

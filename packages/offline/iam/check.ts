@@ -530,12 +530,14 @@ export function auditWildcards(
               partition: model.partition,
               accountId: model.homeAccountId,
               region: model.region,
-              // Distributed mode's statements too: the audit covers either way it is deployed.
+              // Distributed mode's and the pinned runtime's statements too: the audit covers
+              // either way it is deployed.
               parameters: {
                 Stage: options.stage,
                 GitHubOwner: 'owner',
                 GitHubRepo: 'repo',
                 DistributedMode: 'true',
+                PinnedRuntime: 'true',
               },
             }),
           ]

@@ -137,6 +137,8 @@ export interface DeployerCheckOptions {
   stage: string;
   /** The home stack has distributed mode: the deployer is deployed with DistributedMode=true. */
   distributed?: boolean;
+  /** The home stack pins the runtime version: the deployer is deployed with PinnedRuntime=true. */
+  pinnedRuntime?: boolean;
 }
 
 /** The GitHub environment the deploy jobs run in: the one named like the stage. */
@@ -155,6 +157,7 @@ export function buildDeployerCases(
     GitHubEnvironment: environment,
     TargetRoleName: model.targetRoleName,
     DistributedMode: String(options.distributed ?? false),
+    PinnedRuntime: String(options.pinnedRuntime ?? false),
     ...(model.organizationsReader
       ? { OrganizationsReaderRoleName: model.organizationsReader.roleName }
       : {}),
@@ -183,6 +186,7 @@ export function buildDeployerCases(
     ...trustCases(homeRole, environment),
     ...homeDeployerCases(model, homeRole, options.stage),
     ...distributedModeCases(model, homeRole, options.stage, distributedBoundary),
+    ...pinnedRuntimeCases(model, homeRole, options.stage, options.pinnedRuntime ?? false),
     ...trustCases(targetRole, environment),
     ...targetDeployerCases(model, targetRole, targetAccount, targetStack),
     ...(options.stackSetTemplates ? stackSetCases(model, options, targetAccount) : []),
@@ -754,6 +758,51 @@ function homeDeployerCases(model: PolicyModel, role: ResolvedRole, stage: string
       bucket,
       { 's3:x-amz-acl': 'public-read' },
       'public bucket',
+    ),
+  ];
+}
+
+/**
+ * The runtime version of the function: with PinnedRuntime=true the deployer may pin this
+ * function's (sls deploy --param runtimeVersionArn=...), no other's; without it, not even that.
+ */
+function pinnedRuntimeCases(
+  model: PolicyModel,
+  role: ResolvedRole,
+  stage: string,
+  pinned: boolean,
+): DeployerCase[] {
+  const { partition: p, homeAccountId: a, region: r } = model;
+  const as = casesOf(model, role, deployerSession(role));
+  const fn = (name: string) => `arn:${p}:lambda:${r}:${a}:function:${name}`;
+  const own = fn(`cross-account-lambda-${stage}-crossAccount`);
+  if (!pinned) {
+    return [
+      as(
+        'escalate:runtime-unpinned',
+        "pins the function's runtime version while PinnedRuntime is false",
+        'denied',
+        'lambda:PutRuntimeManagementConfig',
+        own,
+      ),
+    ];
+  }
+  return [
+    as(
+      'deploy:pinned-runtime',
+      "pins the function's runtime version (runtimeVersionArn)",
+      'allowed',
+      'lambda:PutRuntimeManagementConfig',
+      own,
+    ),
+    as(
+      'escalate:pinned-runtime-elsewhere',
+      "pins another function's runtime version",
+      'denied',
+      'lambda:PutRuntimeManagementConfig',
+      fn('someone-elses-function'),
+      {},
+      'another function',
     ),
   ];
 }

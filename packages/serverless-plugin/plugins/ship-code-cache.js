@@ -128,7 +128,11 @@ class ShipCodeCache {
           const artefact = fn.package?.artifact ?? service.package?.artifact;
           const path = isAbsolute(artefact) ? artefact : join(root, artefact);
           const timeout = Number(fn.timeout ?? service.provider.timeout ?? 6);
+          // The function's environment as serverless.yml resolves it (the stand-in's world
+          // carries the synthesised template's, the same values).
+          const own = { ...service.provider.environment, ...fn.environment };
           const builtBy = await shipWith(path, fn.handler, nodes[index], timeout * 1000, {
+            ...Object.fromEntries(Object.entries(own).filter(([, v]) => typeof v === 'string')),
             ...world.env,
             AWS_REGION: service.provider.region,
             AWS_LAMBDA_FUNCTION_NAME: fn.name,

@@ -235,3 +235,41 @@ describe('distributed mode (the deployer deployed with DistributedMode=true)', (
     expect(mismatches(await distributed(home))).toEqual(['escalate:distributed:pass-role-lambda']);
   });
 });
+
+describe('a pinned runtime version (the deployer deployed with PinnedRuntime=true)', () => {
+  const pinned = (home = DEPLOYER_TEMPLATE_PATH) =>
+    runDeployerCheck(
+      buildDeployerCases(model, {
+        deployerTemplate: home,
+        targetDeployerTemplate: TARGET_DEPLOYER_TEMPLATE_PATH,
+        stage: 'local',
+        pinnedRuntime: true,
+      }),
+    );
+
+  it("may pin this function's runtime version, and no other function's", async () => {
+    const results = await pinned();
+    expect(mismatches(results)).toEqual([]);
+    const decided = (id: string) => results.find((r) => r.case.id.endsWith(id))?.allowed;
+    expect([
+      decided('deploy:pinned-runtime'),
+      decided('escalate:pinned-runtime-elsewhere'),
+    ]).toEqual([true, false]);
+  });
+
+  it('without PinnedRuntime=true may not pin it', async () => {
+    const results = await check();
+    const off = results.find((r) => r.case.id.endsWith('escalate:runtime-unpinned'));
+    expect([off?.case.expected, off?.allowed]).toEqual(['denied', false]);
+  });
+
+  it('fails when the grant is made whatever the parameter says', async () => {
+    const home = edited(DEPLOYER_TEMPLATE_PATH, (text) =>
+      text.replace(
+        '!If [DeployPinnedRuntime, lambda:PutRuntimeManagementConfig, !Ref AWS::NoValue]',
+        'lambda:PutRuntimeManagementConfig',
+      ),
+    );
+    expect(mismatches(await check({ home }))).toEqual(['escalate:runtime-unpinned']);
+  });
+});

@@ -29,6 +29,7 @@ describe('deployer role template validity', () => {
       },
     ],
     ['for distributed mode', { ...REQUIRED, DistributedMode: 'true' }],
+    ['for a pinned runtime version', { ...REQUIRED, PinnedRuntime: 'true' }],
   ])('passes AWS’s offline validator without errors or warnings %s', (_, parameterOverrides) => {
     const report = engine.validateStandard(new TemplateFile(PATH), { parameterOverrides });
     const problems = report.diagnostics.filter(
