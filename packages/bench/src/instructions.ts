@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ColdStartInput } from './child/coldStart';
-import { INPUT_VARIABLE } from './child/support';
+import { INPUT_VARIABLE, RESULT_FILE_VARIABLE } from './child/support';
 import { ratio, type Section } from './report';
 import type { Variant, VariantName } from './variants';
 
@@ -38,6 +38,7 @@ export async function countInstructions(options: {
   const counts: InstructionCount[] = [];
   for (const variant of options.variants) {
     const out = join(options.workDir, `callgrind.${variant.name}.out`);
+    const resultFile = join(options.workDir, `callgrind.${variant.name}.result.json`);
     const input: ColdStartInput = {
       handlerPath: variant.handlerPath,
       requestId: 'bench-callgrind',
@@ -60,21 +61,26 @@ export async function countInstructions(options: {
             [INPUT_VARIABLE]: JSON.stringify(input),
             // Slowed many times over: the calls must not time out where they would not on Lambda.
             BENCH_TIMEOUT_MS: '120000',
+            // The child's result: its first invocation must have been served.
+            [RESULT_FILE_VARIABLE]: resultFile,
           },
-          // fd 3 carries the child's result; the count is all this section reads.
-          stdio: ['ignore', 'ignore', 'pipe', 'ignore'],
+          stdio: ['ignore', 'ignore', 'pipe'],
         },
       );
       let stderr = '';
       child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       child.on('error', reject);
-      child.on('close', (code) =>
-        code === 0
-          ? resolve()
-          : reject(
-              new Error(`callgrind of ${variant.label} exited ${code}: ${stderr.slice(-600)}`),
+      child.on('close', (code) => {
+        const result = existsSync(resultFile) ? readFileSync(resultFile, 'utf8') : '';
+        const served = /"failed":0\b/.test(result) || /"keys":\[/.test(result);
+        if (code === 0 && served) resolve();
+        else
+          reject(
+            new Error(
+              `callgrind of ${variant.label} exited ${code}${served ? '' : ' without serving its invocation'}: ${stderr.slice(-600)} ${result.slice(0, 400)}`,
             ),
-      );
+          );
+      });
     });
     const summary = /^summary:\s+(\d+)/m.exec(readFileSync(out, 'utf8'))?.[1];
     if (!summary) throw new Error(`callgrind wrote no summary for ${variant.label} (${out})`);

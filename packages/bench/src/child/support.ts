@@ -1,7 +1,7 @@
 // What every benchmark child process shares: its input, the handler module, a Lambda-like
 // context, a guard that keeps it on 127.0.0.1, and the channel (fd 3) its result goes back on.
 // Node built-ins only: the cold-start child must not load anything the handler would not.
-import { readFileSync, writeSync } from 'node:fs';
+import { readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
 import { dirname } from 'node:path';
@@ -18,8 +18,13 @@ export function benchInput<T>(): T {
   return JSON.parse(text) as T;
 }
 
+/** Set instead: the result goes to this file (under valgrind, a write to fd 3 fails with EINVAL). */
+export const RESULT_FILE_VARIABLE = 'BENCH_RESULT_FILE';
+
 export function report(result: unknown): void {
-  writeSync(RESULT_FD, `${JSON.stringify(result)}\n`);
+  const file = process.env[RESULT_FILE_VARIABLE];
+  if (file) writeFileSync(file, `${JSON.stringify(result)}\n`);
+  else writeSync(RESULT_FD, `${JSON.stringify(result)}\n`);
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
