@@ -407,6 +407,83 @@ function sigV4aMissing(resource) {
 }
 
 /**
+ * Under Lambda's `--expose-gc`, V8 refuses the code cache Node embeds for its own modules, so each
+ * Node module the function loads is compiled from source at first use (measured: node:https 30-39
+ * ms instead of 16-17). Three SDK spots load modules the function never uses on Lambda: the ini
+ * reader imports node:fs/promises (about 6 ms) for a config file Lambda does not have; a type
+ * check of request and response bodies touches the global ReadableStream, which loads Node's WHATWG
+ * streams (about 6 ms), though the bodies are strings, bytes and Node streams; and the UUID helper
+ * touches the global crypto, which loads WebCrypto, for what node:crypto does. Each patch below
+ * rewrites one expression to one that decides the same for every value without that load, and
+ * applies only while the pinned SDK has the expression word for word (a test checks each applies).
+ */
+function sourcePatch(name, file, patches) {
+  return {
+    name,
+    setup(build) {
+      build.onLoad({ filter: file }, async (args) => {
+        let contents = await readFile(args.path, 'utf8');
+        for (const [find, replace] of patches) {
+          if (!contents.includes(find)) return undefined;
+          contents = contents.replace(find, replace);
+        }
+        return { contents, loader: 'js' };
+      });
+    },
+  };
+}
+
+const noFsPromises = sourcePatch(
+  'no-fs-promises',
+  /[\\/]shared-ini-file-loader[\\/]readFile\.js$/,
+  [
+    [
+      'import { readFile as fsReadFile } from "node:fs/promises";',
+      'import { readFile as readFileCallback } from "node:fs";\n' +
+        'const fsReadFile = (path, encoding) => new Promise((resolve, reject) => readFileCallback(path, encoding, (error, data) => (error ? reject(error) : resolve(data))));',
+    ],
+  ],
+);
+
+// A string, bytes or a Node stream is never a ReadableStream: only other objects need the class.
+const MAYBE_WEB_STREAM = (value) =>
+  `(typeof ${value} === "object" && ${value} !== null && !(${value} instanceof Readable) && !ArrayBuffer.isView(${value}))`;
+
+const noWebStreamsForNodeBodies = sourcePatch(
+  'no-web-streams-for-node-bodies',
+  /[\\/]middleware-retry[\\/]isStreamingPayload[\\/]isStreamingPayload\.js$/,
+  [
+    [
+      '(typeof ReadableStream !== "undefined" && request?.body instanceof ReadableStream)',
+      `(${MAYBE_WEB_STREAM('request?.body')} && typeof ReadableStream !== "undefined" && request?.body instanceof ReadableStream)`,
+    ],
+  ],
+);
+
+const noWebStreamsForNodeStreams = sourcePatch(
+  'no-web-streams-for-node-streams',
+  /[\\/]util-stream[\\/]stream-type-check\.js$/,
+  [
+    [
+      'export const isReadableStream = (stream) => typeof ReadableStream === "function" &&',
+      'import { Readable } from "node:stream";\n' +
+        `export const isReadableStream = (stream) => (stream?.constructor?.name === "ReadableStream" || ${MAYBE_WEB_STREAM('stream')}) && typeof ReadableStream === "function" &&`,
+    ],
+  ],
+);
+
+const nodeRandomUuid = sourcePatch('node-random-uuid', /[\\/]serde[\\/]uuid[\\/]v4\.js$/, [
+  [
+    'if (typeof crypto !== "undefined" && typeof crypto.randomUUID === "function") {\n        return () => crypto.randomUUID();',
+    'if (typeof nodeRandomUUID === "function") {\n        return () => nodeRandomUUID();',
+  ],
+  [
+    'const decimalToHex',
+    'import { randomUUID as nodeRandomUUID } from "node:crypto";\nconst decimalToHex',
+  ],
+]);
+
+/**
  * The plugins for a build. `slimming` is serverless.yml's custom.sdkSlimming (`{ <plugin name>:
  * false }` keeps that part of the SDK); `job` is the job the function runs, whose permissions say
  * whether it signs with SigV4a.
@@ -421,6 +498,9 @@ function pluginsFor({ discovery, slimming = {}, job }) {
     literalSchemaKeys,
     oneStsClient,
     packageVersionOnly,
+    ...[noFsPromises, noWebStreamsForNodeBodies, noWebStreamsForNodeStreams, nodeRandomUuid].filter(
+      (plugin) => on(plugin.name),
+    ),
   ];
   const mrap = sigV4aResource(job);
   if (mrap && !isInstalled(SIGV4A_PACKAGE)) plugins.push(sigV4aMissing(mrap));

@@ -1,14 +1,19 @@
 // What the bundle leaves out of the AWS SDK cannot bite at run time: every rule still matches the
 // pinned SDK (an upgrade that moves a file fails here, not in Lambda), and a job that needs what a
 // rule leaves out stops the build with the switch that keeps it in.
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { findServiceRoot } from '@cross-account-lambda/offline/serviceRoot';
-import { SynthesisError, synthesize } from '@cross-account-lambda/offline/synth';
+import { readArtefact, SynthesisError, synthesize } from '@cross-account-lambda/offline/synth';
 import { build, type OnLoadArgs, type OnResolveArgs, type Plugin, type PluginBuild } from 'esbuild';
 
 const ROOT = findServiceRoot();
+const { lambdaNodeFlags } = require('../code-cache.js') as {
+  lambdaNodeFlags(memorySize: number): string[];
+};
 const { pluginsFor } = require('../esbuild-plugins.js') as {
   pluginsFor(choice: {
     discovery: boolean;
@@ -154,5 +159,49 @@ describe('a job that reads through a Multi-Region Access Point (SigV4a)', () => 
     expect((failure as Error).message).toMatch(
       /Multi-Region Access Point \(arn:.*\.mrap\/object\/\*\), which S3 signs with SigV4a: npm i -E @aws-sdk\/signature-v4a/,
     );
+  }, 120_000);
+});
+
+describe("the shipped handler's first invocation, under Lambda's flags", () => {
+  // Node modules the SDK would load for what never happens on Lambda (see esbuild-plugins.js): a
+  // config file, WHATWG streams, WebCrypto. Each is compiled from source under --expose-gc.
+  const UNUSED = ['fs/promises', 'internal/webstreams/readablestream', 'internal/crypto/webcrypto'];
+
+  it('loads none of the Node modules it does not use, and serves the call', async () => {
+    const synthesis = await synthesize({ stage: 'local' });
+    const { warmUpWorld } = await import('@cross-account-lambda/offline/codeCacheWarmUp');
+    const world = await warmUpWorld({ stage: 'local', region: 'us-east-1', params: {} });
+    try {
+      const files = await readArtefact(synthesis.artefactPath);
+      const dir = mkdtempSync(join(tmpdir(), 'xacct-slim-'));
+      try {
+        writeFileSync(join(dir, 'crossAccount.js'), files.get('handlers/crossAccount.js') ?? '');
+        const probe = `const { handler } = require(${JSON.stringify(join(dir, 'crossAccount.js'))});
+handler({}, { awsRequestId: 'slim', getRemainingTimeInMillis: () => 10000 }).then((result) => {
+  require('node:fs').writeSync(3, JSON.stringify({ failed: result.summary.failed, loaded: process.moduleLoadList }));
+});`;
+        const { NODE_OPTIONS: _ignored, ...env } = world.env;
+        const report = await new Promise<string>((resolve, reject) => {
+          const child = spawn(process.execPath, [...lambdaNodeFlags(256), '-e', probe], {
+            env,
+            stdio: ['ignore', 'ignore', 'inherit', 'pipe'],
+          });
+          let out = '';
+          child.stdio[3]?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+          child.on('error', reject);
+          child.on('close', () => resolve(out));
+        });
+        const { failed, loaded } = JSON.parse(report) as { failed: number; loaded: string[] };
+        expect(failed).toBe(0);
+        expect(UNUSED.filter((name) => loaded.includes(`NativeModule ${name}`))).toEqual([]);
+        // The probe sees what it should: the modules the SDK does use.
+        expect(loaded).toContain('NativeModule https');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    } finally {
+      await world.close();
+      await synthesis.dispose();
+    }
   }, 120_000);
 });
