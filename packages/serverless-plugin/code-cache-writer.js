@@ -36,7 +36,9 @@ async function main() {
     }
   }
   writeFileSync(cachePath, script.createCachedData());
-  process.stdout.write(`\n${mark}${process.version} ${process.platform}-${process.arch}\n`);
+  process.stdout.write(
+    `\n${mark}${process.version} ${process.platform}-${process.arch} (V8 ${process.versions.v8})\n`,
+  );
 }
 
 main().then(

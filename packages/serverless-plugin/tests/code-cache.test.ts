@@ -15,9 +15,10 @@ import { join } from 'node:path';
 import { warmUpWorld } from '@cross-account-lambda/offline/codeCacheWarmUp';
 import { readArtefact, synthesize } from '@cross-account-lambda/offline/synth';
 
-const { LAMBDA_CODE_FLAGS, lambdaNodeFlags, writeCodeCache, writeLoader } =
+const { LAMBDA_CODE_FLAGS, lambdaNodeFlags, loaderSource, writeCodeCache, writeLoader } =
   require('../code-cache.js') as {
     LAMBDA_CODE_FLAGS: string[];
+    loaderSource(names: { bundle: string; cache: string; builtBy: string }): string;
     lambdaNodeFlags(memorySize: number): string[];
     writeCodeCache(options: {
       node: string;
@@ -118,7 +119,9 @@ const notUsed = (lines: string[]) =>
 test('is built under Lambda code-affecting flags, by the Node it names', () => {
   expect(LAMBDA_CODE_FLAGS).toEqual(['--expose-gc']);
   expect(process.version).toMatch(/^v24\./);
-  expect(builtBy).toBe(`Node ${process.version} linux-${process.arch} --expose-gc`);
+  expect(builtBy).toBe(
+    `Node ${process.version} linux-${process.arch} (V8 ${process.versions.v8}) --expose-gc`,
+  );
 });
 
 test("Lambda's bootstrap flags: the code-affecting ones, the header limit, heap limits from the memory", () => {
@@ -154,7 +157,7 @@ test('V8 refuses it under other flags: the bundle is compiled, and one INFO line
       message: 'code cache not used: the bundle was compiled',
       reason: expect.stringContaining('V8 refused it: it was written by Node v24.0.0 linux-x64'),
       builtBy: 'Node v24.0.0 linux-x64 --expose-gc (the test)',
-      node: `${process.version} linux-${process.arch}`,
+      node: `Node ${process.version} linux-${process.arch} (V8 ${process.versions.v8})`,
       fix: expect.stringContaining('--param runtimeVersionArn'),
     }),
   ]);
@@ -202,11 +205,38 @@ describe('sls package --param codeCache=true', () => {
     expect(load(LAMBDA_CODE_FLAGS, shipped)).toEqual({ lines: [], handler: 'function' });
   });
 
-  test('falls back to compiling, saying so once, where V8 refuses it', () => {
+  test('without --expose-gc, does not even read the cache V8 would refuse, and says so once', () => {
     const { lines, handler } = load([], shipped);
     expect(handler).toBe('function');
-    expect(lines).toHaveLength(1);
+    expect(notUsed(lines).map((line) => line.reason)).toEqual([
+      expect.stringMatching(
+        /^it was written by Node v24\S+ linux-\w+ \(V8 [^)]+\) --expose-gc and this is Node v24\S+ linux-\w+ \(V8 [^)]+\), which V8 refuses: it was not read$/,
+      ),
+    ]);
   });
+});
+
+test('a cache written for another V8 is not read: the bundle is compiled, and the line names both builds', () => {
+  const copy = copyWith((f) =>
+    writeFileSync(
+      join(f, 'crossAccount.js'),
+      loaderSource({
+        bundle: 'crossAccount.bundle.js',
+        cache: 'crossAccount.cache',
+        builtBy: `Node v24.0.0 linux-${process.arch} (V8 12.4.254.21-node.33) --expose-gc`,
+      }),
+    ),
+  );
+  const { lines, handler } = load(LAMBDA_CODE_FLAGS, copy);
+  expect(handler).toBe('function');
+  expect(notUsed(lines)).toEqual([
+    expect.objectContaining({
+      reason: expect.stringContaining(
+        `written by Node v24.0.0 linux-${process.arch} (V8 12.4.254.21-node.33) --expose-gc and this is Node ${process.version}`,
+      ),
+      node: `Node ${process.version} linux-${process.arch} (V8 ${process.versions.v8}) --expose-gc`,
+    }),
+  ]);
 });
 
 test('without a cache the bundle is compiled, and the line names the missing file', () => {

@@ -1,7 +1,7 @@
 // One cold start: a fresh process loads the handler module and serves its first invocation.
 // Times are read from the process's own clock, whose origin is the moment the process started,
 // so they include Node's start-up as Lambda's init phase does.
-import { readFileSync, writeFileSync } from 'node:fs';
+import fs, { readFileSync, writeFileSync } from 'node:fs';
 import {
   allowLoopbackOnly,
   benchInput,
@@ -22,8 +22,8 @@ export interface ColdStartInput {
    */
   readonly codeCache?: { readonly path: string; readonly mode: 'write' | 'read' };
   /**
-   * Keep what is written through process.stdout (the code cache loader's INFO line; the handler
-   * logs with fs.writeSync). Only in the unmeasured round: it creates the stream early.
+   * Keep what is written to stdout, through fs.writeSync or process.stdout (the handler's log lines
+   * and the code cache loader's INFO line). Only in the unmeasured round: it creates the stream.
    */
   readonly captureStdout?: boolean;
 }
@@ -40,7 +40,7 @@ export interface ColdStartResult {
   /** Peak resident set size, KiB. */
   readonly maxRssKiB: number;
   readonly response: unknown;
-  /** With captureStdout, the lines written through process.stdout. */
+  /** With captureStdout, the lines written to stdout. */
   readonly stdoutLines?: readonly string[];
 }
 
@@ -51,10 +51,19 @@ runChild(async (): Promise<ColdStartResult> => {
   const { codeCache } = input;
   const stdoutLines: string[] = [];
   if (input.captureStdout) {
-    process.stdout.write = ((chunk: string | Uint8Array) => {
+    const keep = (chunk: unknown) => {
       stdoutLines.push(...String(chunk).split('\n').filter(Boolean));
+    };
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      keep(chunk);
       return true;
     }) as typeof process.stdout.write;
+    const writeSync = fs.writeSync;
+    fs.writeSync = ((fd: number, data: string | Uint8Array, ...rest: unknown[]) => {
+      if (fd !== 1) return (writeSync as (...args: unknown[]) => number)(fd, data, ...rest);
+      keep(typeof data === 'string' ? data : Buffer.from(data).toString('utf8'));
+      return typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    }) as typeof fs.writeSync;
   }
   const compiled = codeCache
     ? loadHandlerWithCodeCache(

@@ -25,7 +25,7 @@ test(
     );
     expect({ code: run.code, err: run.code === 0 ? '' : run.err }).toEqual({ code: 0, err: '' });
     expect(run.err).toMatch(
-      /sls: .*codeCache: sls invoke local runs handlers\/crossAccount\.handler through the code cache loader \(cache written by Node v24\.\d+\.\d+ linux-\w+ --expose-gc/,
+      /sls: .*codeCache: sls invoke local runs handlers\/crossAccount\.handler through the code cache loader \(cache written by Node v24\.\d+\.\d+ linux-\w+ \(V8 [^)]+\) --expose-gc/,
     );
     expect(`${run.out}${run.err}`).not.toContain('code cache not used');
     expect(printedResult(run.out)).toMatchObject({ summary: { succeeded: 1, failed: 0 } });
