@@ -7,7 +7,7 @@ const { dirname } = require('node:path');
 const { Script } = require('node:vm');
 
 async function main() {
-  const { bundlePath, cachePath, head, tail, warmUp, mark } = JSON.parse(
+  const { bundlePath, cachePath, head, tail, warmUp, mark, header } = JSON.parse(
     process.env.XACCT_CODE_CACHE,
   );
   delete process.env.XACCT_CODE_CACHE;
@@ -35,9 +35,17 @@ async function main() {
       // A failed warm-up still compiled what it ran; the cache is as good as what ran.
     }
   }
-  writeFileSync(cachePath, script.createCachedData());
+  const cache = script.createCachedData();
+  writeFileSync(cachePath, cache);
+  // The header layout the loader relies on: a one-line script's cache, from this process, agrees
+  // with the bundle's where V8 keeps its build and flags, and differs where it keeps the source's.
+  const own = new Script('0').createCachedData();
+  const part = (buffer, [from, to]) => buffer.subarray(from, to);
+  const layoutHolds =
+    header.same.every((range) => part(own, range).equals(part(cache, range))) &&
+    !part(own, header.source).equals(part(cache, header.source));
   process.stdout.write(
-    `\n${mark}${process.version} ${process.platform}-${process.arch} (V8 ${process.versions.v8})\n`,
+    `\n${mark}${process.version} ${process.platform}-${process.arch} (V8 ${process.versions.v8})${layoutHolds ? ' | header-check' : ''}\n`,
   );
 }
 

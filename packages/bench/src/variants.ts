@@ -17,7 +17,7 @@ const { writeCodeCache } = require('@cross-account-lambda/serverless-plugin/code
     warmUp: { export: string; event: unknown; timeoutMs: number };
     env: Readonly<Record<string, string>>;
     flags: readonly string[];
-  }): Promise<string>;
+  }): Promise<{ builtBy: string; headerCheck: boolean }>;
 };
 
 export type VariantName =

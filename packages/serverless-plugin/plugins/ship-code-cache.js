@@ -203,14 +203,14 @@ async function shipWith(path, handler, node, timeoutMs, env) {
     const bundlePath = join(work, `${base}.bundle.js`);
     const cachePath = join(work, `${base}.cache`);
     await writeFile(bundlePath, entry.data);
-    const builtBy = await writeCodeCache({
+    const { builtBy, headerCheck } = await writeCodeCache({
       node,
       bundlePath,
       cachePath,
       warmUp: { export: handler.slice(dot + 1), event: {}, timeoutMs },
       env,
     });
-    const names = { bundle: `${base}.bundle.js`, cache: `${base}.cache`, builtBy };
+    const names = { bundle: `${base}.bundle.js`, cache: `${base}.cache`, builtBy, headerCheck };
     const rest = entries.filter((e) => e !== entry);
     const shipped = [
       { ...entry, data: Buffer.from(loaderSource(names)) },
@@ -233,14 +233,14 @@ async function shipInFolder(dir, handler, { node, flags, env }) {
   const folder = file.slice(0, file.lastIndexOf('/'));
   const names = { bundle: `${base}.bundle.js`, cache: `${base}.cache` };
   await writeFile(join(folder, names.bundle), await readFile(file));
-  const builtBy = await writeCodeCache({
+  const { builtBy, headerCheck } = await writeCodeCache({
     node,
     bundlePath: join(folder, names.bundle),
     cachePath: join(folder, names.cache),
     env,
     flags,
   });
-  await writeFile(file, loaderSource({ ...names, builtBy }));
+  await writeFile(file, loaderSource({ ...names, builtBy, headerCheck }));
   return builtBy;
 }
 

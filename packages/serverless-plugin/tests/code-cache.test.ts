@@ -18,7 +18,12 @@ import { readArtefact, synthesize } from '@cross-account-lambda/offline/synth';
 const { LAMBDA_CODE_FLAGS, lambdaNodeFlags, loaderSource, writeCodeCache, writeLoader } =
   require('../code-cache.js') as {
     LAMBDA_CODE_FLAGS: string[];
-    loaderSource(names: { bundle: string; cache: string; builtBy: string }): string;
+    loaderSource(names: {
+      bundle: string;
+      cache: string;
+      builtBy: string;
+      headerCheck?: boolean;
+    }): string;
     lambdaNodeFlags(memorySize: number): string[];
     writeCodeCache(options: {
       node: string;
@@ -26,7 +31,8 @@ const { LAMBDA_CODE_FLAGS, lambdaNodeFlags, loaderSource, writeCodeCache, writeL
       cachePath: string;
       env: Record<string, string>;
       warmUp?: { export: string; event: unknown; timeoutMs: number };
-    }): Promise<string>;
+      flags?: string[];
+    }): Promise<{ builtBy: string; headerCheck: boolean }>;
     writeLoader(
       path: string,
       names: { bundle: string; cache: string; builtBy: string },
@@ -53,6 +59,7 @@ const FUNCTION_ENV = {
 
 let dir: string;
 let builtBy: string;
+let headerCheck: boolean;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'xacct-code-cache-'));
   const synthesis = await synthesize({ stage: 'local' });
@@ -69,12 +76,12 @@ beforeAll(async () => {
     cache: 'crossAccount.cache',
     builtBy: 'Node v24.0.0 linux-x64 --expose-gc (the test)',
   });
-  builtBy = await writeCodeCache({
+  ({ builtBy, headerCheck } = await writeCodeCache({
     node: process.execPath,
     bundlePath: join(dir, 'crossAccount.bundle.js'),
     cachePath: join(dir, 'crossAccount.cache'),
     env: FUNCTION_ENV,
-  });
+  }));
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -116,7 +123,8 @@ function copyWith(edit: (folder: string) => void): string {
 const notUsed = (lines: string[]) =>
   lines.map((line) => JSON.parse(line) as { level: string; message: string; reason: string });
 
-test('is built under Lambda code-affecting flags, by the Node it names', () => {
+test('is built under Lambda code-affecting flags, by the Node it names, in the header layout the loader checks', () => {
+  expect(headerCheck).toBe(true);
   expect(LAMBDA_CODE_FLAGS).toEqual(['--expose-gc']);
   expect(process.version).toMatch(/^v24\./);
   expect(builtBy).toBe(
@@ -236,6 +244,27 @@ test('a cache written for another V8 is not read: the bundle is compiled, and th
       ),
       node: `Node ${process.version} linux-${process.arch} (V8 ${process.versions.v8}) --expose-gc`,
     }),
+  ]);
+});
+
+test('a cache whose header names other flags is not read: the bundle is compiled, and the line says why', () => {
+  const copy = copyWith((f) =>
+    writeFileSync(
+      join(f, 'crossAccount.js'),
+      loaderSource({
+        bundle: 'crossAccount.bundle.js',
+        cache: 'crossAccount.cache',
+        builtBy: 'Node v24 (the test, not parsed)',
+        headerCheck: true,
+      }),
+    ),
+  );
+  // Taken where the header matches this process: the check reads the header only.
+  expect(load(LAMBDA_CODE_FLAGS, copy)).toEqual({ lines: [], handler: 'function' });
+  const { lines, handler } = load([], copy);
+  expect(handler).toBe('function');
+  expect(notUsed(lines).map((line) => line.reason)).toEqual([
+    expect.stringMatching(/^V8 would refuse it: its header names another V8 build or other flags/),
   ]);
 });
 
