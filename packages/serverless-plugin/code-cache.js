@@ -125,11 +125,14 @@ if (
     unused = 'missing';
   }
 }
-const script = new Script(${JSON.stringify(WRAPPER_HEAD)} + readFileSync(file, 'utf8') + ${JSON.stringify(WRAPPER_TAIL)}, {
-  filename: file,
-  ...(cachedData ? { cachedData } : {}),
-});
-if (cachedData && script.cachedDataRejected) unused = 'rejected';
+let script;
+if (cachedData) {
+  script = new Script(${JSON.stringify(WRAPPER_HEAD)} + readFileSync(file, 'utf8') + ${JSON.stringify(WRAPPER_TAIL)}, {
+    filename: file,
+    cachedData,
+  });
+  if (script.cachedDataRejected) unused = 'rejected';
+}
 if (unused) {
   const running = 'Node ' + process.version + ' ' + process.platform + '-' + process.arch + ' (V8 ' + process.versions.v8 + ')' + (typeof gc === 'function' ? ' --expose-gc' : '');
   const line = JSON.stringify({
@@ -154,9 +157,14 @@ if (unused) {
     process.stdout.write(line);
   }
 }
-const loaded = { exports: {} };
-script.runInThisContext()(loaded.exports, require, loaded, file, __dirname);
-module.exports = loaded.exports;
+if (script) {
+  const loaded = { exports: {} };
+  script.runInThisContext()(loaded.exports, require, loaded, file, __dirname);
+  module.exports = loaded.exports;
+} else {
+  // No cache to hand over: Node loads the bundle as it loads any module.
+  module.exports = require(file);
+}
 `;
 }
 
