@@ -175,3 +175,35 @@ describe('distributed mode', () => {
     );
   });
 });
+
+describe('a pinned runtime version', () => {
+  it.each(['true', 'false'])(
+    'with PinnedRuntime=%s, lambda:PutRuntimeManagementConfig is granted or refused, never both',
+    (pinned) => {
+      const audit = auditDeployerActions(DEPLOYER_TEMPLATE_PATH, 'DeployerRole', home, {
+        ...HOME_INPUTS,
+        parameters: { ...HOME_INPUTS.parameters, PinnedRuntime: pinned },
+      });
+      expect(summary(audit.findings)).toEqual([]);
+      expect(audit.granted + audit.refused).toBeGreaterThan(0);
+    },
+  );
+
+  it('reports the grant as refused-but-granted if the entry that refuses it loses its Unless', () => {
+    const copy = join(dir, 'deployer-role-unless-dropped.yml');
+    writeFileSync(
+      copy,
+      readFileSync(DEPLOYER_TEMPLATE_PATH, 'utf8').replace(
+        '      Unless: DeployPinnedRuntime\n',
+        '',
+      ),
+    );
+    const audit = auditDeployerActions(copy, 'DeployerRole', home, {
+      ...HOME_INPUTS,
+      parameters: { ...HOME_INPUTS.parameters, PinnedRuntime: 'true' },
+    });
+    expect(summary(audit.findings)).toEqual([
+      'refused-but-granted lambda:PutRuntimeManagementConfig',
+    ]);
+  });
+});
