@@ -35,7 +35,7 @@ import {
 import { asTemplate } from './iam/templates';
 import { PROJECT_ROOT } from './projectCopy';
 import { jobFixtureFiles, loadFixtureFiles } from './standin';
-import { type CfnTemplate, hasStateMachine } from './synth';
+import { type CfnTemplate, hasStateMachine, pinsRuntime } from './synth';
 
 export interface CheckJobOptions extends CheckModelOptions {
   /** The job's own fixture files, relative to the project; default job/*.fixtures.json. */
@@ -62,7 +62,7 @@ export async function checkJob(options: CheckJobOptions): Promise<CheckReport> {
   // Distributed mode in the home stack: the deploy role as deployed for it (DistributedMode=true).
   const distributed = hasStateMachine(options.template as CfnTemplate);
   // A pinned runtime version: the deploy role as deployed for it (PinnedRuntime=true).
-  const pinnedRuntime = JSON.stringify(options.template).includes('"RuntimeManagementConfig"');
+  const pinnedRuntime = pinsRuntime(options.template as CfnTemplate);
   const stackSetTemplates = {
     administration: STACKSET_ADMINISTRATION_TEMPLATE_PATH,
     execution: stackSetExecutionTemplate,

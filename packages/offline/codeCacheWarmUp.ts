@@ -23,18 +23,19 @@ export interface WarmUpWorld {
 export async function warmUpWorld(given: {
   readonly stage: string;
   readonly region?: string;
-  readonly params: Readonly<Record<string, string>>;
+  /** The `--param` values as sls was given them (`name=value`). */
+  readonly params: readonly string[];
 }): Promise<WarmUpWorld> {
-  const params = { ...given.params, codeCache: 'false' };
+  // The stack without the cache: this synthesis must not warm up a cache of its own.
   const options = parseStartArgs([
     '--stage',
     given.stage,
     ...(given.region ? ['--region', given.region] : []),
-    ...Object.entries(params).flatMap(([name, value]) => ['--param', `${name}=${value}`]),
+    ...[...given.params, 'codeCache=false'].flatMap((spec) => ['--param', spec]),
   ]);
   const synthesis = await synthesize({
     stage: given.stage,
-    params,
+    params: options.params,
     ...(given.region ? { region: given.region } : {}),
   });
   const workDir = await makeTempDir('xacct-warm-up-');

@@ -153,6 +153,15 @@ export function hasStateMachine(template: CfnTemplate): boolean {
   return stateMachineEntry(template) !== undefined;
 }
 
+/** Whether a function of the home stack pins its runtime version (--param runtimeVersionArn). */
+export function pinsRuntime(template: CfnTemplate): boolean {
+  return Object.values(template.Resources).some(
+    (resource) =>
+      resource.Type === 'AWS::Lambda::Function' &&
+      resource.Properties?.RuntimeManagementConfig !== undefined,
+  );
+}
+
 /** The files inside a deployment artefact, by path, as Lambda will unpack them. */
 export async function readArtefact(zipPath: string): Promise<Map<string, Buffer>> {
   const zip = await openZip(zipPath, { lazyEntries: true });

@@ -8,7 +8,6 @@
 // in a folder the process writes at run time, which Lambda's read-only code folder and fresh
 // containers defeat; the cache must ship inside the artefact.
 const { execFile } = require('node:child_process');
-const { writeFile } = require('node:fs/promises');
 const { promisify } = require('node:util');
 
 const run = promisify(execFile);
@@ -214,11 +213,6 @@ async function writeCodeCache({
   };
 }
 
-/** The loader as a file, for tests and the bench. */
-async function writeLoader(path, names) {
-  await writeFile(path, loaderSource(names));
-}
-
 module.exports = {
   LAMBDA_CODE_FLAGS,
   targetOf,
@@ -226,5 +220,4 @@ module.exports = {
   lambdaNodeFlags,
   loaderSource,
   writeCodeCache,
-  writeLoader,
 };

@@ -115,27 +115,30 @@ export async function buildVariants(
     // The artefact as shipped, and the same artefact with a cache V8 refuses (writeRefusedCache),
     // as after a runtime update the cache was not built for: the loader then compiles the bundle.
     const files = await readArtefact(codeCacheZip);
-    const unpackMs = await unpackTime(codeCacheZip);
-    const cachedVariant = async (name: 'codeCache' | 'cacheRejected', label: string) => {
+    const artefact = {
+      kind: 'starter' as const,
+      files: new Map([...files].map(([file, data]) => [file, data.length])),
+      rawBytes: [...files.values()].reduce((sum, data) => sum + data.length, 0),
+      zipBytes: (await readFile(codeCacheZip)).length,
+      nodeArgs: [],
+      env: {},
+      unpackMs: await unpackTime(codeCacheZip),
+    };
+    const cached = [
+      ['codeCache', 'shipped with its V8 code cache (codeCache=true)', 'none'],
+      ['cacheRejected', 'code cache refused by V8 (written under other flags)', 'refused'],
+    ] as const;
+    for (const [name, label, loaderLine] of cached) {
       const dir = join(workDir, name);
       await writeFiles(dir, files);
-      const variant: Variant = {
+      variants.set(name, {
+        ...artefact,
         name,
         label,
-        kind: 'starter',
+        loaderLine,
         handlerPath: join(dir, HANDLER_JS),
-        files: new Map([...files].map(([file, data]) => [file, data.length])),
-        rawBytes: [...files.values()].reduce((sum, data) => sum + data.length, 0),
-        zipBytes: (await readFile(codeCacheZip)).length,
-        nodeArgs: [],
-        env: {},
-        loaderLine: name === 'cacheRejected' ? 'refused' : 'none',
-        unpackMs,
-      };
-      variants.set(name, variant);
-    };
-    await cachedVariant('codeCache', 'shipped with its V8 code cache (codeCache=true)');
-    await cachedVariant('cacheRejected', 'code cache refused by V8 (written under other flags)');
+      });
+    }
   }
 
   const replica = await bundle(HANDLER_ENTRY, { ...shipped.options, metafile: true });

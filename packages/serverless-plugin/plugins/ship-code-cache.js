@@ -4,7 +4,7 @@
 // Node build on the same architecture, so it is written by the lock's node-linux-<arch> of the
 // function's architecture and runtime, on a machine of that architecture, after one warm-up
 // invocation against the offline stand-in (so the functions a first call compiles are in it).
-const { mkdtemp, readFile, rm, writeFile } = require('node:fs/promises');
+const { mkdtemp, readFile, rename, rm, writeFile } = require('node:fs/promises');
 const { existsSync, readFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { isAbsolute, join } = require('node:path');
@@ -73,15 +73,7 @@ function warmUpWorld(serverless, root) {
     return offline.warmUpWorld({
       stage: String(options.stage ?? serverless.service.provider.stage ?? 'dev'),
       region: serverless.service.provider.region,
-      params: Object.fromEntries(
-        [options.param ?? []]
-          .flat()
-          .map((spec) => String(spec))
-          .map((spec) => [
-            spec.slice(0, spec.indexOf('=')).trim(),
-            spec.slice(spec.indexOf('=') + 1),
-          ]),
-      ),
+      params: [options.param ?? []].flat().map(String),
     });
   }
   const refused = 'http://127.0.0.1:9';
@@ -109,30 +101,27 @@ class ShipCodeCache {
       const root = serverless.serviceDir ?? process.cwd();
       const functions = service
         .getAllFunctions()
-        .map((name) => ({ name, fn: service.getFunction(name) }))
-        .filter(({ fn }) => {
-          const artefact = fn.package?.artifact ?? service.package?.artifact;
-          return typeof artefact === 'string' && artefact.endsWith('.zip');
-        });
+        .map((name) => service.getFunction(name))
+        .map((fn) => ({ fn, artefact: fn.package?.artifact ?? service.package?.artifact }))
+        .filter(({ artefact }) => typeof artefact === 'string' && artefact.endsWith('.zip'))
+        .map(({ fn, artefact }) => ({
+          fn,
+          path: isAbsolute(artefact) ? artefact : join(root, artefact),
+          // Refused here, before the warm-up's synthesis, on a machine that cannot write it.
+          node: runtimeNode(
+            root,
+            fn.runtime ?? service.provider.runtime,
+            fn.architecture ?? service.provider.architecture,
+          ),
+        }));
       if (functions.length === 0) return;
-      const nodes = functions.map(({ fn }) =>
-        runtimeNode(
-          root,
-          fn.runtime ?? service.provider.runtime,
-          fn.architecture ?? service.provider.architecture,
-        ),
-      );
       const world = await warmUpWorld(serverless, root);
       try {
-        for (const [index, { fn }] of functions.entries()) {
-          const artefact = fn.package?.artifact ?? service.package?.artifact;
-          const path = isAbsolute(artefact) ? artefact : join(root, artefact);
+        for (const { fn, path, node } of functions) {
           const timeout = Number(fn.timeout ?? service.provider.timeout ?? 6);
-          // The function's environment as serverless.yml resolves it (the stand-in's world
-          // carries the synthesised template's, the same values).
-          const own = { ...service.provider.environment, ...fn.environment };
-          const builtBy = await shipWith(path, fn.handler, nodes[index], timeout * 1000, {
-            ...Object.fromEntries(Object.entries(own).filter(([, v]) => typeof v === 'string')),
+          const builtBy = await shipWith(path, fn.handler, node, timeout * 1000, {
+            // As serverless.yml resolves it (the stand-in's world carries the template's, the same).
+            ...functionEnvironment(service, fn),
             ...world.env,
             AWS_REGION: service.provider.region,
             AWS_LAMBDA_FUNCTION_NAME: fn.name,
@@ -154,14 +143,13 @@ class ShipCodeCache {
       if (service.custom?.params?.codeCache !== true || !options.function) return;
       const fn = service.getFunction(options.function);
       const dir = serverless.config.servicePath ?? serverless.serviceDir ?? process.cwd();
-      const env = { ...service.provider.environment, ...fn.environment };
       const builtBy = await shipInFolder(dir, fn.handler, {
         node: process.execPath,
         // The flags of this process (npm start passes Lambda's), which V8 matches the cache to.
         flags: typeof globalThis.gc === 'function' ? LAMBDA_CODE_FLAGS : [],
         env: {
           ...process.env,
-          ...Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string')),
+          ...functionEnvironment(service, fn),
           AWS_LAMBDA_FUNCTION_NAME: fn.name,
         },
       });
@@ -185,38 +173,59 @@ class ShipCodeCache {
   }
 }
 
+/** The function's environment variables that serverless.yml gives as plain strings. */
+function functionEnvironment(service, fn) {
+  const env = { ...service.provider.environment, ...fn.environment };
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => typeof value === 'string'));
+}
+
+/**
+ * The files a handler (`handlers/crossAccount.handler`) becomes: the loader under the file it
+ * names, the bundle and the cache beside it; paths relative to the code's root.
+ */
+function handlerFiles(handler) {
+  const dot = handler.lastIndexOf('.');
+  const file = `${handler.slice(0, dot)}.js`;
+  const slash = file.lastIndexOf('/');
+  const dir = file.slice(0, slash + 1);
+  const base = file.slice(slash + 1, -'.js'.length);
+  return {
+    file,
+    exportName: handler.slice(dot + 1),
+    bundle: `${dir}${base}.bundle.js`,
+    cache: `${dir}${base}.cache`,
+    // As the loader names them, beside itself.
+    names: { bundle: `${base}.bundle.js`, cache: `${base}.cache` },
+  };
+}
+
 /**
  * Rewrites the zip at `path`: the loader under the handler's file, the bundle and its cache
  * beside. Resolves to the build that wrote the cache.
  */
 async function shipWith(path, handler, node, timeoutMs, env) {
-  const dot = handler.lastIndexOf('.');
-  const file = `${handler.slice(0, dot)}.js`;
-  const base = file.slice(file.lastIndexOf('/') + 1, -'.js'.length);
-  const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/') + 1) : '';
+  const files = handlerFiles(handler);
   const entries = await readZip(await readFile(path));
-  const entry = entries.find((e) => e.name === file);
+  const entry = entries.find((e) => e.name === files.file);
   if (!entry)
-    throw new CodeCacheError(`codeCache: ${path} has no ${file}, the file the handler names`);
+    throw new CodeCacheError(`codeCache: ${path} has no ${files.file}, the file the handler names`);
   const work = await mkdtemp(join(tmpdir(), 'xacct-code-cache-'));
   try {
-    const bundlePath = join(work, `${base}.bundle.js`);
-    const cachePath = join(work, `${base}.cache`);
+    const bundlePath = join(work, files.names.bundle);
+    const cachePath = join(work, files.names.cache);
     await writeFile(bundlePath, entry.data);
     const { builtBy, headerCheck } = await writeCodeCache({
       node,
       bundlePath,
       cachePath,
-      warmUp: { export: handler.slice(dot + 1), event: {}, timeoutMs },
+      warmUp: { export: files.exportName, event: {}, timeoutMs },
       env,
     });
-    const names = { bundle: `${base}.bundle.js`, cache: `${base}.cache`, builtBy, headerCheck };
-    const rest = entries.filter((e) => e !== entry);
     const shipped = [
-      { ...entry, data: Buffer.from(loaderSource(names)) },
-      { ...entry, name: `${dir}${names.bundle}` },
-      { ...entry, name: `${dir}${names.cache}`, data: await readFile(cachePath) },
-      ...rest,
+      { ...entry, data: Buffer.from(loaderSource({ ...files.names, builtBy, headerCheck })) },
+      { ...entry, name: files.bundle },
+      { ...entry, name: files.cache, data: await readFile(cachePath) },
+      ...entries.filter((e) => e !== entry),
     ];
     await writeFile(path, await writeZip(shipped, 1));
     return builtBy;
@@ -227,20 +236,17 @@ async function shipWith(path, handler, node, timeoutMs, env) {
 
 /** In the folder `dir` (sls invoke local's build): the loader under the handler's file, beside it the bundle and a cache. */
 async function shipInFolder(dir, handler, { node, flags, env }) {
-  const dot = handler.lastIndexOf('.');
-  const file = join(dir, `${handler.slice(0, dot)}.js`);
-  const base = file.slice(file.lastIndexOf('/') + 1, -'.js'.length);
-  const folder = file.slice(0, file.lastIndexOf('/'));
-  const names = { bundle: `${base}.bundle.js`, cache: `${base}.cache` };
-  await writeFile(join(folder, names.bundle), await readFile(file));
+  const files = handlerFiles(handler);
+  const bundlePath = join(dir, files.bundle);
+  await rename(join(dir, files.file), bundlePath);
   const { builtBy, headerCheck } = await writeCodeCache({
     node,
-    bundlePath: join(folder, names.bundle),
-    cachePath: join(folder, names.cache),
+    bundlePath,
+    cachePath: join(dir, files.cache),
     env,
     flags,
   });
-  await writeFile(file, loaderSource({ ...names, builtBy, headerCheck }));
+  await writeFile(join(dir, files.file), loaderSource({ ...files.names, builtBy, headerCheck }));
   return builtBy;
 }
 

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { warmUpWorld } from '@cross-account-lambda/offline/codeCacheWarmUp';
 import { readArtefact, synthesize } from '@cross-account-lambda/offline/synth';
 
-const { LAMBDA_CODE_FLAGS, lambdaNodeFlags, loaderSource, writeCodeCache, writeLoader } =
+const { LAMBDA_CODE_FLAGS, lambdaNodeFlags, loaderSource, writeCodeCache } =
   require('../code-cache.js') as {
     LAMBDA_CODE_FLAGS: string[];
     loaderSource(names: {
@@ -33,10 +33,6 @@ const { LAMBDA_CODE_FLAGS, lambdaNodeFlags, loaderSource, writeCodeCache, writeL
       warmUp?: { export: string; event: unknown; timeoutMs: number };
       flags?: string[];
     }): Promise<{ builtBy: string; headerCheck: boolean }>;
-    writeLoader(
-      path: string,
-      names: { bundle: string; cache: string; builtBy: string },
-    ): Promise<void>;
   };
 const { runtimeNode } = require('../plugins/ship-code-cache.js') as {
   runtimeNode(
@@ -71,11 +67,7 @@ beforeAll(async () => {
   } finally {
     await synthesis.dispose();
   }
-  await writeLoader(join(dir, 'crossAccount.js'), {
-    bundle: 'crossAccount.bundle.js',
-    cache: 'crossAccount.cache',
-    builtBy: 'Node v24.0.0 linux-x64 --expose-gc (the test)',
-  });
+  writeLoader(dir, { builtBy: 'Node v24.0.0 linux-x64 --expose-gc (the test)' });
   ({ builtBy, headerCheck } = await writeCodeCache({
     node: process.execPath,
     bundlePath: join(dir, 'crossAccount.bundle.js'),
@@ -118,6 +110,14 @@ function copyWith(edit: (folder: string) => void): string {
     copyFileSync(join(dir, name), join(folder, name));
   edit(folder);
   return folder;
+}
+
+/** The loader of crossAccount.bundle.js and crossAccount.cache in `folder`, as the plugin writes it. */
+function writeLoader(folder: string, built: { builtBy: string; headerCheck?: boolean }): void {
+  writeFileSync(
+    join(folder, 'crossAccount.js'),
+    loaderSource({ bundle: 'crossAccount.bundle.js', cache: 'crossAccount.cache', ...built }),
+  );
 }
 
 const notUsed = (lines: string[]) =>
@@ -226,14 +226,9 @@ describe('sls package --param codeCache=true', () => {
 
 test('a cache written for another V8 is not read: the bundle is compiled, and the line names both builds', () => {
   const copy = copyWith((f) =>
-    writeFileSync(
-      join(f, 'crossAccount.js'),
-      loaderSource({
-        bundle: 'crossAccount.bundle.js',
-        cache: 'crossAccount.cache',
-        builtBy: `Node v24.0.0 linux-${process.arch} (V8 12.4.254.21-node.33) --expose-gc`,
-      }),
-    ),
+    writeLoader(f, {
+      builtBy: `Node v24.0.0 linux-${process.arch} (V8 12.4.254.21-node.33) --expose-gc`,
+    }),
   );
   const { lines, handler } = load(LAMBDA_CODE_FLAGS, copy);
   expect(handler).toBe('function');
@@ -249,15 +244,7 @@ test('a cache written for another V8 is not read: the bundle is compiled, and th
 
 test('a cache whose header names other flags is not read: the bundle is compiled, and the line says why', () => {
   const copy = copyWith((f) =>
-    writeFileSync(
-      join(f, 'crossAccount.js'),
-      loaderSource({
-        bundle: 'crossAccount.bundle.js',
-        cache: 'crossAccount.cache',
-        builtBy: 'Node v24 (the test, not parsed)',
-        headerCheck: true,
-      }),
-    ),
+    writeLoader(f, { builtBy: 'Node v24 (the test, not parsed)', headerCheck: true }),
   );
   // Taken where the header matches this process: the check reads the header only.
   expect(load(LAMBDA_CODE_FLAGS, copy)).toEqual({ lines: [], handler: 'function' });
@@ -314,7 +301,7 @@ describe('the Node that writes the cache', () => {
 });
 
 test("the warm-up invocation is answered by the stand-in of the stage packaged, as the function's first call", async () => {
-  const world = await warmUpWorld({ stage: 'local', region: 'us-east-1', params: {} });
+  const world = await warmUpWorld({ stage: 'local', region: 'us-east-1', params: [] });
   try {
     const cachePath = join(dir, 'warm.cache');
     await writeCodeCache({

@@ -170,7 +170,7 @@ describe("the shipped handler's first invocation, under Lambda's flags", () => {
   it('loads none of the Node modules it does not use, and serves the call', async () => {
     const synthesis = await synthesize({ stage: 'local' });
     const { warmUpWorld } = await import('@cross-account-lambda/offline/codeCacheWarmUp');
-    const world = await warmUpWorld({ stage: 'local', region: 'us-east-1', params: {} });
+    const world = await warmUpWorld({ stage: 'local', region: 'us-east-1', params: [] });
     try {
       const files = await readArtefact(synthesis.artefactPath);
       const dir = mkdtempSync(join(tmpdir(), 'xacct-slim-'));

@@ -181,16 +181,24 @@ describe('a broken deploy role is caught by the case about its mistake', () => {
   });
 });
 
+/** The home deployer (`home`) and the target deployer, the home one deployed with `switches`. */
+function homeDeployedWith(
+  switches: { distributed?: boolean; pinnedRuntime?: boolean },
+  home: string,
+) {
+  return runDeployerCheck(
+    buildDeployerCases(model, {
+      deployerTemplate: home,
+      targetDeployerTemplate: TARGET_DEPLOYER_TEMPLATE_PATH,
+      stage: 'local',
+      ...switches,
+    }),
+  );
+}
+
 describe('distributed mode (the deployer deployed with DistributedMode=true)', () => {
   const distributed = (home = DEPLOYER_TEMPLATE_PATH) =>
-    runDeployerCheck(
-      buildDeployerCases(model, {
-        deployerTemplate: home,
-        targetDeployerTemplate: TARGET_DEPLOYER_TEMPLATE_PATH,
-        stage: 'local',
-        distributed: true,
-      }),
-    );
+    homeDeployedWith({ distributed: true }, home);
 
   it('may create the state machine and its roles within their boundary, and nothing around them', async () => {
     const results = await distributed();
@@ -237,15 +245,7 @@ describe('distributed mode (the deployer deployed with DistributedMode=true)', (
 });
 
 describe('a pinned runtime version (the deployer deployed with PinnedRuntime=true)', () => {
-  const pinned = (home = DEPLOYER_TEMPLATE_PATH) =>
-    runDeployerCheck(
-      buildDeployerCases(model, {
-        deployerTemplate: home,
-        targetDeployerTemplate: TARGET_DEPLOYER_TEMPLATE_PATH,
-        stage: 'local',
-        pinnedRuntime: true,
-      }),
-    );
+  const pinned = (home = DEPLOYER_TEMPLATE_PATH) => homeDeployedWith({ pinnedRuntime: true }, home);
 
   it("may pin this function's runtime version, and no other function's", async () => {
     const results = await pinned();
